@@ -1,0 +1,105 @@
+#include "ledger/crypto/hash.h"
+
+#include <openssl/evp.h>
+
+#include <cryptopp/keccak.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace ans {
+namespace {
+
+// Fetched once for the life of the process: an implicit fetch per call costs ~250 ns.
+// A missing digest means a broken OpenSSL install, which no caller can recover from.
+const EVP_MD* fetch_or_die(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) {
+    std::fprintf(stderr, "fatal: OpenSSL has no %s digest\n", name);
+    std::abort();
+  }
+  return md;
+}
+
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = fetch_or_die("SHA256");
+  return md;
+}
+
+const EVP_MD* ripemd160_md() {
+  static const EVP_MD* md = fetch_or_die("RIPEMD160");
+  return md;
+}
+
+// One reusable context per thread per digest avoids an allocation per hash.
+template <size_t N>
+FixedBytes<N> digest(const EVP_MD* md, ByteView data) {
+  thread_local struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  } holder;
+  FixedBytes<N> out{};
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex2(holder.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(holder.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(holder.ctx, out.data(), &len) != 1 || len != N) {
+    std::fprintf(stderr, "fatal: OpenSSL digest failed\n");
+    std::abort();
+  }
+  return out;
+}
+
+}  // namespace
+
+Hash256 sha256(ByteView data) { return digest<32>(sha256_md(), data); }
+
+Hash256 sha256d(ByteView data) {
+  Hash256 once = sha256(data);
+  return sha256(once);
+}
+
+Hash160 ripemd160(ByteView data) { return digest<20>(ripemd160_md(), data); }
+
+Hash160 hash160(ByteView data) {
+  Hash256 inner = sha256(data);
+  return ripemd160(inner);
+}
+
+Hash256 keccak256(ByteView data) {
+  CryptoPP::Keccak_256 keccak;
+  keccak.Update(data.data(), data.size());
+  Hash256 out{};
+  keccak.Final(out.data());
+  return out;
+}
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr) != 1) {
+    std::fprintf(stderr, "fatal: OpenSSL SHA-256 init failed\n");
+    std::abort();
+  }
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+Sha256& Sha256::update(ByteView data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+  return *this;
+}
+
+Hash256 Sha256::finish() {
+  Hash256 out{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out.data(), &len);
+  return out;
+}
+
+Hash256 tagged_hash(std::string_view tag, std::initializer_list<ByteView> parts) {
+  Hash256 tag_hash = sha256(as_bytes(tag));
+  Sha256 h;
+  h.update(tag_hash).update(tag_hash);
+  for (ByteView part : parts) h.update(part);
+  return h.finish();
+}
+
+}  // namespace ans

@@ -1,0 +1,46 @@
+// Hash functions. SHA-256 and RIPEMD-160 come from OpenSSL 3 (each digest is fetched once
+// per process, not per call); Keccak-256 (Ethereum's, not SHA3-256) from Crypto++.
+// All functions are thread-safe.
+#pragma once
+
+#include <string_view>
+
+#include "ledger/util/bytes.h"
+
+namespace ans {
+
+using Hash256 = FixedBytes<32>;
+using Hash160 = FixedBytes<20>;
+
+Hash256 sha256(ByteView data);
+// SHA-256 applied twice, as Base58Check uses it.
+Hash256 sha256d(ByteView data);
+Hash160 ripemd160(ByteView data);
+// RIPEMD160(SHA256(data)), Bitcoin's HASH160.
+Hash160 hash160(ByteView data);
+// Keccak-256 with the original padding (Ethereum). Differs from NIST SHA3-256.
+Hash256 keccak256(ByteView data);
+
+// Incremental SHA-256 for hashing several pieces without concatenating them.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  Sha256& update(ByteView data);
+  Sha256& update(std::string_view text) { return update(as_bytes(text)); }
+  // Returns the digest; the object must not be updated afterwards.
+  Hash256 finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay out of this header.
+};
+
+// Domain-separated hash in the style of BIP-340: SHA256(SHA256(tag) || SHA256(tag) || parts...).
+// Every signature on the chain signs such a hash, so a signature made for one purpose
+// (a transaction, a header, a vote) can never be replayed as another.
+Hash256 tagged_hash(std::string_view tag, std::initializer_list<ByteView> parts);
+
+}  // namespace ans

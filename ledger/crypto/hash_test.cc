@@ -1,0 +1,85 @@
+#include "ledger/crypto/hash.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace ans {
+namespace {
+
+std::string hex_of(ByteView b) { return to_hex(b); }
+
+// FIPS 180-2 / NIST examples.
+TEST(Sha256, NistVectors) {
+  EXPECT_EQ(hex_of(sha256(as_bytes(""))),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex_of(sha256(as_bytes("abc"))),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex_of(sha256(as_bytes("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST(Sha256, IncrementalEqualsOneShot) {
+  Sha256 h;
+  h.update("abcdbcdecdefdefgefghfghighijhijk").update("ijkljklmklmnlmnomnopnopq");
+  EXPECT_EQ(h.finish(), sha256(as_bytes("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")));
+}
+
+// The RIPEMD-160 authors' test vectors.
+TEST(Ripemd160, ReferenceVectors) {
+  EXPECT_EQ(hex_of(ripemd160(as_bytes(""))), "9c1185a5c5e9fc54612808977ee8f548b2258d31");
+  EXPECT_EQ(hex_of(ripemd160(as_bytes("abc"))), "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc");
+  EXPECT_EQ(hex_of(ripemd160(as_bytes("message digest"))),
+            "5d0689ef49d2fae572b881b123a85ffa21595f36");
+}
+
+// Keccak-256 as Ethereum uses it (not NIST SHA3-256, whose empty hash is a7ffc6f8...).
+TEST(Keccak256, EthereumVectors) {
+  EXPECT_EQ(hex_of(keccak256(as_bytes(""))),
+            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+  EXPECT_EQ(hex_of(keccak256(as_bytes("abc"))),
+            "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+}
+
+TEST(Sha256d, IsDoubleSha) {
+  Hash256 once = sha256(as_bytes("hello"));
+  EXPECT_EQ(sha256d(as_bytes("hello")), sha256(once));
+  EXPECT_EQ(hex_of(sha256d(as_bytes("hello"))),
+            "9595c9df90075148eb06860365df33584b75bff782a510c6cd4883a419833d50");
+}
+
+TEST(Hash160, IsRipemdOfSha) {
+  EXPECT_EQ(hash160(as_bytes("abc")), ripemd160(sha256(as_bytes("abc"))));
+}
+
+TEST(TaggedHash, SeparatesDomains) {
+  Hash256 a = tagged_hash("A", {as_bytes("x")});
+  Hash256 b = tagged_hash("B", {as_bytes("x")});
+  EXPECT_NE(a, b);
+  // Parts are concatenated: splitting the message differently gives the same hash.
+  EXPECT_EQ(tagged_hash("A", {as_bytes("xy")}), tagged_hash("A", {as_bytes("x"), as_bytes("y")}));
+  // BIP-340's definition: SHA256(SHA256(tag) || SHA256(tag) || msg).
+  Hash256 t = sha256(as_bytes("A"));
+  Bytes manual(t.begin(), t.end());
+  manual.insert(manual.end(), t.begin(), t.end());
+  manual.push_back('x');
+  EXPECT_EQ(a, sha256(manual));
+}
+
+TEST(Sha256, ThreadSafe) {
+  Hash256 expected = sha256(as_bytes("abc"));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        if (sha256(as_bytes("abc")) != expected) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+}  // namespace
+}  // namespace ans

@@ -1,0 +1,77 @@
+// secp256k1 keys and BIP-340 Schnorr signatures (libsecp256k1).
+//
+// The chain signs with BIP-340 Schnorr: 64-byte signatures, no low-S normalisation to get
+// wrong, and batch verification possible later. docs/protocol.md records the choice.
+// A signer's *full* public key (33-byte compressed) is always inside the signed bytes, so
+// the y-parity that BIP-340 drops is still bound to the signature, and with it the account
+// address (Keccak-256 of the 64-byte key).
+#pragma once
+
+#include <secp256k1.h>
+
+#include "ledger/crypto/hash.h"
+#include "ledger/util/bytes.h"
+
+namespace ans {
+
+using SchnorrSignature = FixedBytes<64>;
+using CompressedPubKey = FixedBytes<33>;
+using UncompressedPubKey = FixedBytes<65>;
+using XOnlyPubKey = FixedBytes<32>;
+
+// The process-wide libsecp256k1 context: created and randomised once, then only used
+// through const, thread-safe calls.
+const secp256k1_context* secp256k1_ctx();
+
+// Fills `out` from the OS random source (getrandom). Aborts if the kernel cannot give
+// randomness, as a key made without it would be unsafe.
+void os_random(std::span<uint8_t> out);
+
+class PublicKey {
+ public:
+  // 33 bytes (0x02/0x03 prefix) or 65 bytes (0x04 prefix).
+  // Errors: kBadLength, kBadSignature (not a point on the curve).
+  static Result<PublicKey> parse(ByteView bytes);
+
+  CompressedPubKey compressed() const;
+  UncompressedPubKey uncompressed() const;
+  XOnlyPubKey x_only() const;
+
+  // BIP-340 verification of `sig` over the 32-byte message against this key's x coordinate.
+  bool verify(const Hash256& message, const SchnorrSignature& sig) const;
+
+  bool operator==(const PublicKey& other) const { return compressed() == other.compressed(); }
+
+ private:
+  secp256k1_pubkey key_{};
+};
+
+// BIP-340 verification against a bare 32-byte x-only key, of a message of any length.
+// Returns false for an x coordinate that is not on the curve.
+bool verify_schnorr_xonly(const XOnlyPubKey& key, ByteView message, const SchnorrSignature& sig);
+
+class PrivateKey {
+ public:
+  // A fresh key from the OS random source.
+  static PrivateKey generate();
+  // Errors: kBadLength (not 32 bytes), kInvalidArgument (zero or not below the curve order).
+  static Result<PrivateKey> from_bytes(ByteView secret);
+
+  PrivateKey(const PrivateKey&) = default;
+  PrivateKey& operator=(const PrivateKey&) = default;
+  ~PrivateKey();
+
+  const FixedBytes<32>& secret() const { return secret_; }
+  PublicKey public_key() const;
+
+  // BIP-340 signature with fresh auxiliary randomness from the OS.
+  SchnorrSignature sign(const Hash256& message) const;
+  // BIP-340 signature with caller-chosen auxiliary randomness (tests and vectors).
+  SchnorrSignature sign(const Hash256& message, const FixedBytes<32>& aux_rand) const;
+
+ private:
+  explicit PrivateKey(const FixedBytes<32>& secret) : secret_(secret) {}
+  FixedBytes<32> secret_{};
+};
+
+}  // namespace ans

@@ -1,0 +1,163 @@
+#include "ledger/identity/address.h"
+
+#include <algorithm>
+
+#include "ledger/crypto/base58.h"
+
+namespace ans {
+namespace {
+
+constexpr size_t kBtcMinChars = 26;
+constexpr size_t kBtcMaxChars = 35;
+constexpr size_t kBtcRawBytes = 25;
+
+Status check_network(uint8_t network) {
+  if (!entity_type_info(network)) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string byte = std::string("0x") + kHex[network >> 4] + kHex[network & 15];
+    return Status(Errc::kUnknownType, "network byte " + byte + " is not a DIMP entity type");
+  }
+  return Status::ok();
+}
+
+bool is_hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// EIP-55: a hex letter is uppercase iff the matching nibble of keccak256(lowercase hex) >= 8.
+std::string eip55(const FixedBytes<20>& bytes) {
+  std::string hex = to_hex(bytes);
+  Hash256 h = keccak256(as_bytes(hex));
+  for (size_t i = 0; i < hex.size(); ++i) {
+    uint8_t nibble = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 0x0f);
+    if (hex[i] >= 'a' && nibble >= 8) hex[i] = static_cast<char>(hex[i] - 'a' + 'A');
+  }
+  return hex;
+}
+
+}  // namespace
+
+Result<BtcAddress> BtcAddress::parse(std::string_view text) {
+  if (text.size() < kBtcMinChars || text.size() > kBtcMaxChars) {
+    return Status(Errc::kBadLength, "a BTC-style address has 26 to 35 characters, got " +
+                                        std::to_string(text.size()));
+  }
+  auto raw = base58_decode(text);
+  if (!raw) return raw.status();
+  if (raw->size() != kBtcRawBytes) {
+    return Status(Errc::kBadLength, "a BTC-style address decodes to 25 bytes, got " +
+                                        std::to_string(raw->size()));
+  }
+  auto payload = base58check_decode(text);
+  if (!payload) return payload.status();
+  uint8_t network = (*payload)[0];
+  ANS_RETURN_IF_ERROR(check_network(network));
+  Hash160 hash{};
+  std::copy(payload->begin() + 1, payload->end(), hash.begin());
+  return BtcAddress(network, hash);
+}
+
+Result<BtcAddress> BtcAddress::from_public_key(ByteView public_key, uint8_t network) {
+  if (public_key.size() != 33 && public_key.size() != 65) {
+    return Status(Errc::kBadLength, "public key must be 33 or 65 bytes, got " +
+                                        std::to_string(public_key.size()));
+  }
+  ANS_RETURN_IF_ERROR(check_network(network));
+  return BtcAddress(network, hash160(public_key));
+}
+
+std::string BtcAddress::to_string() const {
+  FixedBytes<21> payload{};
+  payload[0] = network_;
+  std::copy(hash_.begin(), hash_.end(), payload.begin() + 1);
+  return base58check_encode(payload);
+}
+
+Result<EthAddress> EthAddress::parse(std::string_view text) {
+  if (text.size() < 2 || text[0] != '0' || text[1] != 'x') {
+    return Status(Errc::kBadAlphabet, "an ETH-style address starts with \"0x\"");
+  }
+  std::string_view hex = text.substr(2);
+  if (hex.size() != 40) {
+    return Status(Errc::kBadLength, "an ETH-style address has 40 hex digits after 0x, got " +
+                                        std::to_string(hex.size()));
+  }
+  bool has_lower = false, has_upper = false;
+  for (size_t i = 0; i < hex.size(); ++i) {
+    char c = hex[i];
+    if (!is_hex_digit(c)) {
+      return Status(Errc::kBadAlphabet, std::string("'") + c + "' at position " +
+                                            std::to_string(i + 2) + " is not a hex digit");
+    }
+    has_lower |= (c >= 'a' && c <= 'f');
+    has_upper |= (c >= 'A' && c <= 'F');
+  }
+  auto bytes = fixed_from_hex<20>(hex);
+  if (!bytes) return bytes.status();
+  EthAddress out(*bytes);
+  if (has_lower && has_upper && eip55(out.bytes_) != hex) {
+    return Status(Errc::kBadChecksum, "mixed-case ETH-style address fails its EIP-55 checksum");
+  }
+  return out;
+}
+
+EthAddress EthAddress::from_public_key(const PublicKey& key) {
+  UncompressedPubKey full = key.uncompressed();
+  Hash256 h = keccak256(ByteView(full.data() + 1, 64));
+  FixedBytes<20> bytes{};
+  std::copy(h.begin() + 12, h.end(), bytes.begin());
+  return EthAddress(bytes);
+}
+
+Result<EthAddress> EthAddress::from_bytes(ByteView bytes) {
+  if (bytes.size() != 20) {
+    return Status(Errc::kBadLength,
+                  "an account address is 20 bytes, got " + std::to_string(bytes.size()));
+  }
+  FixedBytes<20> b{};
+  std::copy(bytes.begin(), bytes.end(), b.begin());
+  return EthAddress(b);
+}
+
+std::string EthAddress::to_string() const { return "0x" + eip55(bytes_); }
+
+Result<Address> Address::parse(std::string_view text) {
+  if (text == "anywhere") return Address(BroadcastAddress(BroadcastAddress::Scope::kAnywhere));
+  if (text == "everywhere") return Address(BroadcastAddress(BroadcastAddress::Scope::kEverywhere));
+  if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    auto eth = EthAddress::parse(text);
+    if (!eth) return eth.status();
+    return Address(*eth);
+  }
+  auto btc = BtcAddress::parse(text);
+  if (!btc) return btc.status();
+  return Address(*btc);
+}
+
+uint8_t Address::network() const {
+  return std::visit(
+      [](const auto& a) -> uint8_t {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, EthAddress>) {
+          return static_cast<uint8_t>(EntityType::kUser);
+        } else {
+          return a.network();
+        }
+      },
+      v_);
+}
+
+std::string Address::to_string() const {
+  return std::visit([](const auto& a) { return a.to_string(); }, v_);
+}
+
+std::string_view address_kind_name(Address::Kind kind) {
+  switch (kind) {
+    case Address::Kind::kBtc: return "btc";
+    case Address::Kind::kEth: return "eth";
+    case Address::Kind::kBroadcast: return "broadcast";
+  }
+  return "unknown";
+}
+
+}  // namespace ans

@@ -1,0 +1,133 @@
+#include "ledger/token/amount.h"
+
+namespace ans {
+namespace {
+
+using Units = Amount::Units;
+
+const Units& unit_scale() {
+  static const Units scale = [] {
+    Units s = 1;
+    for (unsigned i = 0; i < Amount::kDecimals; ++i) s *= 10;
+    return s;
+  }();
+  return scale;
+}
+
+const Units& units_max() {
+  static const Units m = ~Units(0);
+  return m;
+}
+
+Status overflow() {
+  return Status(Errc::kOverflow, "amount exceeds the 128-bit maximum of "
+                                 "340282366920938463463.374607431768211455 DIMT");
+}
+
+// Accumulates decimal digits into `value`; false on overflow.
+bool push_digit(Units& value, unsigned digit) {
+  if (value > (units_max() - digit) / 10) return false;
+  value = value * 10 + digit;
+  return true;
+}
+
+}  // namespace
+
+Amount Amount::from_dimt(uint64_t whole) { return Amount(Units(whole) * unit_scale()); }
+
+Amount Amount::max() { return Amount(units_max()); }
+
+Result<Amount> Amount::parse(std::string_view text) {
+  if (text.empty()) return Status(Errc::kInvalidArgument, "empty amount");
+  if (text.size() > kMaxTextChars) {
+    return Status(Errc::kTooLarge, "amount text longer than " + std::to_string(kMaxTextChars) +
+                                       " characters");
+  }
+  size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  if (whole.empty()) {
+    return Status(Errc::kInvalidArgument, "amount needs a digit before the decimal point");
+  }
+  if (dot != std::string_view::npos && frac.empty()) {
+    return Status(Errc::kInvalidArgument, "amount needs a digit after the decimal point");
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (i == dot) continue;
+    if (c < '0' || c > '9') {
+      return Status(Errc::kInvalidArgument, std::string("'") + c + "' at position " +
+                                                std::to_string(i) + " is not a digit");
+    }
+  }
+  if (frac.size() > kDecimals) {
+    return Status(Errc::kBadLength, "DIMT has 18 decimals; got " + std::to_string(frac.size()));
+  }
+  Units value = 0;
+  for (char c : whole) {
+    if (!push_digit(value, static_cast<unsigned>(c - '0'))) return overflow();
+  }
+  for (unsigned i = 0; i < kDecimals; ++i) {
+    unsigned digit = i < frac.size() ? static_cast<unsigned>(frac[i] - '0') : 0;
+    if (!push_digit(value, digit)) return overflow();
+  }
+  return Amount(value);
+}
+
+std::string Amount::to_string() const {
+  Units whole = units_ / unit_scale();
+  Units frac = units_ % unit_scale();
+  std::string out = whole.str();
+  if (frac != 0) {
+    std::string digits = frac.str();
+    digits.insert(0, kDecimals - digits.size(), '0');
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    out += '.';
+    out += digits;
+  }
+  return out;
+}
+
+std::string Amount::units_string() const { return units_.str(); }
+
+Bytes Amount::to_bytes() const {
+  Bytes out;
+  boost::multiprecision::export_bits(units_, std::back_inserter(out), 8, /*msv_first=*/true);
+  size_t zeros = 0;
+  while (zeros < out.size() && out[zeros] == 0) ++zeros;
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(zeros));
+  return out;
+}
+
+Result<Amount> Amount::from_bytes(ByteView bytes) {
+  if (bytes.size() > 16) {
+    return Status(Errc::kTooLarge, "an amount is at most 16 bytes, got " +
+                                       std::to_string(bytes.size()));
+  }
+  if (!bytes.empty() && bytes[0] == 0) {
+    return Status(Errc::kNonCanonical, "amount bytes have a leading zero");
+  }
+  Units value = 0;
+  for (uint8_t b : bytes) value = (value << 8) | b;
+  return Amount(value);
+}
+
+Result<Amount> Amount::checked_add(const Amount& other) const {
+  if (units_ > units_max() - other.units_) return overflow();
+  return Amount(units_ + other.units_);
+}
+
+Result<Amount> Amount::checked_sub(const Amount& other) const {
+  if (other.units_ > units_) {
+    return Status(Errc::kOverflow, "cannot subtract " + other.to_string() + " DIMT from " +
+                                       to_string() + " DIMT");
+  }
+  return Amount(units_ - other.units_);
+}
+
+Result<Amount> Amount::checked_mul(uint64_t factor) const {
+  if (factor != 0 && units_ > units_max() / factor) return overflow();
+  return Amount(units_ * factor);
+}
+
+}  // namespace ans

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs the whole test suite through ctest.
+#   scripts/test.sh             the normal build
+#   scripts/test.sh --sanitize  the unit tests built with AddressSanitizer and UBSan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+if [ "${1:-}" = "--sanitize" ]; then
+  scripts/build.sh sanitize
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  ctest --test-dir build-asan --output-on-failure -j 2
+else
+  scripts/build.sh
+  ctest --test-dir build --output-on-failure -j 2
+fi

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs the real `ans` binary against the acceptance vectors of the identity commands.
+set -u
+ANS="$1"
+failures=0
+pass=0
+
+expect_out() {  # expect_out "description" "expected stdout" cmd...
+  local what="$1" want="$2"; shift 2
+  local got
+  got=$("$@" 2>&1)
+  local rc=$?
+  if [ $rc -ne 0 ] || [ "$got" != "$want" ]; then
+    echo "FAIL: $what"; echo "  want: $want"; echo "  got (rc=$rc): $got"; failures=$((failures+1))
+  else
+    pass=$((pass+1))
+  fi
+}
+
+expect_fail_with() {  # expect_fail_with "description" "substring" cmd...
+  local what="$1" needle="$2"; shift 2
+  local got
+  got=$("$@" 2>&1)
+  local rc=$?
+  if [ $rc -ne 1 ] || [[ "$got" != *"$needle"* ]]; then
+    echo "FAIL: $what"; echo "  want exit 1 mentioning: $needle"; echo "  got (rc=$rc): $got"
+    failures=$((failures+1))
+  else
+    pass=$((pass+1))
+  fi
+}
+
+expect_contains() {  # expect_contains "description" "substring" cmd...
+  local what="$1" needle="$2"; shift 2
+  local got
+  got=$("$@" 2>&1)
+  local rc=$?
+  if [ $rc -ne 0 ] || [[ "$got" != *"$needle"* ]]; then
+    echo "FAIL: $what"; echo "  want exit 0 mentioning: $needle"; echo "  got (rc=$rc): $got"
+    failures=$((failures+1))
+  else
+    pass=$((pass+1))
+  fi
+}
+
+ONE=0000000000000000000000000000000000000000000000000000000000000001
+
+expect_out "btc uncompressed key 1" "1EHNa6Q4Jz2uvNExL497mE43ikXhwF6kZm" \
+  "$ANS" id derive --secret $ONE --type btc --net 0x00 --uncompressed
+expect_out "eth key 1" "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf" \
+  "$ANS" id derive --secret $ONE --type eth
+expect_out "btc compressed key 1" "1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH" \
+  "$ANS" id derive --secret $ONE
+expect_out "json derive" '{"address":"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf","network":"0x00","ok":true,"public_key":"0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798","type":"eth"}' \
+  "$ANS" id derive --secret $ONE --type eth --json
+
+expect_contains "check legacy main" "network:  0x08 (main (legacy))" \
+  "$ANS" id check moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ
+expect_contains "check json" '"network":"0x08"' \
+  "$ANS" id check --json moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ
+expect_contains "check json name" '"name":"moky"' \
+  "$ANS" id check --json moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ
+expect_contains "check broadcast" "type:     broadcast" "$ANS" id check anyone@anywhere
+
+expect_fail_with "one changed character names the checksum" "checksum" \
+  "$ANS" id check moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgR
+expect_fail_with "json error" '"error":"bad checksum"' \
+  "$ANS" id check --json moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgR
+expect_fail_with "bad alphabet" "bad alphabet" "$ANS" id check moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUg0
+expect_fail_with "bad name" "bad name" "$ANS" id check "m@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ"
+expect_fail_with "bad length" "bad length" "$ANS" id check "moky@4Dnq"
+expect_fail_with "eip55 checksum" "checksum" "$ANS" id check "0x7E5F4552091A69125d5DfCb7b8C2659029395BdF"
+expect_fail_with "unknown network" "unknown type" "$ANS" id derive --secret $ONE --net 0x42
+expect_fail_with "bad secret" "private key" "$ANS" id derive --secret 00
+expect_fail_with "zero secret" "non-zero" "$ANS" id derive --secret 0000000000000000000000000000000000000000000000000000000000000000
+expect_fail_with "bad --net" "--net" "$ANS" id derive --secret $ONE --net zz
+
+# Usage errors come from CLI11 with a non-zero code.
+if "$ANS" id derive >/dev/null 2>&1; then echo "FAIL: missing --secret accepted"; failures=$((failures+1)); else pass=$((pass+1)); fi
+if ! "$ANS" --help >/dev/null 2>&1; then echo "FAIL: --help"; failures=$((failures+1)); else pass=$((pass+1)); fi
+
+echo "$pass passed, $failures failed"
+[ $failures -eq 0 ]
