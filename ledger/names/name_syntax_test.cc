@@ -27,9 +27,12 @@ TEST(RegistryName, RejectsUppercaseWithReason) {
 }
 
 TEST(RegistryName, RejectsOtherCharacters) {
-  for (const char* n : {"a b", "a@b", "a/b", "ab!", "\xc3\xa9t\xc3\xa9", "a+b", std::string("a\0b", 3).c_str()}) {
-    Status st = validate_registry_name(n);
-    EXPECT_FALSE(st) << n;
+  const std::string nul("a\0b", 3);
+  for (std::string_view n : {std::string_view("a b"), std::string_view("a@b"),
+                             std::string_view("a/b"), std::string_view("ab!"),
+                             std::string_view("\xc3\xa9t\xc3\xa9"), std::string_view("a+b"),
+                             std::string_view(nul)}) {
+    EXPECT_FALSE(validate_registry_name(n)) << n;
   }
   EXPECT_EQ(validate_registry_name(std::string("a\0b", 3)).code(), Errc::kBadAlphabet);
   EXPECT_EQ(validate_registry_name("\xc3\xa9t\xc3\xa9").code(), Errc::kBadAlphabet);
