@@ -2,8 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <cryptopp/keccak.h>
-
 #include <cstdlib>
 #include <cstring>
 
@@ -63,14 +61,6 @@ Hash160 ripemd160(ByteView data) { return digest<20>(ripemd160_md(), data); }
 Hash160 hash160(ByteView data) {
   Hash256 inner = sha256(data);
   return ripemd160(inner);
-}
-
-Hash256 keccak256(ByteView data) {
-  CryptoPP::Keccak_256 keccak;
-  keccak.Update(data.data(), data.size());
-  Hash256 out{};
-  keccak.Final(out.data());
-  return out;
 }
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {

@@ -19,6 +19,7 @@ Hash160 ripemd160(ByteView data);
 // RIPEMD160(SHA256(data)), Bitcoin's HASH160.
 Hash160 hash160(ByteView data);
 // Keccak-256 with the original padding (Ethereum). Differs from NIST SHA3-256.
+// Defined in keccak.cc (Crypto++), which the stand-alone proof verifier does not link.
 Hash256 keccak256(ByteView data);
 
 // Incremental SHA-256 for hashing several pieces without concatenating them.

@@ -36,6 +36,8 @@ class BtcAddress {
 // Also the chain's account address.
 class EthAddress {
  public:
+  // The zero address (0x000…0), e.g. for a default-built struct before it is filled in.
+  EthAddress() = default;
   // Accepts the EIP-55 checksummed form, and the all-lowercase or all-uppercase forms, which
   // by EIP-55 carry no checksum. Errors: kBadAlphabet (no "0x" prefix, or a non-hex digit),
   // kBadLength (not 40 hex digits), kBadChecksum (mixed case that is not EIP-55).

@@ -76,10 +76,13 @@ class [[nodiscard]] Result {
 };
 
 // Early return of a failed Status or Result from the enclosing function.
-#define ANS_RETURN_IF_ERROR(expr)            \
+#define ANS_CONCAT_INNER_(a, b) a##b
+#define ANS_CONCAT_(a, b) ANS_CONCAT_INNER_(a, b)
+#define ANS_RETURN_IF_ERROR(expr) ANS_RETURN_IF_ERROR_IMPL_(ANS_CONCAT_(ans_status_, __LINE__), expr)
+#define ANS_RETURN_IF_ERROR_IMPL_(var, expr) \
   do {                                       \
-    auto ans_status_ = (expr);               \
-    if (!ans_status_.is_ok()) return ans_status_; \
+    auto var = (expr);                       \
+    if (!var.is_ok()) return var;            \
   } while (0)
 
 }  // namespace ans

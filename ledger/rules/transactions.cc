@@ -1,0 +1,150 @@
+#include <thread>
+
+#include "ledger/rules/names.h"
+#include "ledger/rules/producers.h"
+#include "ledger/rules/transition.h"
+
+namespace ans {
+
+TxStatus TxScope::debit_sender(const Amount& amount, std::string_view what) {
+  v1::AccountState acct = state.account(sender);
+  Amount balance = state.amount(acct.balance());
+  if (balance < amount) {
+    return TxStatus(TxError::kInsufficientFunds,
+                    std::string(what) + " needs " + amount.to_string() + " DIMT; the balance is " +
+                        balance.to_string());
+  }
+  acct.set_balance(LedgerState::amount_bytes(balance.checked_sub(amount).value()));
+  state.put_account(sender, acct);
+  return TxStatus::ok();
+}
+
+TxStatus TxScope::pay_to_pool(const Amount& amount, std::string_view what) {
+  ANS_TX_CHECK(debit_sender(amount, what));
+  // The pool can never overflow: it is bounded by the fixed total supply.
+  state.set_reward_pool(state.reward_pool().checked_add(amount).value());
+  return TxStatus::ok();
+}
+
+void TxScope::credit(const EthAddress& account, const Amount& amount) {
+  v1::AccountState acct = state.account(account);
+  acct.set_balance(
+      LedgerState::amount_bytes(state.amount(acct.balance()).checked_add(amount).value()));
+  state.put_account(account, acct);
+}
+
+namespace {
+
+TxStatus apply_body(TxScope& s, const v1::Transaction& tx) {
+  using T = v1::Transaction;
+  switch (tx.body_case()) {
+    case T::kTransfer: {
+      Amount amount = s.state.amount(tx.transfer().amount());
+      if (amount.is_zero()) return TxStatus(TxError::kBadAmount, "transfer amount must be positive");
+      ANS_TX_CHECK(s.debit_sender(amount, "the transfer"));
+      s.credit(EthAddress::from_bytes(as_bytes(tx.transfer().to())).value(), amount);
+      return TxStatus::ok();
+    }
+    case T::kNameCommit: return apply_name_commit(s, tx.name_commit());
+    case T::kNameRegister: return apply_name_register(s, tx.name_register());
+    case T::kNameRenew: return apply_name_renew(s, tx.name_renew());
+    case T::kNameUpdate: return apply_name_update(s, tx.name_update());
+    case T::kNameTransfer: return apply_name_transfer(s, tx.name_transfer());
+    case T::kSetPrimaryName: return apply_set_primary_name(s, tx.set_primary_name());
+    case T::kSpRegister: return apply_sp_register(s, tx.sp_register());
+    case T::kSpUpdate: return apply_sp_update(s, tx.sp_update());
+    case T::kSpUnregister: return apply_sp_unregister(s, tx.sp_unregister());
+    case T::kStake: return apply_stake(s, tx.stake());
+    case T::kUnstake: return apply_unstake(s, tx.unstake());
+    case T::kVote: return apply_vote(s, tx.vote());
+    case T::kClaimRewards: return apply_claim_rewards(s, tx.claim_rewards());
+    case T::kEvidence: return apply_evidence(s, tx.evidence());
+    case T::kUnjail: return apply_unjail(s, tx.unjail());
+    case T::BODY_NOT_SET: break;
+  }
+  return TxStatus(TxError::kMalformed, "transaction has no body");
+}
+
+}  // namespace
+
+TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
+                           StateOverlay& block_state, const v1::SignedTransaction& stx,
+                           SignatureCheck check) {
+  if (Status shape = check_transaction_shape(stx); !shape) {
+    return TxStatus(TxError::kMalformed, shape.to_string());
+  }
+  if (check == SignatureCheck::kVerify) {
+    if (Status sig = verify_transaction_signature(env.chain_id, stx); !sig) {
+      return TxStatus(TxError::kBadSignature, sig.message());
+    }
+  }
+  const v1::Transaction& tx = stx.tx();
+  if (tx.expiry_height() < block.height) {
+    return TxStatus(TxError::kExpired, "expired at height " + std::to_string(tx.expiry_height()) +
+                                           "; this block is " + std::to_string(block.height));
+  }
+  StateOverlay tx_state(block_state);
+  LedgerState st(tx_state);
+  TxScope scope{env, block, st, EthAddress::from_public_key(
+                                    PublicKey::parse(as_bytes(tx.sender_key())).value())};
+  v1::AccountState acct = st.account(scope.sender);
+  if (tx.nonce() != acct.nonce()) {
+    return TxStatus(TxError::kBadNonce, "expected nonce " + std::to_string(acct.nonce()) +
+                                            ", got " + std::to_string(tx.nonce()));
+  }
+  Amount fee = st.amount(tx.fee());
+  if (fee < env.params.min_tx_fee) {
+    return TxStatus(TxError::kFeeTooLow, "fee " + fee.to_string() + " DIMT is below the minimum " +
+                                             env.params.min_tx_fee.to_string());
+  }
+  acct.set_nonce(acct.nonce() + 1);
+  st.put_account(scope.sender, acct);
+  ANS_TX_CHECK(scope.pay_to_pool(fee, "the fee"));
+  ANS_TX_CHECK(apply_body(scope, tx));
+  if (Status io = st.status(); !io) return TxStatus(TxError::kStorage, io.to_string());
+  tx_state.commit_into(block_state);
+  return TxStatus::ok();
+}
+
+Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
+                                 StateOverlay& state, std::span<const v1::SignedTransaction> txs,
+                                 const std::vector<bool>* verified) {
+  ANS_RETURN_IF_ERROR(begin_block(env, block, state));
+  BlockOutcome out;
+  out.tx_ids.reserve(txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) {
+    SignatureCheck check = (verified && i < verified->size() && (*verified)[i])
+                               ? SignatureCheck::kAlreadyVerified
+                               : SignatureCheck::kVerify;
+    TxStatus st = apply_transaction(env, block, state, txs[i], check);
+    if (!st) {
+      return Status(Errc::kInvalidArgument,
+                    "transaction " + std::to_string(i) + " is invalid: " + st.to_string());
+    }
+    out.tx_ids.push_back(transaction_id(txs[i].tx()));
+  }
+  ANS_RETURN_IF_ERROR(end_block(env, block, state));
+  ANS_RETURN_IF_ERROR(state.status());
+  return out;
+}
+
+std::vector<bool> verify_signatures(const ChainId& chain_id,
+                                    std::span<const v1::SignedTransaction> txs, unsigned threads) {
+  std::vector<char> ok(txs.size(), 0);
+  auto work = [&](size_t begin, size_t step) {
+    for (size_t i = begin; i < txs.size(); i += step) {
+      ok[i] = verify_transaction_signature(chain_id, txs[i]).is_ok() ? 1 : 0;
+    }
+  };
+  if (threads <= 1 || txs.size() < 2) {
+    work(0, 1);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t, threads);
+    work(0, threads);
+    for (auto& th : pool) th.join();
+  }
+  return std::vector<bool>(ok.begin(), ok.end());
+}
+
+}  // namespace ans

@@ -1,0 +1,57 @@
+// The state transition: (state view, block) -> new state + receipts.
+//
+// A pure function of its inputs: the chain's parameters and id, the block context, the
+// transactions, and the state read through the overlay. No clock, randomness, I/O or logging.
+// Writes go into the overlay; the caller commits them (ledger/chain/ledger.h).
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "ledger/rules/context.h"
+#include "ledger/rules/tx_status.h"
+#include "ledger/store/state_view.h"
+
+namespace ans {
+
+enum class SignatureCheck {
+  kVerify,           // verify the signature here
+  kAlreadyVerified,  // the caller verified it (e.g. in parallel, see verify_signatures)
+};
+
+// Applies one transaction on top of `block_state`. On success its writes are merged into
+// `block_state`; on failure nothing of it is (no fee, no nonce, nothing), and the returned
+// status says why. Used by producers (a failing transaction is left out) and validators (a
+// failing transaction makes the block invalid).
+TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
+                           StateOverlay& block_state, const v1::SignedTransaction& stx,
+                           SignatureCheck check = SignatureCheck::kVerify);
+
+// Per-block effects before the transactions: activation of a pending active set once the
+// block that fixed it is final, missed-slot accounting, the producer's reward from the pool.
+// Errors: kInvalidArgument if the block does not follow the last one (height, slot).
+Status begin_block(const ApplyEnv& env, const BlockContext& block, StateOverlay& state);
+
+// Per-block effects after the transactions; at an epoch boundary (height multiple of
+// epoch_length_blocks): unbonding releases, name releases (grace ended) with reverse-record
+// clean-up, stale commitment clean-up, and the active-set recomputation.
+Status end_block(const ApplyEnv& env, const BlockContext& block, StateOverlay& state);
+
+struct BlockOutcome {
+  std::vector<Hash256> tx_ids;
+};
+
+// begin_block, every transaction, end_block. Any rejected transaction rejects the block:
+// a transaction that is invalid at inclusion never enters a block.
+// `verified` (optional) flags transactions whose signatures the caller already checked.
+Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
+                                 StateOverlay& state,
+                                 std::span<const v1::SignedTransaction> txs,
+                                 const std::vector<bool>* verified = nullptr);
+
+// Verifies every transaction's signature using up to `threads` threads (1 = inline).
+// Deterministic: the result depends only on the inputs.
+std::vector<bool> verify_signatures(const ChainId& chain_id,
+                                    std::span<const v1::SignedTransaction> txs, unsigned threads);
+
+}  // namespace ans

@@ -1,0 +1,259 @@
+#include "ledger/store/state_db.h"
+
+#include <leveldb/write_batch.h>
+
+#include "ans/v1/state.pb.h"
+
+namespace ans {
+namespace {
+
+constexpr std::string_view kMetaKey = "\xff" "meta";
+constexpr std::string_view kUndoPrefix = "\xff" "undo";
+
+std::string be64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+std::string undo_key(uint64_t height) { return std::string(kUndoPrefix) + be64(height); }
+
+Status from_leveldb(const leveldb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::ok();
+  Errc code = s.IsCorruption() ? Errc::kCorruption : Errc::kIoError;
+  return Status(code, std::string(what) + ": " + s.ToString());
+}
+
+leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+
+// The state after block `height`: the head state with the undo records of the blocks above
+// it laid over it, so every key those blocks wrote reads as it was before them.
+class HistoricalView final : public StateReader {
+ public:
+  explicit HistoricalView(const StateDb& db) : db_(db), overlay_(db) {}
+  StateOverlay& overlay() { return overlay_; }
+  std::optional<std::string> get(std::string_view key) const override { return overlay_.get(key); }
+  void scan(std::string_view prefix, std::string_view start, size_t limit,
+            const ScanVisitor& visit) const override {
+    overlay_.scan(prefix, start, limit, visit);
+  }
+  Status status() const override {
+    if (!error_.is_ok()) return error_;
+    return db_.status();
+  }
+  Status error_;
+
+ private:
+  const StateDb& db_;
+  StateOverlay overlay_;
+};
+
+}  // namespace
+
+StateDb::StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
+                 std::unique_ptr<const leveldb::FilterPolicy> filter,
+                 std::unique_ptr<leveldb::DB> db)
+    : options_(options), cache_(std::move(cache)), filter_(std::move(filter)), db_(std::move(db)) {}
+
+StateDb::~StateDb() = default;
+
+Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
+                                               const StateDbOptions& options) {
+  std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
+  std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
+  leveldb::Options lo;
+  lo.create_if_missing = options.create_if_missing;
+  lo.paranoid_checks = true;
+  lo.block_cache = cache.get();
+  lo.filter_policy = filter.get();
+  lo.write_buffer_size = options.write_buffer_bytes;
+  lo.max_open_files = 500;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(lo, path, &raw);
+  if (!s.ok()) return from_leveldb(s, "opening state store at " + path);
+  std::unique_ptr<StateDb> out(new StateDb(options, std::move(cache), std::move(filter),
+                                           std::unique_ptr<leveldb::DB>(raw)));
+  ANS_RETURN_IF_ERROR(out->load_meta());
+  return out;
+}
+
+Status StateDb::load_meta() {
+  std::string raw;
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(kMetaKey), &raw);
+  if (s.IsNotFound()) return Status::ok();
+  ANS_RETURN_IF_ERROR(from_leveldb(s, "reading store metadata"));
+  v1::StoreMeta meta;
+  if (!meta.ParseFromString(raw) || (meta.has_head() && meta.head_hash().size() != 32)) {
+    return Status(Errc::kCorruption, "store metadata is unreadable");
+  }
+  has_head_ = meta.has_head();
+  head_height_ = meta.head_height();
+  final_height_ = meta.final_height();
+  if (has_head_) std::copy(meta.head_hash().begin(), meta.head_hash().end(), head_hash_.begin());
+  return Status::ok();
+}
+
+std::string StateDb::encode_meta(bool has_head, uint64_t head, const Hash256& hash,
+                                 uint64_t final) const {
+  v1::StoreMeta meta;
+  meta.set_has_head(has_head);
+  meta.set_head_height(head);
+  if (has_head) meta.set_head_hash(std::string(hash.begin(), hash.end()));
+  meta.set_final_height(final);
+  return meta.SerializeAsString();
+}
+
+void StateDb::record_error(const leveldb::Status& s) const {
+  if (first_error_.is_ok()) first_error_ = from_leveldb(s, "state read");
+}
+
+std::optional<std::string> StateDb::get(std::string_view key) const {
+  std::string value;
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &value);
+  if (s.ok()) return value;
+  if (!s.IsNotFound()) record_error(s);
+  return std::nullopt;
+}
+
+void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit,
+                   const ScanVisitor& visit) const {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  size_t n = 0;
+  for (it->Seek(slice(start.empty() ? prefix : start)); it->Valid() && n < limit; it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.substr(0, prefix.size()) != prefix) break;
+    ++n;
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  if (!it->status().ok()) record_error(it->status());
+}
+
+Status StateDb::status() const { return first_error_; }
+
+Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes) {
+  if (has_head_ ? height != head_height_ + 1 : height != 0) {
+    return Status(Errc::kInvalidArgument,
+                  "block " + std::to_string(height) + " does not extend the head (" +
+                      (has_head_ ? std::to_string(head_height_) : std::string("empty")) + ")");
+  }
+  v1::UndoRecord undo;
+  undo.set_height(height);
+  if (has_head_) undo.set_prev_head_hash(std::string(head_hash_.begin(), head_hash_.end()));
+  leveldb::WriteBatch batch;
+  for (const auto& [key, value] : writes) {
+    if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) {
+      return Status(Errc::kInvalidArgument, "state keys may not start with 0xFF");
+    }
+    v1::UndoEntry* entry = undo.add_entries();
+    entry->set_key(key);
+    std::string old;
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &old);
+    if (s.ok()) {
+      entry->set_existed(true);
+      entry->set_value(std::move(old));
+    } else if (!s.IsNotFound()) {
+      return from_leveldb(s, "reading for undo");
+    }
+    if (value) {
+      batch.Put(slice(key), slice(*value));
+    } else {
+      batch.Delete(slice(key));
+    }
+  }
+  batch.Put(slice(undo_key(height)), undo.SerializeAsString());
+  batch.Put(slice(kMetaKey), encode_meta(true, height, block_hash, final_height_));
+  leveldb::WriteOptions wo;
+  wo.sync = options_.sync;
+  ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "committing block"));
+  has_head_ = true;
+  head_height_ = height;
+  head_hash_ = block_hash;
+  return Status::ok();
+}
+
+Status StateDb::undo_head_block() {
+  if (!has_head_) return Status(Errc::kInvalidArgument, "nothing to undo: the store is empty");
+  if (head_height_ <= final_height_) {
+    return Status(Errc::kInvalidArgument, "block " + std::to_string(head_height_) +
+                                              " is final and cannot be undone");
+  }
+  std::string raw;
+  ANS_RETURN_IF_ERROR(from_leveldb(
+      db_->Get(leveldb::ReadOptions(), slice(undo_key(head_height_)), &raw), "reading undo record"));
+  v1::UndoRecord undo;
+  if (!undo.ParseFromString(raw) || undo.height() != head_height_) {
+    return Status(Errc::kCorruption, "undo record of block " + std::to_string(head_height_) +
+                                         " is unreadable");
+  }
+  leveldb::WriteBatch batch;
+  for (const auto& e : undo.entries()) {
+    if (e.existed()) {
+      batch.Put(slice(e.key()), slice(e.value()));
+    } else {
+      batch.Delete(slice(e.key()));
+    }
+  }
+  batch.Delete(slice(undo_key(head_height_)));
+  // Block 0 is always final, so the undone block has a predecessor.
+  Hash256 prev{};
+  if (undo.prev_head_hash().size() == 32) {
+    std::copy(undo.prev_head_hash().begin(), undo.prev_head_hash().end(), prev.begin());
+  }
+  uint64_t new_head = head_height_ - 1;
+  batch.Put(slice(kMetaKey), encode_meta(true, new_head, prev, final_height_));
+  leveldb::WriteOptions wo;
+  wo.sync = options_.sync;
+  ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "undoing block"));
+  head_height_ = new_head;
+  head_hash_ = prev;
+  return Status::ok();
+}
+
+Status StateDb::set_final(uint64_t height) {
+  if (!has_head_ || height > head_height_ || height < final_height_) {
+    return Status(Errc::kInvalidArgument, "cannot mark height " + std::to_string(height) +
+                                              " final (final " + std::to_string(final_height_) +
+                                              ", head " + std::to_string(head_height_) + ")");
+  }
+  leveldb::WriteBatch batch;
+  // Undo records exist only above the previous final height (genesis has one too).
+  for (uint64_t h = final_height_; h <= height; ++h) batch.Delete(slice(undo_key(h)));
+  batch.Put(slice(kMetaKey), encode_meta(true, head_height_, head_hash_, height));
+  leveldb::WriteOptions wo;
+  wo.sync = options_.sync;
+  ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "marking final"));
+  final_height_ = height;
+  return Status::ok();
+}
+
+Result<std::unique_ptr<StateReader>> StateDb::view_at(uint64_t height) const {
+  if (!has_head_ || height > head_height_ || height < final_height_) {
+    return Status(Errc::kInvalidArgument, "no state kept for height " + std::to_string(height) +
+                                              " (final " + std::to_string(final_height_) +
+                                              ", head " + std::to_string(head_height_) + ")");
+  }
+  auto view = std::make_unique<HistoricalView>(*this);
+  // Walk down from the head: a lower block's undo value is the older one, so it wins.
+  for (uint64_t h = head_height_; h > height; --h) {
+    std::string raw;
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(undo_key(h)), &raw);
+    if (!s.ok()) return from_leveldb(s, "reading undo record for a historical view");
+    v1::UndoRecord undo;
+    if (!undo.ParseFromString(raw)) {
+      return Status(Errc::kCorruption, "undo record of block " + std::to_string(h) + " is unreadable");
+    }
+    for (const auto& e : undo.entries()) {
+      if (e.existed()) {
+        view->overlay().put(e.key(), e.value());
+      } else {
+        view->overlay().erase(e.key());
+      }
+    }
+  }
+  return std::unique_ptr<StateReader>(std::move(view));
+}
+
+}  // namespace ans

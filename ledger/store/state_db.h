@@ -1,0 +1,87 @@
+// The committed state in LevelDB.
+//
+// Each block commits in ONE atomic LevelDB write: its state writes, an undo record holding
+// the previous value of every key it wrote, and the new head. So after a crash at any
+// moment, reopening gives exactly the state after some committed block, never a mix.
+// Blocks above the final height can be undone (fork switch) with their undo records;
+// marking a height final deletes the undo records up to it.
+//
+// Keys starting with 0xFF are the store's own bookkeeping; state keys never start with it.
+// One thread owns a StateDb; reads from other threads go through snapshots (later).
+#pragma once
+
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+
+#include <memory>
+#include <string>
+
+#include "ledger/crypto/hash.h"
+#include "ledger/store/state_view.h"
+
+namespace ans {
+
+struct StateDbOptions {
+  bool create_if_missing = true;
+  // fsync each block commit. Off only for benchmarks and tests that do not need machine-crash
+  // durability: a process crash (SIGKILL) never loses a committed block either way.
+  bool sync = true;
+  size_t block_cache_bytes = 64 << 20;
+  size_t write_buffer_bytes = 32 << 20;
+};
+
+class StateDb final : public StateReader {
+ public:
+  // Errors: kIoError (cannot open), kCorruption (bookkeeping unreadable).
+  static Result<std::unique_ptr<StateDb>> open(const std::string& path,
+                                               const StateDbOptions& options = {});
+  ~StateDb() override;
+
+  std::optional<std::string> get(std::string_view key) const override;
+  void scan(std::string_view prefix, std::string_view start, size_t limit,
+            const ScanVisitor& visit) const override;
+  Status status() const override;
+
+  bool has_head() const { return has_head_; }
+  uint64_t head_height() const { return head_height_; }
+  const Hash256& head_hash() const { return head_hash_; }
+  uint64_t final_height() const { return final_height_; }
+
+  // Commits block `height` atomically. REQUIRES: height == head_height() + 1, or height == 0
+  // (genesis) on an empty store. No key in `writes` may start with 0xFF.
+  Status commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes);
+
+  // Takes the head block out of the state, restoring every key it wrote.
+  // Errors: kInvalidArgument if the head is final (final blocks are never reverted).
+  Status undo_head_block();
+
+  // Marks `height` final and deletes the undo records up to it.
+  // REQUIRES: final_height() <= height <= head_height().
+  Status set_final(uint64_t height);
+
+  // The state as it was after block `height`, for final_height() <= height <= head_height(),
+  // read through the undo records of the blocks above it. Valid until the next commit, undo or
+  // set_final.
+  Result<std::unique_ptr<StateReader>> view_at(uint64_t height) const;
+
+ private:
+  StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
+          std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db);
+  Status load_meta();
+  std::string encode_meta(bool has_head, uint64_t head, const Hash256& hash, uint64_t final) const;
+  void record_error(const leveldb::Status& s) const;
+
+  StateDbOptions options_;
+  // LevelDB does not own its cache and filter policy; they must outlive db_ (declared after).
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;
+  bool has_head_ = false;
+  uint64_t head_height_ = 0;
+  Hash256 head_hash_{};
+  uint64_t final_height_ = 0;
+  mutable Status first_error_;
+};
+
+}  // namespace ans

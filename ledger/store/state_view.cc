@@ -1,0 +1,67 @@
+#include "ledger/store/state_view.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace ans {
+
+std::optional<std::string> StateOverlay::get(std::string_view key) const {
+  if (auto it = writes_.find(key); it != writes_.end()) return it->second;
+  return parent_.get(key);
+}
+
+void StateOverlay::put(std::string_view key, std::string value) {
+  writes_.insert_or_assign(std::string(key), std::optional<std::string>(std::move(value)));
+}
+
+void StateOverlay::erase(std::string_view key) {
+  writes_.insert_or_assign(std::string(key), std::nullopt);
+}
+
+void StateOverlay::commit_into(StateOverlay& target) {
+  for (auto& [key, value] : writes_) target.writes_.insert_or_assign(key, std::move(value));
+  writes_.clear();
+}
+
+void StateOverlay::scan(std::string_view prefix, std::string_view start, size_t limit,
+                        const ScanVisitor& visit) const {
+  std::string from = start.empty() ? std::string(prefix) : std::string(start);
+  auto own = writes_.lower_bound(from);
+  auto in_prefix = [&](std::string_view k) { return k.substr(0, prefix.size()) == prefix; };
+
+  // Our deletions can hide parent entries, so ask the parent for enough to still fill `limit`.
+  size_t own_in_range = 0;
+  for (auto it = own; it != writes_.end() && in_prefix(it->first); ++it) ++own_in_range;
+  std::vector<std::pair<std::string, std::string>> below;
+  const size_t asked = limit > SIZE_MAX - own_in_range ? SIZE_MAX : limit + own_in_range;
+  parent_.scan(prefix, from, asked, [&](std::string_view k, std::string_view v) {
+    below.emplace_back(k, v);
+    return true;
+  });
+  // If the parent had more than we fetched, keys past the last fetched one are unknown: stop
+  // there. Each of our writes shadows at most one parent entry, so `limit` are emitted first.
+  const bool parent_truncated = below.size() == asked;
+
+  size_t emitted = 0;
+  auto pit = below.begin();
+  while (emitted < limit) {
+    bool own_left = own != writes_.end() && in_prefix(own->first);
+    bool parent_left = pit != below.end();
+    if (!parent_left && parent_truncated) break;
+    if (!own_left && !parent_left) break;
+    if (own_left && (!parent_left || own->first <= pit->first)) {
+      if (parent_left && own->first == pit->first) ++pit;  // our write shadows the parent's
+      const auto& [k, v] = *own;
+      ++own;
+      if (!v) continue;  // deleted here
+      ++emitted;
+      if (!visit(k, *v)) return;
+    } else {
+      ++emitted;
+      if (!visit(pit->first, pit->second)) return;
+      ++pit;
+    }
+  }
+}
+
+}  // namespace ans

@@ -1,0 +1,64 @@
+// Reading and writing state as key/value pairs.
+//
+// The state transition reads through StateReader and writes into a StateOverlay; it never
+// touches storage directly. A block gets one overlay over the committed store, each
+// transaction a child overlay over the block's: a rejected transaction's overlay is dropped,
+// so it leaves no trace.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ledger/util/status.h"
+
+namespace ans {
+
+// Key -> new value, or nullopt for a deletion.
+using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+class StateReader {
+ public:
+  virtual ~StateReader() = default;
+
+  // The value, or nullopt if absent. A storage failure reads as absent and is recorded: the
+  // caller checks status() before trusting a result built from reads.
+  virtual std::optional<std::string> get(std::string_view key) const = 0;
+
+  // Visits, in key order, the entries whose key starts with `prefix` and is >= `start`
+  // (start empty = from the prefix), at most `limit` of them; the visitor returns false to stop.
+  virtual void scan(std::string_view prefix, std::string_view start, size_t limit,
+                    const ScanVisitor& visit) const = 0;
+
+  // OK, or the first storage error a read ran into.
+  virtual Status status() const = 0;
+};
+
+class StateOverlay final : public StateReader {
+ public:
+  // REQUIRES: parent outlives this overlay and does not change while it is in use.
+  explicit StateOverlay(const StateReader& parent) : parent_(parent) {}
+
+  std::optional<std::string> get(std::string_view key) const override;
+  void scan(std::string_view prefix, std::string_view start, size_t limit,
+            const ScanVisitor& visit) const override;
+  Status status() const override { return parent_.status(); }
+
+  void put(std::string_view key, std::string value);
+  void erase(std::string_view key);
+
+  // The writes made here, to hand to the store or to a parent overlay.
+  const WriteSet& writes() const { return writes_; }
+  // Applies this overlay's writes to `target` and clears them. Typically target is the parent.
+  void commit_into(StateOverlay& target);
+
+ private:
+  const StateReader& parent_;
+  WriteSet writes_;
+};
+
+}  // namespace ans
