@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ledger/chain/genesis_config.h"
 #include "ledger/rules/genesis_state.h"
@@ -26,12 +27,34 @@ EthAddress address_of(const PrivateKey& key);
 // An ISP-type (0x03) DIMP ID for `label`, e.g. "sp-one@<btc address of its key>".
 std::string sp_id_for(const std::string& label);
 
+// The signing key of the SP registered under `label` (the genesis SP's is "genesis-sp").
+PrivateKey sp_signing_key(const std::string& label);
+// An SpRegister body for sp_id_for(label): display name, URL, one station, the signing key
+// sp_signing_key(label) and `self_stake`.
+v1::SpRegister sp_register_body(const std::string& label, const Amount& self_stake);
+// A block header for `producer` at `slot`, signed by `signer` for `chain_id`. Headers that
+// differ in `variant` (hashed into the state root) are different blocks.
+v1::SignedBlockHeader signed_header(const PrivateKey& signer, const ChainId& chain_id,
+                                    const std::string& producer, uint64_t slot,
+                                    const std::string& variant);
+// A vote by `voter` at `height` for the block named by `variant`, signed by `signer`.
+v1::SignedBlockVote signed_vote(const PrivateKey& signer, const ChainId& chain_id,
+                                const std::string& voter, uint64_t height,
+                                const std::string& variant);
+
+// The genesis TestChain starts from (see TestChain), for tests that run a real Ledger.
+GenesisConfig make_test_genesis(const ChainParams& params);
+ChainId test_chain_id();
+
 class TestChain {
  public:
   // Genesis: accounts "alice", "bob", "carol", "dave" with 100M DIMT each, one SP "genesis-sp"
   // (owner "sp-owner", 5M stake) in the active set, reserved names "founder" (-> moky@anywhere)
   // and "admin", and the rest of the 10B in the reward pool.
   explicit TestChain(ChainParams params = test_params());
+  // The same genesis, then changed by `customize` (which must keep allocations + SP stakes +
+  // pool equal to params.total_supply).
+  TestChain(ChainParams params, const std::function<void(GenesisConfig&)>& customize);
 
   const ChainParams& params() const { return params_; }
   const ChainId& chain_id() const { return chain_id_; }
@@ -47,6 +70,18 @@ class TestChain {
   // Advances blocks until the current block height is a multiple of the epoch length, and
   // closes it, so epoch processing has run.
   void run_to_epoch_end();
+  // Moves to one block whose slot starts exactly at `time_s` (Unix seconds).
+  // REQUIRES: time_s is after the current block's time, a whole number of intervals from genesis.
+  void advance_to_time(uint64_t time_s);
+  uint64_t now_s() const { return block_.now_s(); }
+  // The producer of the blocks begun from now on (default: the first genesis SP).
+  void set_producer(std::string sp_id) { producer_ = std::move(sp_id); }
+  // For the blocks begun from now on, final_height = height - lag (default 1: the parent).
+  void set_finality_lag(uint64_t blocks) { finality_lag_ = blocks; }
+  // From now on, checks spec section 2's invariant (supply().total() == total_supply) on the
+  // committed state after every block; supply_errors() describes each block where it failed.
+  void check_supply_every_block() { check_supply_ = true; }
+  const std::vector<std::string>& supply_errors() const { return supply_errors_; }
 
   // Builds, signs and applies a transaction from `who` with the next nonce.
   TxStatus submit(const PrivateKey& who, const std::function<void(v1::Transaction&)>& body,
@@ -74,6 +109,7 @@ class TestChain {
 
  private:
   void begin();
+  void check_committed_supply();
 
   ChainParams params_;
   ChainId chain_id_{};
@@ -81,6 +117,10 @@ class TestChain {
   MemoryStore store_;
   BlockContext block_;
   std::unique_ptr<StateOverlay> block_state_;
+  std::string producer_;
+  uint64_t finality_lag_ = 1;
+  bool check_supply_ = false;
+  std::vector<std::string> supply_errors_;
 };
 
 }  // namespace ans::testing

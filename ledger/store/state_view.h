@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "ledger/util/status.h"
 
@@ -53,6 +54,8 @@ class StateOverlay final : public StateReader {
 
   // The writes made here, to hand to the store or to a parent overlay.
   const WriteSet& writes() const { return writes_; }
+  // Moves the writes out, leaving this overlay empty.
+  WriteSet take_writes() { return std::exchange(writes_, {}); }
   // Applies this overlay's writes to `target` and clears them. Typically target is the parent.
   void commit_into(StateOverlay& target);
 

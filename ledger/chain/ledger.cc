@@ -1,0 +1,146 @@
+#include "ledger/chain/ledger.h"
+
+#include "ledger/rules/genesis_state.h"
+#include "ledger/state/keys.h"
+#include "ledger/state/radix_tree.h"
+
+namespace ans {
+namespace {
+
+constexpr std::string_view kChainIdKey = "\xfe" "chain-id";  // not authenticated, not 0xFF
+
+// Tree nodes live in the state's key space, written through the block's overlay.
+class OverlayNodeStore final : public TreeNodeStore {
+ public:
+  explicit OverlayNodeStore(StateOverlay& overlay) : overlay_(overlay) {}
+  std::optional<std::string> get_node(const std::string& key) const override { return overlay_.get(key); }
+  void put_node(const std::string& key, const std::string& node) override { overlay_.put(key, node); }
+  void delete_node(const std::string& key) override { overlay_.erase(key); }
+
+ private:
+  StateOverlay& overlay_;
+};
+
+// Read-only access for proofs against a committed or historical state.
+class ReaderNodeStore final : public TreeNodeStore {
+ public:
+  explicit ReaderNodeStore(const StateReader& reader) : reader_(reader) {}
+  std::optional<std::string> get_node(const std::string& key) const override { return reader_.get(key); }
+  // Proving never writes; a write here is a programming error, made harmless.
+  void put_node(const std::string&, const std::string&) override { assert(false); }
+  void delete_node(const std::string&) override { assert(false); }
+
+ private:
+  const StateReader& reader_;
+};
+
+Result<Hash256> root_of(const StateReader& reader) {
+  ReaderNodeStore nodes(reader);
+  RadixTree tree(nodes);
+  auto root = tree.root_hash();
+  if (!root) return root.status();
+  ANS_RETURN_IF_ERROR(reader.status());
+  return root;
+}
+
+}  // namespace
+
+std::map<Hash256, std::optional<Hash256>> tree_changes(const WriteSet& writes) {
+  std::map<Hash256, std::optional<Hash256>> changes;
+  for (const auto& [key, value] : writes) {
+    if (!keys::is_authenticated(key)) continue;
+    changes[sha256(as_bytes(key))] =
+        value ? std::optional<Hash256>(sha256(as_bytes(*value))) : std::nullopt;
+  }
+  return changes;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const GenesisConfig& genesis,
+                                             const ChainId& chain_id, const StateDbOptions& options) {
+  auto db = StateDb::open(path, options);
+  if (!db) return db.status();
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(db).value(), genesis, chain_id));
+  StateDb& store = *ledger->db_;
+  std::string id(chain_id.begin(), chain_id.end());
+  if (store.has_head()) {
+    auto stored = store.get(kChainIdKey);
+    ANS_RETURN_IF_ERROR(store.status());
+    if (!stored || *stored != id) {
+      return Status(Errc::kInvalidArgument,
+                    "the state store at " + path + " belongs to another chain (chain id " +
+                        (stored ? to_hex(as_bytes(*stored)) : std::string("missing")) +
+                        ", expected " + to_hex(chain_id) + ")");
+    }
+    return ledger;
+  }
+  StateOverlay genesis_state(store);
+  ANS_RETURN_IF_ERROR(apply_genesis(genesis, genesis_state));
+  OverlayNodeStore nodes(genesis_state);
+  RadixTree tree(nodes);
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(genesis_state.writes())));
+  genesis_state.put(kChainIdKey, id);
+  ANS_RETURN_IF_ERROR(store.commit_block(0, chain_id, genesis_state.writes()));
+  ANS_RETURN_IF_ERROR(store.set_final(0));
+  return ledger;
+}
+
+Result<Hash256> Ledger::state_root() const { return root_of(*db_); }
+
+Result<Hash256> Ledger::state_root_at(uint64_t height) const {
+  if (height == db_->head_height()) return state_root();
+  auto view = db_->view_at(height);
+  if (!view) return view.status();
+  return root_of(**view);
+}
+
+Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
+                                            std::span<const v1::SignedTransaction> txs,
+                                            const std::vector<bool>* verified) const {
+  StateOverlay block_state(*db_);
+  ApplyEnv env{genesis_.params, chain_id_};
+  auto outcome = apply_block(env, context, block_state, txs, verified);
+  if (!outcome) return outcome.status();
+  OverlayNodeStore nodes(block_state);
+  RadixTree tree(nodes);
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.writes())));
+  auto root = tree.root_hash();
+  if (!root) return root.status();
+  ANS_RETURN_IF_ERROR(block_state.status());
+  PreparedBlock out;
+  out.context = context;
+  out.writes = block_state.take_writes();
+  out.state_root = *root;
+  out.tx_ids = std::move(outcome->tx_ids);
+  return out;
+}
+
+Status Ledger::commit_block(const PreparedBlock& block, const Hash256& block_hash) {
+  return db_->commit_block(block.context.height, block_hash, block.writes);
+}
+
+Result<ProvenRead> Ledger::prove(std::string_view state_key, std::optional<uint64_t> height) const {
+  uint64_t at = height.value_or(db_->head_height());
+  std::unique_ptr<StateReader> view;
+  const StateReader* reader = db_.get();
+  if (at != db_->head_height()) {
+    auto v = db_->view_at(at);
+    if (!v) return v.status();
+    view = std::move(v).value();
+    reader = view.get();
+  }
+  ProvenRead out;
+  out.height = at;
+  out.value = reader->get(state_key);
+  ReaderNodeStore nodes(*reader);
+  RadixTree tree(nodes);
+  auto root = tree.root_hash();
+  if (!root) return root.status();
+  out.state_root = *root;
+  auto proof = tree.prove(sha256(as_bytes(state_key)), out.value);
+  if (!proof) return proof.status();
+  ANS_RETURN_IF_ERROR(reader->status());
+  out.proof = std::move(proof).value();
+  return out;
+}
+
+}  // namespace ans

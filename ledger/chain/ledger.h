@@ -1,0 +1,84 @@
+// The ledger as a whole: the committed state (StateDb), the authenticated tree over it, and
+// the state transition. Consensus drives it: prepare a block on the head, learn its state
+// root, commit it under its block hash, undo non-final blocks on a fork switch, and mark
+// blocks final.
+//
+// Owned by one thread (the chain strand); see docs/state.md.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ledger/chain/genesis_config.h"
+#include "ledger/proof/state_proof.h"
+#include "ledger/rules/transition.h"
+#include "ledger/store/state_db.h"
+
+namespace ans {
+
+struct PreparedBlock {
+  BlockContext context;
+  WriteSet writes;          // state and tree-node writes, ready to commit
+  Hash256 state_root{};     // the root after the block: goes into its header
+  std::vector<Hash256> tx_ids;
+};
+
+struct ProvenRead {
+  uint64_t height = 0;      // the block whose state root the proof is against
+  Hash256 state_root{};
+  std::optional<std::string> value;  // the value, or nullopt when the key is absent
+  StateProof proof;
+};
+
+class Ledger {
+ public:
+  // Opens (or creates) the store at `path`. An empty store gets the genesis state as block 0
+  // (final, with block hash = chain id). A store made for another chain is refused
+  // (kInvalidArgument), so a node never mixes two chains' state.
+  static Result<std::unique_ptr<Ledger>> open(const std::string& path, const GenesisConfig& genesis,
+                                              const ChainId& chain_id,
+                                              const StateDbOptions& options = {});
+
+  const ChainParams& params() const { return genesis_.params; }
+  const ChainId& chain_id() const { return chain_id_; }
+  const StateDb& db() const { return *db_; }
+  StateDb& db() { return *db_; }
+  uint64_t head_height() const { return db_->head_height(); }
+  uint64_t final_height() const { return db_->final_height(); }
+
+  // The state root after the head block.
+  Result<Hash256> state_root() const;
+  // The state root after block `height` (final_height() <= height <= head_height()).
+  Result<Hash256> state_root_at(uint64_t height) const;
+
+  // Applies `txs` as block context.height on top of the head without committing anything.
+  // Errors: those of apply_block (an invalid transaction makes the block invalid), and
+  // storage errors.
+  Result<PreparedBlock> prepare_block(const BlockContext& context,
+                                      std::span<const v1::SignedTransaction> txs,
+                                      const std::vector<bool>* verified = nullptr) const;
+
+  // Commits a prepared block. REQUIRES: prepared on the current head.
+  Status commit_block(const PreparedBlock& block, const Hash256& block_hash);
+  Status undo_head_block() { return db_->undo_head_block(); }
+  Status set_final(uint64_t height) { return db_->set_final(height); }
+
+  // A value and its proof against the state root of block `height` (default: the head).
+  Result<ProvenRead> prove(std::string_view state_key, std::optional<uint64_t> height = {}) const;
+
+ private:
+  Ledger(std::unique_ptr<StateDb> db, GenesisConfig genesis, const ChainId& chain_id)
+      : db_(std::move(db)), genesis_(std::move(genesis)), chain_id_(chain_id) {}
+
+  std::unique_ptr<StateDb> db_;
+  GenesisConfig genesis_;
+  ChainId chain_id_;
+};
+
+// The tree changes a block's writes imply: key hash -> value hash (or deletion) for every
+// authenticated key written.
+std::map<Hash256, std::optional<Hash256>> tree_changes(const WriteSet& writes);
+
+}  // namespace ans

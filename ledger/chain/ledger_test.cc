@@ -1,0 +1,210 @@
+#include "ledger/chain/ledger.h"
+
+#include <gtest/gtest.h>
+
+#include "ledger/rules/chain_driver.h"
+#include "ledger/rules/queries.h"
+#include "ledger/rules/test_chain.h"
+#include "ledger/state/keys.h"
+#include "ledger/state/ledger_state.h"
+#include "ledger/testing/temp_dir.h"
+
+namespace ans {
+namespace {
+
+using namespace ans::testing;
+
+StateDbOptions fast() {
+  StateDbOptions o;
+  o.sync = false;
+  return o;
+}
+
+std::unique_ptr<Ledger> open_ledger(const std::string& dir) {
+  auto l = Ledger::open(dir, make_test_genesis(test_params()), test_chain_id(), fast());
+  EXPECT_TRUE(l) << l.status().to_string();
+  return l ? std::move(l).value() : nullptr;
+}
+
+void drive(ChainDriver& driver, size_t blocks) {
+  std::string failure;
+  for (size_t i = 0; i < blocks; ++i) {
+    driver.produce_block(failure);
+    ASSERT_TRUE(failure.empty()) << failure;
+  }
+}
+
+// Every query the RPC will answer, over every name and account the generator uses.
+std::vector<std::string> query_answers(const Ledger& ledger) {
+  std::vector<std::string> out;
+  const ChainParams& p = ledger.params();
+  StateOverlay view(ledger.db());
+  LedgerState st(view);
+  uint64_t now = st.cursor().time_ms() / 1000;
+  for (const char* n : {"ab", "xy", "abc", "dim", "moky", "chat", "alice", "bob.d", "carol-c",
+                        "dave_1", "station.one", "n0", "n1", "n2", "name-three", "q9", "admin",
+                        "founder"}) {
+    Resolution r = resolve_name(p, ledger.db(), n, now);
+    out.push_back(std::string(n) + " " + std::string(name_status_name(r.status)) + " " +
+                  (r.record ? r.record->SerializeAsString() : std::string("-")));
+    Availability a = name_availability(p, ledger.db(), n, 1, now);
+    out.push_back(std::to_string(a.available) + a.total_for_years.to_string());
+  }
+  for (const char* who : {"alice", "bob", "carol", "dave", "sp-owner", "user0", "user1", "user2",
+                          "user3", "user4", "user5", "user6"}) {
+    EthAddress addr = address_of(test_key(who));
+    out.push_back(st.account(addr).SerializeAsString());
+    out.push_back(reverse_lookup(p, ledger.db(), addr, now).value_or("-"));
+    for (const auto& n : names_by_owner(ledger.db(), addr, {}, 100)) out.push_back(n);
+  }
+  const v1::SpRegistryState registry = st.sp_registry();
+  for (const auto& id : registry.sp_ids()) out.push_back(st.sp(id)->SerializeAsString());
+  out.push_back(st.active_sets().SerializeAsString());
+  out.push_back(st.reward_pool().to_string());
+  return out;
+}
+
+TEST(Ledger, GenesisIsBlockZeroAndFinal) {
+  TempDir dir;
+  auto ledger = open_ledger(dir.path());
+  ASSERT_TRUE(ledger);
+  EXPECT_EQ(ledger->head_height(), 0u);
+  EXPECT_EQ(ledger->final_height(), 0u);
+  EXPECT_EQ(ledger->db().head_hash(), test_chain_id());
+  auto root = ledger->state_root();
+  ASSERT_TRUE(root);
+  EXPECT_NE(*root, Hash256{});
+  EXPECT_EQ(ledger->undo_head_block().code(), Errc::kInvalidArgument);  // final: never reverted
+}
+
+TEST(Ledger, UndoRestoresStateRootAndEveryQueryAnswer) {
+  TempDir dir;
+  auto ledger = open_ledger(dir.path());
+  ASSERT_TRUE(ledger);
+  {
+    ChainDriver history(*ledger, 77, 25);
+    history.set_finality_lag(0);
+    drive(history, 40);
+  }
+  ASSERT_EQ(ledger->final_height(), 40u);
+
+  uint64_t branch_seed = 1000;
+  for (size_t k : {1u, 7u, 30u}) {
+    SCOPED_TRACE("k = " + std::to_string(k));
+    Hash256 root_before = ledger->state_root().value();
+    Hash256 digest_before = state_digest(ledger->db());
+    auto answers_before = query_answers(*ledger);
+    uint64_t head_before = ledger->head_height();
+
+    // A branch of k blocks that never becomes final...
+    ChainDriver branch(*ledger, branch_seed++, 25);
+    branch.set_finality_lag(1'000'000);
+    drive(branch, k);
+    ASSERT_EQ(ledger->head_height(), head_before + k);
+    ASSERT_NE(state_digest(ledger->db()), digest_before);
+    for (size_t i = 0; i < k; ++i) ASSERT_TRUE(ledger->undo_head_block());
+
+    EXPECT_EQ(ledger->head_height(), head_before);
+    EXPECT_EQ(ledger->state_root().value(), root_before);
+    EXPECT_EQ(state_digest(ledger->db()), digest_before);
+    EXPECT_EQ(query_answers(*ledger), answers_before);
+    EXPECT_EQ(ledger->undo_head_block().code(), Errc::kInvalidArgument);  // now at a final block
+
+    // ...and the chain that wins the fork switch builds on the restored head.
+    ChainDriver winner(*ledger, branch_seed++, 25);
+    winner.set_finality_lag(0);
+    drive(winner, 3);
+  }
+}
+
+TEST(Ledger, HistoricalViewsAndProofsBetweenFinalAndHead) {
+  TempDir dir;
+  auto ledger = open_ledger(dir.path());
+  ASSERT_TRUE(ledger);
+  ChainDriver driver(*ledger, 5, 20);
+  driver.set_finality_lag(6);
+  drive(driver, 60);
+  ASSERT_EQ(ledger->final_height(), 54u);
+
+  std::vector<std::string> probe_keys = {keys::name("founder"), keys::name("alice"),
+                                         keys::name("never-used"), std::string(keys::kRewardPool),
+                                         keys::account(address_of(test_key("alice")))};
+  for (uint64_t h = ledger->final_height(); h <= ledger->head_height(); ++h) {
+    Hash256 root = ledger->state_root_at(h).value();
+    EXPECT_EQ(root, driver.roots()[h - 1]) << "height " << h;
+    for (const auto& key : probe_keys) {
+      auto read = ledger->prove(key, h);
+      ASSERT_TRUE(read) << read.status().to_string();
+      EXPECT_EQ(read->state_root, root);
+      auto verified = verify_state_proof(root, state_key_hash(as_bytes(key)), read->proof);
+      ASSERT_TRUE(verified) << "height " << h << ": " << verified.status().to_string();
+      EXPECT_EQ(verified->present, read->value.has_value());
+      if (read->value) {
+        EXPECT_EQ(verified->value, *read->value);
+      }
+      // The same proof against another height's root fails unless nothing changed.
+      if (h > ledger->final_height() && ledger->state_root_at(h - 1).value() != root) {
+        EXPECT_FALSE(verify_state_proof(ledger->state_root_at(h - 1).value(),
+                                        state_key_hash(as_bytes(key)), read->proof));
+      }
+    }
+  }
+  EXPECT_FALSE(ledger->prove(keys::name("founder"), ledger->final_height() - 1));
+  // The founder genesis record is present and proven with its value.
+  auto founder = ledger->prove(keys::name("founder"));
+  ASSERT_TRUE(founder && founder->value);
+  v1::NameState rec;
+  ASSERT_TRUE(rec.ParseFromString(*founder->value));
+  EXPECT_EQ(rec.records().target(), "moky@anywhere");
+}
+
+TEST(Ledger, ReopenKeepsHeadAndRefusesAnotherChain) {
+  TempDir dir;
+  Hash256 root;
+  Hash256 digest;
+  {
+    auto ledger = open_ledger(dir.path());
+    ASSERT_TRUE(ledger);
+    ChainDriver driver(*ledger, 9, 15);
+    drive(driver, 25);
+    root = ledger->state_root().value();
+    digest = state_digest(ledger->db());
+  }
+  auto again = open_ledger(dir.path());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->head_height(), 25u);
+  EXPECT_EQ(again->state_root().value(), root);
+  EXPECT_EQ(state_digest(again->db()), digest);
+  again.reset();
+
+  auto other = Ledger::open(dir.path(), make_test_genesis(test_params()),
+                            sha256(as_bytes("another chain")), fast());
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.status().code(), Errc::kInvalidArgument);
+  EXPECT_NE(other.status().message().find("another chain"), std::string::npos);
+}
+
+TEST(Ledger, InvalidBlockIsRejectedAndChangesNothing) {
+  TempDir dir;
+  auto ledger = open_ledger(dir.path());
+  ASSERT_TRUE(ledger);
+  Hash256 digest = state_digest(ledger->db());
+  ChainDriver driver(*ledger, 3, 1);
+  BlockContext ctx = driver.next_context();
+  // A transaction signed for another chain cannot enter a block.
+  v1::Transaction tx;
+  tx.set_sender_key(to_field(test_key("alice").public_key().compressed()));
+  tx.set_fee(to_field(ledger->params().min_tx_fee.to_bytes()));
+  tx.set_expiry_height(100);
+  tx.mutable_transfer()->set_to(to_field(address_of(test_key("bob")).bytes()));
+  tx.mutable_transfer()->set_amount(to_field(Amount::from_dimt(1).to_bytes()));
+  std::vector<v1::SignedTransaction> txs = {sign_transaction(test_key("alice"), sha256(as_bytes("x")), tx)};
+  auto prepared = ledger->prepare_block(ctx, txs);
+  ASSERT_FALSE(prepared);
+  EXPECT_NE(prepared.status().message().find("bad signature"), std::string::npos);
+  EXPECT_EQ(state_digest(ledger->db()), digest);
+  EXPECT_EQ(ledger->head_height(), 0u);
+}
+
+}  // namespace
+}  // namespace ans
