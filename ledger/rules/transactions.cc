@@ -83,7 +83,7 @@ TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
     return TxStatus(TxError::kExpired, "expired at height " + std::to_string(tx.expiry_height()) +
                                            "; this block is " + std::to_string(block.height));
   }
-  StateOverlay tx_state(block_state);
+  StateOverlay tx_state(block_state.reader());
   LedgerState st(tx_state);
   TxScope scope{env, block, st, EthAddress::from_public_key(
                                     PublicKey::parse(as_bytes(tx.sender_key())).value())};

@@ -43,6 +43,14 @@ class StateOverlay final : public StateReader {
  public:
   // REQUIRES: parent outlives this overlay and does not change while it is in use.
   explicit StateOverlay(const StateReader& parent) : parent_(parent) {}
+  // Not copyable. An implicit copy constructor would win overload resolution for
+  // `StateOverlay child(parent_overlay)` and clone the parent instead of layering over it;
+  // with it deleted that line does not compile. Layer with `StateOverlay child(parent.reader())`.
+  StateOverlay(const StateOverlay&) = delete;
+  StateOverlay& operator=(const StateOverlay&) = delete;
+
+  // This overlay as a parent for a child overlay.
+  const StateReader& reader() const { return *this; }
 
   std::optional<std::string> get(std::string_view key) const override;
   void scan(std::string_view prefix, std::string_view start, size_t limit,

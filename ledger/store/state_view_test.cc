@@ -37,12 +37,12 @@ TEST(StateOverlay, NestedCommitAndDiscard) {
   MemoryStore base;
   StateOverlay block(base);
   {
-    StateOverlay tx(block);
+    StateOverlay tx(block.reader());
     tx.put("k", "v");
     // dropped without commit
   }
   EXPECT_FALSE(block.get("k"));
-  StateOverlay tx(block);
+  StateOverlay tx(block.reader());
   tx.put("k", "v");
   tx.commit_into(block);
   EXPECT_EQ(block.get("k"), "v");
@@ -78,6 +78,27 @@ TEST(StateOverlay, ScanMatchesMaterialisedState) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace ans
+
+namespace ans {
+namespace {
+
+// A child overlay built from an overlay layers over it (it must not be a copy of it).
+TEST(StateOverlay, ChildOverlayStartsEmptyAndSeesTheParent) {
+  MemoryStore base;
+  StateOverlay block(base);
+  block.put("a", "1");
+  StateOverlay tx(block.reader());
+  EXPECT_TRUE(tx.writes().empty());
+  EXPECT_EQ(tx.get("a"), "1");
+  tx.put("b", "2");
+  EXPECT_FALSE(block.get("b"));
+  tx.commit_into(block);
+  EXPECT_EQ(block.get("b"), "2");
+  static_assert(!std::is_copy_constructible_v<StateOverlay>);
 }
 
 }  // namespace

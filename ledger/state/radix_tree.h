@@ -1,0 +1,69 @@
+// The authenticated state tree (docs/state-tree.md): a binary radix tree over 256-bit key
+// hashes in the manner of Handshake's urkel tree. Its root is the state_root of a block header.
+//
+// The shape is canonical: it depends only on the set of (key hash, value hash) pairs, never
+// on the order or batching of changes. A subtree with no keys is empty, with one key is a
+// leaf at that position, with two or more is an internal node. The tree keeps value hashes
+// only; the values themselves live in the state store.
+//
+// Node hashes and the proof format are those of ledger/proof/state_proof.h.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "ledger/crypto/hash.h"
+#include "ledger/proof/state_proof.h"
+#include "ledger/util/status.h"
+
+namespace ans {
+
+// Where the tree keeps its nodes, by position. Implementations must make a put or delete
+// visible to later gets through the same store.
+class TreeNodeStore {
+ public:
+  virtual ~TreeNodeStore() = default;
+  virtual std::optional<std::string> get_node(const std::string& node_key) const = 0;
+  virtual void put_node(const std::string& node_key, const std::string& node) = 0;
+  virtual void delete_node(const std::string& node_key) = 0;
+};
+
+// The storage key of the node at `depth` (0..255) on `path`: "T", one byte of depth, then
+// the first ceil(depth / 8) bytes of path with the bits at and past `depth` zeroed.
+// The root is "T\0".
+std::string tree_node_key(unsigned depth, const Hash256& path);
+
+class RadixTree {
+ public:
+  // The store must outlive the tree. An absent root node means the empty tree.
+  explicit RadixTree(TreeNodeStore& store) : store_(store) {}
+
+  // Errors: kCorruption when the stored root node does not decode.
+  Result<Hash256> root_hash() const;
+
+  // Applies one block's changes: key hash -> new value hash, or nullopt to delete.
+  // Deleting an absent key is a no-op. One sorted descent touches each affected node once.
+  // All-or-nothing: on error the store is left untouched. Errors:
+  //   kCorruption      a stored node does not decode or is out of place;
+  //   kInvalidArgument two key hashes share their first 255 bits, which the 256 depths of
+  //                    the tree cannot separate (a SHA-256 near-collision; never by chance).
+  Status apply(const std::map<Hash256, std::optional<Hash256>>& changes);
+
+  // The value hash stored for kh, or nullopt when kh is absent. A caller that wants a
+  // presence proof looks the key up first, fetches its value, then calls prove().
+  Result<std::optional<Hash256>> value_hash(const Hash256& kh) const;
+
+  // A proof for kh against the current root. When kh is present, `value_for_presence`
+  // must hold its value bytes (the tree keeps only their hash); when absent it is ignored.
+  // Errors: kCorruption as above; kInvalidArgument when kh is present and no value, or a
+  // value that does not hash to the stored value hash, was passed; kTooLarge when the value
+  // exceeds kMaxProvenValueSize.
+  Result<StateProof> prove(const Hash256& kh,
+                           const std::optional<std::string>& value_for_presence) const;
+
+ private:
+  TreeNodeStore& store_;
+};
+
+}  // namespace ans

@@ -1,0 +1,173 @@
+// Block-apply throughput of signed name registrations (docs/benchmarks.md).
+//
+//   bench_block_apply [--names N] [--block B] [--sync]
+//
+// Builds a ledger whose genesis funds 2,000 accounts, commits N names (commitments made
+// beforehand, 3 blocks old), then applies blocks of B NameRegister transactions the way a
+// validator does: verify all signatures on 2 threads, run the state transition with the
+// radix-tree update, commit to LevelDB. Prints registrations/s next to the ceiling measured
+// in the same run: raw BIP-340 verifications/s of the same transactions on 2 threads.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ledger/chain/ledger.h"
+#include "ledger/rules/names.h"
+
+using namespace ans;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+PrivateKey key(size_t i) {
+  return PrivateKey::from_bytes(sha256(as_bytes("bench/account/" + std::to_string(i)))).value();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t names = 40'000;
+  size_t per_block = 5'000;
+  bool sync = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--names") && i + 1 < argc) names = std::stoul(argv[++i]);
+    else if (!std::strcmp(argv[i], "--block") && i + 1 < argc) per_block = std::stoul(argv[++i]);
+    else if (!std::strcmp(argv[i], "--sync")) sync = true;
+    else {
+      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync]\n");
+      return 2;
+    }
+  }
+  constexpr size_t kAccounts = 2'000;
+
+  GenesisConfig g;
+  g.chain_name = "ans-bench";
+  g.genesis_time_ms = 1'767'225'600'000ULL;
+  g.params.epoch_length_blocks = 1'000'000;  // no epoch work inside the measurement
+  Amount allocated;
+  std::vector<PrivateKey> keys;
+  for (size_t i = 0; i < kAccounts; ++i) {
+    keys.push_back(key(i));
+    g.allocations.push_back({EthAddress::from_public_key(keys.back().public_key()), Amount::from_dimt(1'000'000)});
+    allocated = allocated.checked_add(Amount::from_dimt(1'000'000)).value();
+  }
+  GenesisSp sp;
+  PrivateKey sp_key = key(999'999);
+  sp.sp_id = "bench@" + BtcAddress::from_public_key(sp_key.public_key().compressed(), 0x03).value().to_string();
+  sp.owner = EthAddress::from_public_key(sp_key.public_key());
+  sp.display_name = "bench";
+  sp.signing_key = sp_key.public_key().compressed();
+  sp.self_stake = g.params.min_self_stake;
+  g.sps.push_back(sp);
+  g.reward_pool = g.params.total_supply.checked_sub(allocated).value().checked_sub(sp.self_stake).value();
+  ChainId chain_id = sha256(as_bytes("ans bench chain"));
+
+  std::string dir = (std::filesystem::temp_directory_path() / "ans-bench-apply").string();
+  std::filesystem::remove_all(dir);
+  StateDbOptions options;
+  options.sync = sync;
+  auto ledger = Ledger::open(dir, g, chain_id, options).value();
+
+  uint64_t height = 0;
+  auto next_block = [&](const std::vector<v1::SignedTransaction>& txs, double* verify_s,
+                        double* apply_s, double* commit_s) {
+    ++height;
+    BlockContext ctx;
+    ctx.height = height;
+    ctx.slot = height;
+    ctx.time_ms = g.genesis_time_ms + height * g.params.block_interval_ms;
+    ctx.producer = sp.sp_id;
+    ctx.final_height = height - 1;
+    auto t0 = Clock::now();
+    std::vector<bool> verified = verify_signatures(chain_id, txs, 2);
+    auto t1 = Clock::now();
+    auto prepared = ledger->prepare_block(ctx, txs, &verified);
+    if (!prepared) {
+      std::fprintf(stderr, "block %llu: %s\n", static_cast<unsigned long long>(height),
+                   prepared.status().to_string().c_str());
+      std::exit(1);
+    }
+    auto t2 = Clock::now();
+    Status st = ledger->commit_block(*prepared, prepared->state_root);
+    if (st) st = ledger->set_final(height);
+    if (!st) {
+      std::fprintf(stderr, "commit: %s\n", st.to_string().c_str());
+      std::exit(1);
+    }
+    auto t3 = Clock::now();
+    if (verify_s) *verify_s += std::chrono::duration<double>(t1 - t0).count();
+    if (apply_s) *apply_s += std::chrono::duration<double>(t2 - t1).count();
+    if (commit_s) *commit_s += std::chrono::duration<double>(t3 - t2).count();
+  };
+
+  std::vector<uint64_t> nonces(kAccounts, 0);
+  auto make = [&](size_t who, const std::function<void(v1::Transaction&)>& body) {
+    v1::Transaction tx;
+    tx.set_sender_key(to_field(keys[who].public_key().compressed()));
+    tx.set_nonce(nonces[who]++);
+    tx.set_fee(to_field(g.params.min_tx_fee.to_bytes()));
+    tx.set_expiry_height(1'000'000);
+    body(tx);
+    return sign_transaction(keys[who], chain_id, tx);
+  };
+  auto name_of = [](size_t i) { return "name" + std::to_string(i); };
+  auto salt_of = [](size_t i) { return sha256(as_bytes("salt" + std::to_string(i))); };
+
+  std::printf("preparing %zu commitments and %zu registrations (signing)...\n", names, names);
+  std::vector<std::vector<v1::SignedTransaction>> commit_blocks, register_blocks;
+  for (size_t i = 0; i < names; ++i) {
+    if (i % per_block == 0) commit_blocks.emplace_back();
+    size_t who = i % kAccounts;
+    Hash256 c = name_commitment(name_of(i), EthAddress::from_public_key(keys[who].public_key()), salt_of(i));
+    commit_blocks.back().push_back(make(who, [&](v1::Transaction& t) {
+      t.mutable_name_commit()->set_commitment(to_field(c));
+    }));
+  }
+  for (size_t i = 0; i < names; ++i) {
+    if (i % per_block == 0) register_blocks.emplace_back();
+    size_t who = i % kAccounts;
+    register_blocks.back().push_back(make(who, [&](v1::Transaction& t) {
+      auto* r = t.mutable_name_register();
+      r->set_name(name_of(i));
+      r->set_salt(to_field(salt_of(i)));
+      r->set_years(1);
+      r->mutable_records()->set_target("user@" + EthAddress::from_public_key(keys[who].public_key()).to_string());
+    }));
+  }
+
+  for (const auto& b : commit_blocks) next_block(b, nullptr, nullptr, nullptr);
+  for (int i = 0; i < 3; ++i) next_block({}, nullptr, nullptr, nullptr);
+
+  // Ceiling: raw signature verification of the same transactions on 2 threads.
+  auto c0 = Clock::now();
+  size_t verified_count = 0;
+  for (const auto& b : register_blocks) verified_count += verify_signatures(chain_id, b, 2).size();
+  double ceiling = static_cast<double>(verified_count) / seconds_since(c0);
+  auto s0 = Clock::now();
+  for (size_t i = 0; i < std::min<size_t>(names, 5'000); ++i) {
+    (void)verify_transaction_signature(chain_id, register_blocks[i / per_block][i % per_block]);
+  }
+  double single = static_cast<double>(std::min<size_t>(names, 5'000)) / seconds_since(s0);
+
+  double verify_s = 0, apply_s = 0, commit_s = 0;
+  auto m0 = Clock::now();
+  for (const auto& b : register_blocks) next_block(b, &verify_s, &apply_s, &commit_s);
+  double total_s = seconds_since(m0);
+  double rate = static_cast<double>(names) / total_s;
+
+  std::printf("block apply: %zu signed NameRegister in %zu blocks of %zu, sync=%s\n", names,
+              register_blocks.size(), per_block, sync ? "on" : "off");
+  std::printf("  ceiling: raw BIP-340 verify, 2 threads: %.0f/s (1 thread: %.0f/s)\n", ceiling, single);
+  std::printf("  applied: %.0f registrations/s = %.2f of the 2-thread verify ceiling\n", rate, rate / ceiling);
+  std::printf("  time split: verify %.2fs, transition+tree %.2fs, commit %.2fs (total %.2fs)\n",
+              verify_s, apply_s, commit_s, total_s);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
