@@ -79,8 +79,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
   RadixTree tree(nodes);
   ANS_RETURN_IF_ERROR(tree.apply(tree_changes(genesis_state.writes())));
   genesis_state.put(kChainIdKey, id);
-  ANS_RETURN_IF_ERROR(store.commit_block(0, chain_id, genesis_state.writes()));
-  ANS_RETURN_IF_ERROR(store.set_final(0));
+  ANS_RETURN_IF_ERROR(store.commit_final_block(0, chain_id, genesis_state.writes()));
   return ledger;
 }
 
@@ -95,7 +94,7 @@ Result<Hash256> Ledger::state_root_at(uint64_t height) const {
 
 Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
                                             std::span<const v1::SignedTransaction> txs,
-                                            const std::vector<bool>* verified) const {
+                                            const std::vector<VerifiedSender>* verified) const {
   StateOverlay block_state(*db_);
   ApplyEnv env{genesis_.params, chain_id_};
   auto outcome = apply_block(env, context, block_state, txs, verified);
@@ -109,13 +108,14 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
   PreparedBlock out;
   out.context = context;
   out.writes = block_state.take_writes();
+  out.read_before = block_state.take_parent_reads();
   out.state_root = *root;
   out.tx_ids = std::move(outcome->tx_ids);
   return out;
 }
 
 Status Ledger::commit_block(const PreparedBlock& block, const Hash256& block_hash) {
-  return db_->commit_block(block.context.height, block_hash, block.writes);
+  return db_->commit_block(block.context.height, block_hash, block.writes, &block.read_before);
 }
 
 Result<ProvenRead> Ledger::prove(std::string_view state_key, std::optional<uint64_t> height) const {

@@ -21,6 +21,7 @@ namespace ans {
 struct PreparedBlock {
   BlockContext context;
   WriteSet writes;          // state and tree-node writes, ready to commit
+  WriteSet read_before;     // values the block read from the head state (undo data for free)
   Hash256 state_root{};     // the root after the block: goes into its header
   std::vector<Hash256> tx_ids;
 };
@@ -58,7 +59,7 @@ class Ledger {
   // storage errors.
   Result<PreparedBlock> prepare_block(const BlockContext& context,
                                       std::span<const v1::SignedTransaction> txs,
-                                      const std::vector<bool>* verified = nullptr) const;
+                                      const std::vector<VerifiedSender>* verified = nullptr) const;
 
   // Commits a prepared block. REQUIRES: prepared on the current head.
   Status commit_block(const PreparedBlock& block, const Hash256& block_hash);

@@ -67,17 +67,11 @@ TxStatus apply_body(TxScope& s, const v1::Transaction& tx) {
 
 }  // namespace
 
-TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
-                           StateOverlay& block_state, const v1::SignedTransaction& stx,
-                           SignatureCheck check) {
-  if (Status shape = check_transaction_shape(stx); !shape) {
-    return TxStatus(TxError::kMalformed, shape.to_string());
-  }
-  if (check == SignatureCheck::kVerify) {
-    if (Status sig = verify_transaction_signature(env.chain_id, stx); !sig) {
-      return TxStatus(TxError::kBadSignature, sig.message());
-    }
-  }
+namespace {
+
+// Everything after the signature: expiry, nonce, fee, body, all in a child overlay.
+TxStatus apply_checked(const ApplyEnv& env, const BlockContext& block, StateOverlay& block_state,
+                       const v1::SignedTransaction& stx, const EthAddress& sender) {
   const v1::Transaction& tx = stx.tx();
   if (tx.expiry_height() < block.height) {
     return TxStatus(TxError::kExpired, "expired at height " + std::to_string(tx.expiry_height()) +
@@ -85,8 +79,7 @@ TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
   }
   StateOverlay tx_state(block_state.reader());
   LedgerState st(tx_state);
-  TxScope scope{env, block, st, EthAddress::from_public_key(
-                                    PublicKey::parse(as_bytes(tx.sender_key())).value())};
+  TxScope scope{env, block, st, sender};
   v1::AccountState acct = st.account(scope.sender);
   if (tx.nonce() != acct.nonce()) {
     return TxStatus(TxError::kBadNonce, "expected nonce " + std::to_string(acct.nonce()) +
@@ -106,17 +99,48 @@ TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
   return TxStatus::ok();
 }
 
+}  // namespace
+
+TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
+                           StateOverlay& block_state, const v1::SignedTransaction& stx,
+                           SignatureCheck check) {
+  if (Status shape = check_transaction_shape(stx); !shape) {
+    return TxStatus(TxError::kMalformed, shape.to_string());
+  }
+  if (check == SignatureCheck::kVerify) {
+    if (Status sig = verify_transaction_signature(env.chain_id, stx); !sig) {
+      return TxStatus(TxError::kBadSignature, sig.message());
+    }
+  }
+  EthAddress sender =
+      EthAddress::from_public_key(PublicKey::parse(as_bytes(stx.tx().sender_key())).value());
+  return apply_checked(env, block, block_state, stx, sender);
+}
+
+TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
+                           StateOverlay& block_state, const v1::SignedTransaction& stx,
+                           const VerifiedSender& verified) {
+  if (!verified.valid) {
+    // Shape first, so a malformed transaction is reported as such, not as a bad signature.
+    if (Status shape = check_transaction_shape(stx); !shape) {
+      return TxStatus(TxError::kMalformed, shape.to_string());
+    }
+    return TxStatus(TxError::kBadSignature, "transaction signature does not verify for this chain");
+  }
+  // verify_senders() checked the shape and the signature, and derived the sender.
+  return apply_checked(env, block, block_state, stx, verified.sender);
+}
+
 Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
                                  StateOverlay& state, std::span<const v1::SignedTransaction> txs,
-                                 const std::vector<bool>* verified) {
+                                 const std::vector<VerifiedSender>* verified) {
   ANS_RETURN_IF_ERROR(begin_block(env, block, state));
   BlockOutcome out;
   out.tx_ids.reserve(txs.size());
   for (size_t i = 0; i < txs.size(); ++i) {
-    SignatureCheck check = (verified && i < verified->size() && (*verified)[i])
-                               ? SignatureCheck::kAlreadyVerified
-                               : SignatureCheck::kVerify;
-    TxStatus st = apply_transaction(env, block, state, txs[i], check);
+    TxStatus st = (verified && i < verified->size())
+                      ? apply_transaction(env, block, state, txs[i], (*verified)[i])
+                      : apply_transaction(env, block, state, txs[i]);
     if (!st) {
       return Status(Errc::kInvalidArgument,
                     "transaction " + std::to_string(i) + " is invalid: " + st.to_string());
@@ -128,12 +152,16 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
   return out;
 }
 
-std::vector<bool> verify_signatures(const ChainId& chain_id,
-                                    std::span<const v1::SignedTransaction> txs, unsigned threads) {
-  std::vector<char> ok(txs.size(), 0);
+std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
+                                           std::span<const v1::SignedTransaction> txs,
+                                           unsigned threads) {
+  std::vector<VerifiedSender> out(txs.size());
   auto work = [&](size_t begin, size_t step) {
     for (size_t i = begin; i < txs.size(); i += step) {
-      ok[i] = verify_transaction_signature(chain_id, txs[i]).is_ok() ? 1 : 0;
+      if (!check_transaction_shape(txs[i]) || !verify_transaction_signature(chain_id, txs[i])) continue;
+      out[i].valid = true;
+      out[i].sender = EthAddress::from_public_key(
+          PublicKey::parse(as_bytes(txs[i].tx().sender_key())).value());
     }
   };
   if (threads <= 1 || txs.size() < 2) {
@@ -144,7 +172,14 @@ std::vector<bool> verify_signatures(const ChainId& chain_id,
     work(0, threads);
     for (auto& th : pool) th.join();
   }
-  return std::vector<bool>(ok.begin(), ok.end());
+  return out;
+}
+
+std::vector<bool> verify_signatures(const ChainId& chain_id,
+                                    std::span<const v1::SignedTransaction> txs, unsigned threads) {
+  std::vector<bool> out;
+  for (const auto& v : verify_senders(chain_id, txs, threads)) out.push_back(v.valid);
+  return out;
 }
 
 }  // namespace ans

@@ -19,6 +19,14 @@ enum class SignatureCheck {
   kAlreadyVerified,  // the caller verified it (e.g. in parallel, see verify_signatures)
 };
 
+// A transaction whose signature was checked ahead of applying it, and the account that sent
+// it (deriving it parses the key, the same work verification does, so both happen in the
+// parallel pre-pass and the serial transition does neither).
+struct VerifiedSender {
+  bool valid = false;
+  EthAddress sender;
+};
+
 // Applies one transaction on top of `block_state`. On success its writes are merged into
 // `block_state`; on failure nothing of it is (no fee, no nonce, nothing), and the returned
 // status says why. Used by producers (a failing transaction is left out) and validators (a
@@ -26,6 +34,11 @@ enum class SignatureCheck {
 TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
                            StateOverlay& block_state, const v1::SignedTransaction& stx,
                            SignatureCheck check = SignatureCheck::kVerify);
+// The same, for a transaction already verified by verify_senders(): a `verified` that is not
+// valid is rejected as a bad signature without re-checking.
+TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
+                           StateOverlay& block_state, const v1::SignedTransaction& stx,
+                           const VerifiedSender& verified);
 
 // Per-block effects before the transactions: activation of a pending active set once the
 // block that fixed it is final, missed-slot accounting, the producer's reward from the pool.
@@ -43,15 +56,19 @@ struct BlockOutcome {
 
 // begin_block, every transaction, end_block. Any rejected transaction rejects the block:
 // a transaction that is invalid at inclusion never enters a block.
-// `verified` (optional) flags transactions whose signatures the caller already checked.
+// `verified` (optional, one entry per transaction) comes from verify_senders().
 Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
                                  StateOverlay& state,
                                  std::span<const v1::SignedTransaction> txs,
-                                 const std::vector<bool>* verified = nullptr);
+                                 const std::vector<VerifiedSender>* verified = nullptr);
 
 // Verifies every transaction's signature using up to `threads` threads (1 = inline).
 // Deterministic: the result depends only on the inputs.
 std::vector<bool> verify_signatures(const ChainId& chain_id,
                                     std::span<const v1::SignedTransaction> txs, unsigned threads);
+// The same, also deriving each sender's account.
+std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
+                                           std::span<const v1::SignedTransaction> txs,
+                                           unsigned threads);
 
 }  // namespace ans

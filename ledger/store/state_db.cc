@@ -133,7 +133,18 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
 
 Status StateDb::status() const { return first_error_; }
 
-Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes) {
+Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
+                             const WriteSet* known_before) {
+  return commit(height, block_hash, writes, /*final=*/false, known_before);
+}
+
+Status StateDb::commit_final_block(uint64_t height, const Hash256& block_hash,
+                                   const WriteSet& writes) {
+  return commit(height, block_hash, writes, /*final=*/true, nullptr);
+}
+
+Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
+                       bool final, const WriteSet* known_before) {
   if (has_head_ ? height != head_height_ + 1 : height != 0) {
     return Status(Errc::kInvalidArgument,
                   "block " + std::to_string(height) + " does not extend the head (" +
@@ -142,20 +153,32 @@ Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const W
   v1::UndoRecord undo;
   undo.set_height(height);
   if (has_head_) undo.set_prev_head_hash(std::string(head_hash_.begin(), head_hash_.end()));
+  // The value `key` has in the store now: from known_before when it is there, else read.
+  auto value_now = [&](const std::string& key, std::string& out) -> Result<bool> {
+    if (known_before) {
+      if (auto it = known_before->find(key); it != known_before->end()) {
+        if (!it->second) return false;
+        out = *it->second;
+        return true;
+      }
+    }
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);
+    if (s.IsNotFound()) return false;
+    if (!s.ok()) return from_leveldb(s, "reading for undo");
+    return true;
+  };
   leveldb::WriteBatch batch;
   for (const auto& [key, value] : writes) {
     if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) {
       return Status(Errc::kInvalidArgument, "state keys may not start with 0xFF");
     }
-    v1::UndoEntry* entry = undo.add_entries();
-    entry->set_key(key);
-    std::string old;
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &old);
-    if (s.ok()) {
-      entry->set_existed(true);
-      entry->set_value(std::move(old));
-    } else if (!s.IsNotFound()) {
-      return from_leveldb(s, "reading for undo");
+    if (!final) {
+      v1::UndoEntry* entry = undo.add_entries();
+      entry->set_key(key);
+      auto existed = value_now(key, *entry->mutable_value());
+      if (!existed) return existed.status();
+      entry->set_existed(*existed);
+      if (!*existed) entry->clear_value();
     }
     if (value) {
       batch.Put(slice(key), slice(*value));
@@ -163,14 +186,20 @@ Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const W
       batch.Delete(slice(key));
     }
   }
-  batch.Put(slice(undo_key(height)), undo.SerializeAsString());
-  batch.Put(slice(kMetaKey), encode_meta(true, height, block_hash, final_height_));
+  uint64_t new_final = final_height_;
+  if (final) {
+    new_final = height;
+  } else {
+    batch.Put(slice(undo_key(height)), undo.SerializeAsString());
+  }
+  batch.Put(slice(kMetaKey), encode_meta(true, height, block_hash, new_final));
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
   ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "committing block"));
   has_head_ = true;
   head_height_ = height;
   head_hash_ = block_hash;
+  final_height_ = new_final;
   return Status::ok();
 }
 
@@ -219,8 +248,8 @@ Status StateDb::set_final(uint64_t height) {
                                               ", head " + std::to_string(head_height_) + ")");
   }
   leveldb::WriteBatch batch;
-  // Undo records exist only above the previous final height (genesis has one too).
-  for (uint64_t h = final_height_; h <= height; ++h) batch.Delete(slice(undo_key(h)));
+  // Undo records exist only above the previous final height.
+  for (uint64_t h = final_height_ + 1; h <= height; ++h) batch.Delete(slice(undo_key(h)));
   batch.Put(slice(kMetaKey), encode_meta(true, head_height_, head_hash_, height));
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;

@@ -50,7 +50,15 @@ class StateDb final : public StateReader {
 
   // Commits block `height` atomically. REQUIRES: height == head_height() + 1, or height == 0
   // (genesis) on an empty store. No key in `writes` may start with 0xFF.
-  Status commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes);
+  // `known_before` (optional) holds values of keys as they are in the store now (nullopt =
+  // absent), e.g. the reads the block's overlay made; the undo record takes them from there
+  // instead of reading the store again. REQUIRES: they are current.
+  Status commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
+                      const WriteSet* known_before = nullptr);
+
+  // Commits block `height` as already final: no undo record is written (it could never be
+  // used), which makes bulk imports and the genesis block cheaper. Same REQUIRES as above.
+  Status commit_final_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes);
 
   // Takes the head block out of the state, restoring every key it wrote.
   // Errors: kInvalidArgument if the head is final (final blocks are never reverted).
@@ -71,6 +79,8 @@ class StateDb final : public StateReader {
   Status load_meta();
   std::string encode_meta(bool has_head, uint64_t head, const Hash256& hash, uint64_t final) const;
   void record_error(const leveldb::Status& s) const;
+  Status commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes, bool final,
+                const WriteSet* known_before);
 
   StateDbOptions options_;
   // LevelDB does not own its cache and filter policy; they must outlive db_ (declared after).

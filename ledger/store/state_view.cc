@@ -7,7 +7,10 @@ namespace ans {
 
 std::optional<std::string> StateOverlay::get(std::string_view key) const {
   if (auto it = writes_.find(key); it != writes_.end()) return it->second;
-  return parent_.get(key);
+  if (auto it = parent_reads_.find(key); it != parent_reads_.end()) return it->second;
+  std::optional<std::string> value = parent_.get(key);
+  parent_reads_.emplace(std::string(key), value);
+  return value;
 }
 
 void StateOverlay::put(std::string_view key, std::string value) {

@@ -64,12 +64,18 @@ class StateOverlay final : public StateReader {
   const WriteSet& writes() const { return writes_; }
   // Moves the writes out, leaving this overlay empty.
   WriteSet take_writes() { return std::exchange(writes_, {}); }
+
+  // What this overlay read from its parent, per key, the first time (nullopt = absent).
+  // A store commit uses it as the undo data for those keys instead of reading them again.
+  const WriteSet& parent_reads() const { return parent_reads_; }
+  WriteSet take_parent_reads() { return std::exchange(parent_reads_, {}); }
   // Applies this overlay's writes to `target` and clears them. Typically target is the parent.
   void commit_into(StateOverlay& target);
 
  private:
   const StateReader& parent_;
   WriteSet writes_;
+  mutable WriteSet parent_reads_;  // a memo of reads, not state: see parent_reads()
 };
 
 }  // namespace ans

@@ -5,9 +5,11 @@
 // Builds a ledger whose genesis funds 2,000 accounts, commits N names (commitments made
 // beforehand, 3 blocks old), then applies blocks of B NameRegister transactions the way a
 // validator does: verify all signatures on 2 threads, run the state transition with the
-// radix-tree update, commit to LevelDB. Prints registrations/s next to the ceiling measured
-// in the same run: raw BIP-340 verifications/s of the same transactions on 2 threads.
+// radix-tree update, commit to LevelDB. Verification of block N+1 overlaps the application
+// of block N, as in a validator's pipeline. Prints registrations/s next to the ceiling
+// measured in the same run: raw BIP-340 verifications/s of the same transactions on 2 threads.
 #include <chrono>
+#include <future>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -76,8 +78,10 @@ int main(int argc, char** argv) {
   auto ledger = Ledger::open(dir, g, chain_id, options).value();
 
   uint64_t height = 0;
-  auto next_block = [&](const std::vector<v1::SignedTransaction>& txs, double* verify_s,
-                        double* apply_s, double* commit_s) {
+  // Applies and commits one block; `verified` (if given) is verify_senders' result for it.
+  auto apply_commit = [&](const std::vector<v1::SignedTransaction>& txs,
+                          const std::vector<VerifiedSender>* verified, double* apply_s,
+                          double* commit_s) {
     ++height;
     BlockContext ctx;
     ctx.height = height;
@@ -85,10 +89,8 @@ int main(int argc, char** argv) {
     ctx.time_ms = g.genesis_time_ms + height * g.params.block_interval_ms;
     ctx.producer = sp.sp_id;
     ctx.final_height = height - 1;
-    auto t0 = Clock::now();
-    std::vector<bool> verified = verify_signatures(chain_id, txs, 2);
     auto t1 = Clock::now();
-    auto prepared = ledger->prepare_block(ctx, txs, &verified);
+    auto prepared = ledger->prepare_block(ctx, txs, verified);
     if (!prepared) {
       std::fprintf(stderr, "block %llu: %s\n", static_cast<unsigned long long>(height),
                    prepared.status().to_string().c_str());
@@ -102,7 +104,6 @@ int main(int argc, char** argv) {
       std::exit(1);
     }
     auto t3 = Clock::now();
-    if (verify_s) *verify_s += std::chrono::duration<double>(t1 - t0).count();
     if (apply_s) *apply_s += std::chrono::duration<double>(t2 - t1).count();
     if (commit_s) *commit_s += std::chrono::duration<double>(t3 - t2).count();
   };
@@ -142,8 +143,8 @@ int main(int argc, char** argv) {
     }));
   }
 
-  for (const auto& b : commit_blocks) next_block(b, nullptr, nullptr, nullptr);
-  for (int i = 0; i < 3; ++i) next_block({}, nullptr, nullptr, nullptr);
+  for (const auto& b : commit_blocks) apply_commit(b, nullptr, nullptr, nullptr);
+  for (int i = 0; i < 3; ++i) apply_commit({}, nullptr, nullptr, nullptr);
 
   // Ceiling: raw signature verification of the same transactions on 2 threads.
   auto c0 = Clock::now();
@@ -156,9 +157,19 @@ int main(int argc, char** argv) {
   }
   double single = static_cast<double>(std::min<size_t>(names, 5'000)) / seconds_since(s0);
 
-  double verify_s = 0, apply_s = 0, commit_s = 0;
+  double verify_wait_s = 0, apply_s = 0, commit_s = 0;
   auto m0 = Clock::now();
-  for (const auto& b : register_blocks) next_block(b, &verify_s, &apply_s, &commit_s);
+  auto verify = [&](size_t i) {
+    return std::async(std::launch::async, [&, i] { return verify_senders(chain_id, register_blocks[i], 2); });
+  };
+  auto pending = verify(0);
+  for (size_t i = 0; i < register_blocks.size(); ++i) {
+    auto w0 = Clock::now();
+    std::vector<VerifiedSender> verified = pending.get();
+    verify_wait_s += seconds_since(w0);
+    if (i + 1 < register_blocks.size()) pending = verify(i + 1);
+    apply_commit(register_blocks[i], &verified, &apply_s, &commit_s);
+  }
   double total_s = seconds_since(m0);
   double rate = static_cast<double>(names) / total_s;
 
@@ -166,8 +177,9 @@ int main(int argc, char** argv) {
               register_blocks.size(), per_block, sync ? "on" : "off");
   std::printf("  ceiling: raw BIP-340 verify, 2 threads: %.0f/s (1 thread: %.0f/s)\n", ceiling, single);
   std::printf("  applied: %.0f registrations/s = %.2f of the 2-thread verify ceiling\n", rate, rate / ceiling);
-  std::printf("  time split: verify %.2fs, transition+tree %.2fs, commit %.2fs (total %.2fs)\n",
-              verify_s, apply_s, commit_s, total_s);
+  std::printf("  time split: waiting for verification %.2fs, transition+tree %.2fs, commit %.2fs "
+              "(total %.2fs; verification of the next block overlaps the rest)\n",
+              verify_wait_s, apply_s, commit_s, total_s);
   std::filesystem::remove_all(dir);
   return 0;
 }

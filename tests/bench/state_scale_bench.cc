@@ -1,0 +1,206 @@
+// The state at scale (docs/benchmarks.md): N names in the real LevelDB store with the
+// authenticated tree, then proof sizes, resolve and prove latency, disk bytes per name and
+// peak RSS.
+//
+//   bench_state_scale [--names N] [--batch B] [--dir PATH] [--keep]
+//
+// Names are loaded as blocks of B registrations' worth of state (name record, owner and
+// expiry index entries, tree update), each committed as a final block, which is what the
+// chain's state is after N registrations (the transition itself is measured by
+// bench_block_apply). The ceiling printed beside the read latencies is LevelDB's own random
+// Get latency for existing keys, measured in the same run.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ledger/chain/ledger.h"
+#include "ledger/rules/queries.h"
+#include "ledger/state/keys.h"
+#include "ledger/state/ledger_state.h"
+#include "ledger/state/radix_tree.h"
+
+using namespace ans;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string name_of(uint64_t i) { return "user" + std::to_string(i); }
+
+double pct(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+class Nodes final : public TreeNodeStore {
+ public:
+  explicit Nodes(StateOverlay& o) : o_(o) {}
+  std::optional<std::string> get_node(const std::string& k) const override { return o_.get(k); }
+  void put_node(const std::string& k, const std::string& v) override { o_.put(k, v); }
+  void delete_node(const std::string& k) override { o_.erase(k); }
+
+ private:
+  StateOverlay& o_;
+};
+
+uint64_t dir_bytes(const std::string& dir) {
+  uint64_t total = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t names = 1'000'000;
+  uint64_t batch = 200'000;
+  std::string dir = (std::filesystem::temp_directory_path() / "ans-bench-scale").string();
+  bool keep = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--names") && i + 1 < argc) names = std::stoull(argv[++i]);
+    else if (!std::strcmp(argv[i], "--batch") && i + 1 < argc) batch = std::stoull(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--keep")) keep = true;
+    else {
+      std::fprintf(stderr, "usage: bench_state_scale [--names N] [--batch B] [--dir PATH] [--keep]\n");
+      return 2;
+    }
+  }
+  std::filesystem::remove_all(dir);
+
+  GenesisConfig g;
+  g.chain_name = "ans-scale";
+  g.genesis_time_ms = 1'767'225'600'000ULL;
+  PrivateKey sp_key = PrivateKey::from_bytes(sha256(as_bytes("scale/sp"))).value();
+  GenesisSp sp;
+  sp.sp_id = "scale@" + BtcAddress::from_public_key(sp_key.public_key().compressed(), 0x03).value().to_string();
+  sp.owner = EthAddress::from_public_key(sp_key.public_key());
+  sp.display_name = "scale";
+  sp.signing_key = sp_key.public_key().compressed();
+  sp.self_stake = g.params.min_self_stake;
+  g.sps.push_back(sp);
+  g.reward_pool = g.params.total_supply.checked_sub(sp.self_stake).value();
+  StateDbOptions options;
+  options.sync = false;
+  options.block_cache_bytes = 256 << 20;
+  auto ledger = Ledger::open(dir, g, sha256(as_bytes("scale chain")), options).value();
+
+  // Owners: 100,000 accounts, so names-by-owner pages are realistic too.
+  auto owner_of = [](uint64_t i) {
+    FixedBytes<20> b{};
+    Hash256 h = sha256(as_bytes("owner" + std::to_string(i % 100'000)));
+    std::copy(h.begin(), h.begin() + 20, b.begin());
+    return EthAddress::from_bytes(b).value();
+  };
+
+  std::printf("loading %llu names in blocks of %llu...\n", static_cast<unsigned long long>(names),
+              static_cast<unsigned long long>(batch));
+  auto load0 = Clock::now();
+  uint64_t height = 0;
+  for (uint64_t start = 0; start < names; start += batch) {
+    StateOverlay block(ledger->db());
+    LedgerState st(block);
+    uint64_t end = std::min(names, start + batch);
+    for (uint64_t i = start; i < end; ++i) {
+      v1::NameState rec;
+      rec.set_name(name_of(i));
+      EthAddress owner = owner_of(i);
+      rec.set_owner(std::string(owner.bytes().begin(), owner.bytes().end()));
+      rec.set_expiry_s(1'800'000'000 + i % 1'000'000);
+      rec.mutable_records()->set_target("user@" + owner.to_string());
+      rec.set_registered_height(height + 1);
+      st.put_name(rec);
+      st.index_owner(owner, rec.name(), true);
+      st.index_expiry(rec.expiry_s(), rec.name(), true);
+    }
+    Nodes nodes(block);
+    RadixTree tree(nodes);
+    Status s = tree.apply(tree_changes(block.writes()));
+    if (s) s = ledger->db().commit_final_block(++height, tree.root_hash().value(), block.writes());
+    if (!s) {
+      std::fprintf(stderr, "load: %s\n", s.to_string().c_str());
+      return 1;
+    }
+    if ((end / batch) % 5 == 0 || end == names) {
+      std::printf("  %llu names, %.0f s\n", static_cast<unsigned long long>(end),
+                  std::chrono::duration<double>(Clock::now() - load0).count());
+      std::fflush(stdout);
+    }
+  }
+  double load_s = std::chrono::duration<double>(Clock::now() - load0).count();
+  Hash256 root = ledger->state_root().value();
+
+  std::mt19937_64 rng(1);
+  constexpr int kQueries = 100'000;
+  // Ceiling: LevelDB Get of existing name keys, no decoding.
+  std::vector<double> raw_us, resolve_us, prove_us, verify_us;
+  std::vector<double> present_bytes, absent_bytes;
+  for (int q = 0; q < kQueries; ++q) {
+    std::string key = keys::name(name_of(rng() % names));
+    auto t0 = Clock::now();
+    auto v = ledger->db().get(key);
+    raw_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    if (!v) return 1;
+  }
+  for (int q = 0; q < kQueries; ++q) {
+    bool present = q % 2 == 0;
+    std::string n = present ? name_of(rng() % names) : "absent" + std::to_string(rng());
+    auto t0 = Clock::now();
+    Resolution r = resolve_name(ledger->params(), ledger->db(), n, 1'800'000'000);
+    resolve_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    if ((r.record != std::nullopt) != present) {
+      std::fprintf(stderr, "resolve mismatch for %s\n", n.c_str());
+      return 1;
+    }
+  }
+  for (int q = 0; q < 20'000; ++q) {
+    bool present = q % 2 == 0;
+    std::string key = keys::name(present ? name_of(rng() % names) : "absent" + std::to_string(rng()));
+    auto t0 = Clock::now();
+    auto read = ledger->prove(key);
+    prove_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    if (!read) {
+      std::fprintf(stderr, "prove: %s\n", read.status().to_string().c_str());
+      return 1;
+    }
+    Bytes enc = encode_state_proof(read->proof);
+    size_t value_len = read->value ? read->value->size() + 4 : 0;  // value bytes and their length
+    (present ? present_bytes : absent_bytes).push_back(static_cast<double>(enc.size() - value_len));
+    auto v0 = Clock::now();
+    auto ok = verify_state_proof(root, state_key_hash(as_bytes(key)), decode_state_proof(enc).value());
+    verify_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - v0).count());
+    if (!ok || ok->present != present) {
+      std::fprintf(stderr, "proof does not verify for %s\n", key.c_str());
+      return 1;
+    }
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  uint64_t bytes = dir_bytes(dir);
+
+  std::printf("state at %llu names (LevelDB, tree nodes stored with the state):\n",
+              static_cast<unsigned long long>(names));
+  std::printf("  load: %.0f s (%.0f names/s)\n", load_s, static_cast<double>(names) / load_s);
+  std::printf("  proof size without the value (present): p50 %.0f B, p99 %.0f B, max %.0f B\n",
+              pct(present_bytes, 0.5), pct(present_bytes, 0.99), pct(present_bytes, 1.0));
+  std::printf("  proof size (absent):                    p50 %.0f B, p99 %.0f B, max %.0f B\n",
+              pct(absent_bytes, 0.5), pct(absent_bytes, 0.99), pct(absent_bytes, 1.0));
+  std::printf("  resolve latency: p50 %.1f us, p99 %.1f us (ceiling, raw LevelDB Get: p50 %.1f us, p99 %.1f us)\n",
+              pct(resolve_us, 0.5), pct(resolve_us, 0.99), pct(raw_us, 0.5), pct(raw_us, 0.99));
+  std::printf("  prove latency:   p50 %.1f us, p99 %.1f us; verify p50 %.1f us\n", pct(prove_us, 0.5),
+              pct(prove_us, 0.99), pct(verify_us, 0.5));
+  std::printf("  disk: %.2f GB, %.0f bytes per name (state record, 2 index entries, tree nodes)\n",
+              static_cast<double>(bytes) / 1e9, static_cast<double>(bytes) / static_cast<double>(names));
+  std::printf("  peak RSS: %.0f MB\n", static_cast<double>(ru.ru_maxrss) / 1024.0);
+  ledger.reset();
+  if (!keep) std::filesystem::remove_all(dir);
+  return 0;
+}
