@@ -416,4 +416,36 @@ Result<StateProof> RadixTree::prove(const Hash256& kh,
   return proof;
 }
 
+namespace {
+
+using Pairs = std::span<const std::pair<Hash256, Hash256>>;
+using Emit = std::function<void(const std::string&, const std::string&)>;
+
+Result<Hash256> build_subtree(Pairs pairs, unsigned depth, const Emit& emit) {
+  if (pairs.empty()) return kEmptyStateHash;
+  const auto& first = pairs.front();
+  if (pairs.size() == 1) {
+    emit(tree_node_key(depth, first.first), encode_node(kLeafTag, first.first, first.second));
+    return state_leaf_hash(first.first, first.second);
+  }
+  if (depth >= 255) {
+    return Status(Errc::kInvalidArgument, "two key hashes share their first 255 bits");
+  }
+  auto split = std::partition_point(pairs.begin(), pairs.end(), [&](const auto& p) {
+    return state_key_bit(p.first, depth) == 0;
+  });
+  auto left = build_subtree(Pairs(pairs.begin(), split), depth + 1, emit);
+  if (!left) return left;
+  auto right = build_subtree(Pairs(split, pairs.end()), depth + 1, emit);
+  if (!right) return right;
+  emit(tree_node_key(depth, first.first), encode_node(kInternalTag, *left, *right));
+  return state_internal_hash(*left, *right);
+}
+
+}  // namespace
+
+Result<Hash256> build_tree(std::span<const std::pair<Hash256, Hash256>> sorted, const Emit& emit) {
+  return build_subtree(sorted, 0, emit);
+}
+
 }  // namespace ans

@@ -9,7 +9,9 @@
 // Node hashes and the proof format are those of ledger/proof/state_proof.h.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <span>
 #include <optional>
 #include <string>
 
@@ -33,6 +35,16 @@ class TreeNodeStore {
 // the first ceil(depth / 8) bytes of path with the bits at and past `depth` zeroed.
 // The root is "T\0".
 std::string tree_node_key(unsigned depth, const Hash256& path);
+
+// Builds a whole tree bottom-up from (key hash, value hash) pairs, without reading anything:
+// the shape is canonical, so it yields exactly the nodes and root that applying the same pairs
+// to an empty tree with RadixTree::apply would. Each node goes to `emit(node_key, node)`.
+// For bulk imports and for rebuilding or checking a tree from the state.
+// REQUIRES: `sorted` is sorted by key hash with no duplicates.
+// Errors: kInvalidArgument for two key hashes sharing their first 255 bits.
+Result<Hash256> build_tree(std::span<const std::pair<Hash256, Hash256>> sorted,
+                           const std::function<void(const std::string& node_key,
+                                                    const std::string& node)>& emit);
 
 class RadixTree {
  public:
