@@ -133,7 +133,7 @@ Status begin_block(const ApplyEnv& env, const BlockContext& block, StateOverlay&
     return Status(Errc::kInvalidArgument, "block height " + std::to_string(block.height) +
                                               " does not follow " + std::to_string(cursor.height()));
   }
-  if (block.slot <= cursor.slot() && cursor.height() > 0) {
+  if (block.slot <= cursor.slot()) {
     return Status(Errc::kInvalidArgument, "block slot " + std::to_string(block.slot) +
                                               " is not after the parent's slot " +
                                               std::to_string(cursor.slot()));

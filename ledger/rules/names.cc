@@ -149,8 +149,12 @@ TxStatus validate_records(const ChainParams& p, const v1::RecordSet& r) {
 TxStatus apply_name_commit(TxScope& s, const v1::NameCommit& body) {
   Hash256 c{};
   std::copy(body.commitment().begin(), body.commitment().end(), c.begin());
-  if (s.state.commitment(c)) {
-    return TxStatus(TxError::kCommitmentExists, "this commitment is already recorded");
+  if (auto existing = s.state.commitment(c)) {
+    // A commitment too old to use may be made again; a usable one may not be refreshed.
+    if (s.now_s() - existing->time_s() <= s.params().commit_max_age_s) {
+      return TxStatus(TxError::kCommitmentExists, "this commitment is already recorded");
+    }
+    s.state.erase_commitment(c, existing->time_s());
   }
   v1::CommitmentState cs;
   cs.set_height(s.block.height);

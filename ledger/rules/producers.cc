@@ -86,18 +86,24 @@ bool signed_by_sp(const v1::SpState& sp, const Hash256& message, const std::stri
   return std::any_of(sp.past_signing_keys().begin(), sp.past_signing_keys().end(), try_key);
 }
 
+// Removes an offender from the active and pending sets at once (spec section 5) — except
+// that the active set never becomes empty: a chain with no producer could not even include
+// the offender's Unjail. A sole offender stays until another SP is eligible.
 void remove_from_sets(LedgerState& st, const std::string& sp_id) {
   v1::ActiveSetState sets = st.active_sets();
-  auto drop = [&](google::protobuf::RepeatedPtrField<v1::ActiveSetMember>* members) {
+  auto drop = [&](google::protobuf::RepeatedPtrField<v1::ActiveSetMember>* members,
+                  bool keep_last) {
     for (int i = 0; i < members->size(); ++i) {
       if ((*members)[i].sp_id() == sp_id) {
+        if (keep_last && members->size() == 1) return;
         members->erase(members->begin() + i);
         return;
       }
     }
   };
-  drop(sets.mutable_active());
-  drop(sets.mutable_pending());
+  drop(sets.mutable_active(), /*keep_last=*/true);
+  drop(sets.mutable_pending(), /*keep_last=*/false);
+  if (sets.pending_size() == 0) sets.set_pending_fixed_height(0);
   st.put_active_sets(sets);
 }
 
@@ -175,6 +181,13 @@ TxStatus apply_sp_register(TxScope& s, const v1::SpRegister& body) {
     sp.set_votes_received(existing->votes_received());
     *sp.mutable_past_signing_keys() = existing->past_signing_keys();
     if (existing->signing_key() != body.signing_key()) sp.add_past_signing_keys(existing->signing_key());
+    // A retired SP still earns for the blocks it produces while no other SP is eligible (the
+    // active set is then kept). Those rewards go to its former owner, as at retirement: the
+    // new record must not drop them, since nothing burns after genesis.
+    Amount earned = s.state.amount(existing->unclaimed_rewards());
+    if (!earned.is_zero()) {
+      s.credit(EthAddress::from_bytes(as_bytes(existing->owner())).value(), earned);
+    }
   }
   sp.set_sp_id(body.sp_id());
   sp.set_owner(std::string(s.sender.bytes().begin(), s.sender.bytes().end()));

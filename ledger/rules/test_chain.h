@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -124,3 +125,9 @@ class TestChain {
 };
 
 }  // namespace ans::testing
+
+namespace ans {
+// Readable values in test failure messages.
+inline void PrintTo(const Amount& a, std::ostream* os) { *os << a.to_string() << " DIMT"; }
+inline void PrintTo(TxError e, std::ostream* os) { *os << tx_error_name(e); }
+}  // namespace ans

@@ -1,0 +1,402 @@
+// The checks every transaction passes before its body runs (signature, expiry, nonce, fee,
+// shape), Transfer, and apply_block's all-or-nothing rule.
+#include <gtest/gtest.h>
+
+#include "ledger/rules/test_chain.h"
+#include "ledger/rules/transition.h"
+
+namespace ans {
+namespace {
+
+using testing::address_of;
+using testing::test_key;
+using testing::TestChain;
+
+Amount dimt(uint64_t n) { return Amount::from_dimt(n); }
+Amount units(uint64_t n) { return Amount::from_units(n); }
+Amount plus(const Amount& a, const Amount& b) { return a.checked_add(b).value(); }
+Amount minus(const Amount& a, const Amount& b) { return a.checked_sub(b).value(); }
+
+// Spec section 2's invariant, on the block being built and on every committed block.
+void expect_supply(const TestChain& c) {
+  EXPECT_EQ(c.supply().total().value(), c.params().total_supply);
+  EXPECT_TRUE(c.supply_errors().empty()) << c.supply_errors().front();
+}
+
+// Checks spec section 2's invariant after every block of `c` and, when the test ends, on the
+// block being built.
+class SupplyWatch {
+ public:
+  explicit SupplyWatch(TestChain& c) : c_(c) { c_.check_supply_every_block(); }
+  ~SupplyWatch() { expect_supply(c_); }
+  SupplyWatch(const SupplyWatch&) = delete;
+  SupplyWatch& operator=(const SupplyWatch&) = delete;
+
+ private:
+  TestChain& c_;
+};
+
+std::function<void(v1::Transaction&)> transfer(const EthAddress& to, const Amount& amount) {
+  return [to, amount](v1::Transaction& t) {
+    t.mutable_transfer()->set_to(to_field(to.bytes()));
+    t.mutable_transfer()->set_amount(to_field(amount.to_bytes()));
+  };
+}
+
+// What a rejected transaction must leave untouched.
+struct Snapshot {
+  Amount balance;
+  uint64_t nonce = 0;
+  Amount pool;
+  bool operator==(const Snapshot&) const = default;
+};
+Snapshot snapshot(TestChain& c, const PrivateKey& who) {
+  return {c.balance(who), c.nonce(who), c.ledger().reward_pool()};
+}
+
+TEST(SpecDefaults, ChainParamsCarryTheSpecValues) {
+  const ChainParams p;
+  EXPECT_EQ(p.block_interval_ms, 1'000u);
+  EXPECT_EQ(p.epoch_length_blocks, 600u);
+  EXPECT_EQ(p.max_active_producers, 21u);
+  EXPECT_EQ(p.total_supply, dimt(10'000'000'000ULL));
+  EXPECT_EQ(p.rewards_per_day, dimt(1'024'000));
+  EXPECT_EQ(p.commit_min_blocks, 3u);
+  EXPECT_EQ(p.commit_max_age_s, 86'400u);
+  EXPECT_EQ(p.max_years, 10u);
+  EXPECT_EQ(p.grace_s, 30 * 86'400u);
+  EXPECT_EQ(p.release_premium_start, dimt(100'000'000));
+  EXPECT_EQ(p.premium_halving_s, 86'400u);
+  EXPECT_EQ(p.premium_duration_s, 21 * 86'400u);
+  EXPECT_EQ(p.fee_len2, dimt(6'400));
+  EXPECT_EQ(p.fee_len3, dimt(640));
+  EXPECT_EQ(p.fee_len4, dimt(160));
+  EXPECT_EQ(p.fee_len5_plus, dimt(10));
+  EXPECT_EQ(p.max_text_records, 16u);
+  EXPECT_EQ(p.max_text_key_bytes, 32u);
+  EXPECT_EQ(p.max_text_value_bytes, 256u);
+  EXPECT_EQ(p.max_record_set_bytes, 2'048u);
+  EXPECT_EQ(p.min_self_stake, dimt(5'000'000));
+  EXPECT_EQ(p.max_sps, 1'024u);
+  EXPECT_EQ(p.max_stations, 16u);
+  EXPECT_EQ(p.max_votes, 30u);
+  EXPECT_EQ(p.unbonding_s, 3 * 86'400u);
+  EXPECT_EQ(p.jail_s, 86'400u);
+  EXPECT_EQ(p.slash_percent, 10u);
+  // The rule tests run on these values; only the epoch is shortened.
+  ChainParams t = testing::test_params();
+  EXPECT_EQ(t.epoch_length_blocks, 10u);
+  t.epoch_length_blocks = p.epoch_length_blocks;
+  EXPECT_EQ(t, p);
+}
+
+TEST(TxCommon, AcceptedTransactionPaysFeeToPoolAndBumpsNonce) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice"), bob = test_key("bob");
+  Snapshot a0 = snapshot(c, alice);
+  Amount bob0 = c.balance(bob);
+  Amount fee = Amount::parse("0.25").value();
+  ASSERT_TRUE(c.submit(alice, transfer(address_of(bob), dimt(5)), fee));
+  EXPECT_EQ(c.balance(alice), minus(a0.balance, plus(dimt(5), fee)));
+  EXPECT_EQ(c.balance(bob), plus(bob0, dimt(5)));
+  EXPECT_EQ(c.nonce(alice), a0.nonce + 1);
+  EXPECT_EQ(c.nonce(bob), 0u);
+  EXPECT_EQ(c.ledger().reward_pool(), plus(a0.pool, fee));
+  c.next_block();
+}
+
+TEST(TxCommon, TamperedSignatureRejected) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  Snapshot before = snapshot(c, alice);
+  v1::SignedTransaction stx = c.make_tx(alice, transfer(address_of(test_key("bob")), dimt(1)));
+  std::string sig = stx.signature();
+  sig[10] = static_cast<char>(sig[10] ^ 0x01);
+  stx.set_signature(sig);
+  EXPECT_EQ(c.apply(stx).code(), TxError::kBadSignature);
+  EXPECT_EQ(snapshot(c, alice), before);
+}
+
+TEST(TxCommon, SignatureForAnotherChainRejected) {
+  // The chain id is in the signing domain: a transaction signed for another chain never
+  // verifies here, although every byte of it is otherwise valid.
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  Snapshot before = snapshot(c, alice);
+  v1::SignedTransaction own = c.make_tx(alice, transfer(address_of(test_key("bob")), dimt(1)));
+  v1::SignedTransaction other =
+      sign_transaction(alice, sha256(as_bytes("another chain")), own.tx());
+  TxStatus st = c.apply(other);
+  EXPECT_EQ(st.code(), TxError::kBadSignature) << st.to_string();
+  EXPECT_EQ(snapshot(c, alice), before);
+  EXPECT_TRUE(c.apply(own));
+}
+
+TEST(TxCommon, SignatureByAnotherKeyRejected) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice"), bob = test_key("bob");
+  Snapshot before = snapshot(c, alice);
+  v1::SignedTransaction stx = c.make_tx(alice, transfer(address_of(bob), dimt(1)));
+  v1::SignedTransaction forged = sign_transaction(bob, c.chain_id(), stx.tx());
+  EXPECT_EQ(c.apply(forged).code(), TxError::kBadSignature);
+  EXPECT_EQ(snapshot(c, alice), before);
+}
+
+TEST(TxCommon, SignatureCheckSkippedOnlyWhenTheCallerVerified) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  v1::SignedTransaction good = c.make_tx(alice, transfer(address_of(test_key("bob")), dimt(1)));
+  v1::SignedTransaction other_chain = sign_transaction(alice, sha256(as_bytes("x")), good.tx());
+  v1::SignedTransaction tampered = good;
+  std::string sig = tampered.signature();
+  sig[0] = static_cast<char>(sig[0] ^ 0x80);
+  tampered.set_signature(sig);
+  std::vector<v1::SignedTransaction> txs = {good, other_chain, tampered, good};
+  for (unsigned threads : {1u, 3u}) {
+    EXPECT_EQ(verify_signatures(c.chain_id(), txs, threads),
+              (std::vector<bool>{true, false, false, true}))
+        << threads << " threads";
+  }
+  // kAlreadyVerified trusts the caller: the same bad signature is not looked at again.
+  ApplyEnv env{c.params(), c.chain_id()};
+  StateOverlay scratch(c.state());
+  EXPECT_EQ(apply_transaction(env, c.block(), scratch, tampered).code(), TxError::kBadSignature);
+  EXPECT_TRUE(
+      apply_transaction(env, c.block(), scratch, tampered, SignatureCheck::kAlreadyVerified));
+}
+
+TEST(TxCommon, ExpiryHeightIsTheLastBlockThatMayIncludeIt) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  for (int i = 0; i < 4; ++i) c.next_block();
+  uint64_t h = c.block().height;
+  ASSERT_EQ(h, 5u);
+  Snapshot before = snapshot(c, alice);
+  TxStatus expired = c.submit(alice, [&](v1::Transaction& t) {
+    transfer(address_of(test_key("bob")), dimt(1))(t);
+    t.set_expiry_height(h - 1);
+  });
+  EXPECT_EQ(expired.code(), TxError::kExpired) << expired.to_string();
+  EXPECT_EQ(snapshot(c, alice), before);
+  EXPECT_TRUE(c.submit(alice, [&](v1::Transaction& t) {
+    transfer(address_of(test_key("bob")), dimt(1))(t);
+    t.set_expiry_height(h);
+  }));
+}
+
+TEST(TxCommon, ReplayRejectedByNonce) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  v1::SignedTransaction stx = c.make_tx(alice, transfer(address_of(test_key("bob")), dimt(1)));
+  ASSERT_TRUE(c.apply(stx));
+  Snapshot after_first = snapshot(c, alice);
+  EXPECT_EQ(c.apply(stx).code(), TxError::kBadNonce);  // same block
+  EXPECT_EQ(snapshot(c, alice), after_first);
+  c.next_block();
+  EXPECT_EQ(c.apply(stx).code(), TxError::kBadNonce);  // a later block
+  EXPECT_EQ(c.nonce(alice), 1u);
+}
+
+TEST(TxCommon, NonceGapRejected) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  ASSERT_TRUE(c.submit(alice, transfer(address_of(test_key("bob")), dimt(1))));
+  ASSERT_EQ(c.nonce(alice), 1u);
+  Snapshot before = snapshot(c, alice);
+  TxStatus gap = c.submit(alice, [&](v1::Transaction& t) {
+    transfer(address_of(test_key("bob")), dimt(1))(t);
+    t.set_nonce(2);
+  });
+  EXPECT_EQ(gap.code(), TxError::kBadNonce) << gap.to_string();
+  TxStatus old = c.submit(alice, [&](v1::Transaction& t) {
+    transfer(address_of(test_key("bob")), dimt(1))(t);
+    t.set_nonce(0);
+  });
+  EXPECT_EQ(old.code(), TxError::kBadNonce);
+  EXPECT_EQ(snapshot(c, alice), before);
+  EXPECT_TRUE(c.submit(alice, transfer(address_of(test_key("bob")), dimt(1))));
+  EXPECT_EQ(c.nonce(alice), 2u);
+}
+
+TEST(TxCommon, MinimumFeeIsInclusive) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  const Amount min = c.params().min_tx_fee;
+  ASSERT_EQ(min, Amount::parse("0.001").value());
+  Snapshot before = snapshot(c, alice);
+  TxStatus low = c.submit(alice, transfer(address_of(test_key("bob")), dimt(1)),
+                          minus(min, units(1)));
+  EXPECT_EQ(low.code(), TxError::kFeeTooLow) << low.to_string();
+  TxStatus none = c.submit(alice, [&](v1::Transaction& t) {
+    transfer(address_of(test_key("bob")), dimt(1))(t);
+    t.clear_fee();
+  });
+  EXPECT_EQ(none.code(), TxError::kFeeTooLow);
+  EXPECT_EQ(snapshot(c, alice), before);
+
+  ASSERT_TRUE(c.submit(alice, transfer(address_of(test_key("bob")), dimt(1)), min));
+  EXPECT_EQ(c.ledger().reward_pool(), plus(before.pool, min));
+  EXPECT_EQ(c.balance(alice), minus(before.balance, plus(dimt(1), min)));
+  c.next_block();
+}
+
+TEST(TxCommon, SenderMustAffordTheFee) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey eve = test_key("eve");  // never funded
+  PrivateKey alice = test_key("alice");
+  auto commit_body = [&](v1::Transaction& t) {
+    t.mutable_name_commit()->set_commitment(to_field(sha256(as_bytes("anything"))));
+  };
+  TxStatus broke = c.submit(eve, commit_body);
+  EXPECT_EQ(broke.code(), TxError::kInsufficientFunds) << broke.to_string();
+  EXPECT_EQ(c.nonce(eve), 0u);
+
+  // Funded with exactly one minimum fee: a commitment costs only the fee, and empties it.
+  ASSERT_TRUE(c.submit(alice, transfer(address_of(eve), c.params().min_tx_fee)));
+  ASSERT_TRUE(c.submit(eve, commit_body));
+  EXPECT_TRUE(c.balance(eve).is_zero());
+  EXPECT_EQ(c.nonce(eve), 1u);
+  EXPECT_EQ(c.submit(eve, [&](v1::Transaction& t) {
+              t.mutable_name_commit()->set_commitment(to_field(sha256(as_bytes("other"))));
+            }).code(),
+            TxError::kInsufficientFunds);
+  EXPECT_EQ(c.nonce(eve), 1u);
+  c.next_block();
+}
+
+TEST(TxCommon, MalformedTransactionsRejected) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  Snapshot before = snapshot(c, alice);
+  std::string bob20 = to_field(address_of(test_key("bob")).bytes());
+  std::vector<std::pair<std::string, std::function<void(v1::Transaction&)>>> cases = {
+      {"no body", [](v1::Transaction&) {}},
+      {"19-byte recipient",
+       [&](v1::Transaction& t) {
+         t.mutable_transfer()->set_to(bob20.substr(1));
+         t.mutable_transfer()->set_amount(to_field(dimt(1).to_bytes()));
+       }},
+      {"amount with a leading zero byte",
+       [&](v1::Transaction& t) {
+         t.mutable_transfer()->set_to(bob20);
+         t.mutable_transfer()->set_amount(std::string(1, '\0') + to_field(dimt(1).to_bytes()));
+       }},
+      {"fee with a leading zero byte",
+       [&](v1::Transaction& t) {
+         transfer(address_of(test_key("bob")), dimt(1))(t);
+         t.set_fee(std::string(1, '\0') + t.fee());
+       }},
+      {"31-byte commitment",
+       [](v1::Transaction& t) { t.mutable_name_commit()->set_commitment(std::string(31, 'c')); }},
+      {"31-byte salt",
+       [](v1::Transaction& t) {
+         t.mutable_name_register()->set_name("alice");
+         t.mutable_name_register()->set_salt(std::string(31, 's'));
+       }},
+      {"evidence of no kind", [](v1::Transaction& t) { t.mutable_evidence(); }},
+  };
+  for (const auto& [what, body] : cases) {
+    TxStatus st = c.submit(alice, body);
+    EXPECT_EQ(st.code(), TxError::kMalformed) << what << ": " << st.to_string();
+  }
+  auto to_bob = transfer(address_of(test_key("bob")), dimt(1));
+  v1::SignedTransaction short_sig = c.make_tx(alice, to_bob);
+  short_sig.set_signature(short_sig.signature().substr(1));
+  EXPECT_EQ(c.apply(short_sig).code(), TxError::kMalformed);
+  v1::SignedTransaction bad_key = c.make_tx(alice, to_bob);
+  bad_key.mutable_tx()->set_sender_key(std::string(1, '\x02') + std::string(32, '\xff'));
+  EXPECT_EQ(c.apply(bad_key).code(), TxError::kMalformed);
+  EXPECT_EQ(snapshot(c, alice), before);
+}
+
+TEST(Transfer, MovesTheAmountToANewAccount) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice"), eve = test_key("eve");
+  Amount alice0 = c.balance(alice);
+  Amount amount = Amount::parse("1234.000000000000000001").value();
+  ASSERT_TRUE(c.submit(alice, transfer(address_of(eve), amount)));
+  EXPECT_EQ(c.balance(eve), amount);
+  EXPECT_EQ(c.balance(alice), minus(alice0, plus(amount, c.params().min_tx_fee)));
+  c.next_block();
+  EXPECT_EQ(c.balance(eve), amount);  // committed
+}
+
+TEST(Transfer, ZeroAmountRejected) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  Snapshot before = snapshot(c, alice);
+  TxStatus st = c.submit(alice, transfer(address_of(test_key("bob")), Amount()));
+  EXPECT_EQ(st.code(), TxError::kBadAmount) << st.to_string();
+  EXPECT_EQ(snapshot(c, alice), before);
+}
+
+TEST(Transfer, WholeBalanceAfterFeeButNotOneUnitMore) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice"), bob = test_key("bob"), carol = test_key("carol");
+  const Amount fee = c.params().min_tx_fee;
+  Snapshot bob0 = snapshot(c, bob);
+  Amount too_much = plus(minus(bob0.balance, fee), units(1));
+  TxStatus st = c.submit(bob, transfer(address_of(carol), too_much));
+  EXPECT_EQ(st.code(), TxError::kInsufficientFunds) << st.to_string();
+  EXPECT_EQ(snapshot(c, bob), bob0);  // the fee is not taken either
+
+  Amount carol0 = c.balance(carol);
+  Amount all = minus(c.balance(alice), fee);
+  ASSERT_TRUE(c.submit(alice, transfer(address_of(carol), all)));
+  EXPECT_TRUE(c.balance(alice).is_zero());
+  EXPECT_EQ(c.balance(carol), plus(carol0, all));
+  c.next_block();
+}
+
+TEST(Transfer, ToSelfCostsOnlyTheFee) {
+  TestChain c;
+  SupplyWatch watch(c);
+  PrivateKey alice = test_key("alice");
+  Amount alice0 = c.balance(alice);
+  ASSERT_TRUE(c.submit(alice, transfer(address_of(alice), dimt(1000))));
+  EXPECT_EQ(c.balance(alice), minus(alice0, c.params().min_tx_fee));
+  c.next_block();
+}
+
+TEST(ApplyBlock, OneInvalidTransactionRejectsTheWholeBlock) {
+  TestChain c;
+  SupplyWatch watch(c);
+  c.next_block();
+  PrivateKey alice = test_key("alice"), bob = test_key("bob");
+  ApplyEnv env{c.params(), c.chain_id()};
+  v1::SignedTransaction ok = c.make_tx(alice, transfer(address_of(bob), dimt(1)));
+  v1::SignedTransaction bad = c.make_tx(bob, transfer(address_of(alice), Amount()));
+  std::vector<v1::SignedTransaction> both = {ok, bad};
+
+  // Apply against the committed state, as a validator would, with the current block's context.
+  StateOverlay rejected(c.store());
+  auto r = apply_block(env, c.block(), rejected, both);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), Errc::kInvalidArgument);
+
+  StateOverlay accepted(c.store());
+  std::vector<v1::SignedTransaction> good = {ok};
+  auto out = apply_block(env, c.block(), accepted, good);
+  ASSERT_TRUE(out) << out.status().to_string();
+  EXPECT_EQ(out->tx_ids, std::vector<Hash256>{transaction_id(ok.tx())});
+  LedgerState st(accepted);
+  EXPECT_EQ(st.account(address_of(alice)).nonce(), 1u);
+  EXPECT_EQ(compute_supply(accepted).value().total().value(), c.params().total_supply);
+}
+
+}  // namespace
+}  // namespace ans
