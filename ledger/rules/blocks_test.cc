@@ -7,6 +7,7 @@
 
 #include "ledger/rules/producers.h"
 #include "ledger/rules/test_chain.h"
+#include "ledger/rules/test_helpers.h"
 #include "ledger/state/keys.h"
 
 namespace ans {
@@ -19,36 +20,15 @@ using testing::sp_register_body;
 using testing::sp_signing_key;
 using testing::test_key;
 using testing::TestChain;
+using namespace ans::testing;  // dimt, plus, minus, kDay, SupplyWatch, …
 
-constexpr uint64_t kDay = 86'400;
-constexpr uint64_t kYear = 365 * kDay;
 const std::string kGenesis = "genesis-sp";
 // 1,024,000 DIMT * 1 s / 86,400 s, rounded down to whole units.
 const Amount kReward = Amount::from_units(11'851'851'851'851'851'851ULL);
 
-Amount dimt(uint64_t n) { return Amount::from_dimt(n); }
-Amount plus(const Amount& a, const Amount& b) { return a.checked_add(b).value(); }
-Amount minus(const Amount& a, const Amount& b) { return a.checked_sub(b).value(); }
-Amount times(const Amount& a, uint64_t n) { return a.checked_mul(n).value(); }
 const Amount kMinStake = dimt(5'000'000);
 
-void expect_supply(const TestChain& c) {
-  EXPECT_EQ(c.supply().total().value(), c.params().total_supply);
-  EXPECT_TRUE(c.supply_errors().empty()) << c.supply_errors().front();
-}
 
-// Checks spec section 2's invariant after every block of `c` and, when the test ends, on the
-// block being built.
-class SupplyWatch {
- public:
-  explicit SupplyWatch(TestChain& c) : c_(c) { c_.check_supply_every_block(); }
-  ~SupplyWatch() { expect_supply(c_); }
-  SupplyWatch(const SupplyWatch&) = delete;
-  SupplyWatch& operator=(const SupplyWatch&) = delete;
-
- private:
-  TestChain& c_;
-};
 
 v1::SpState sp(TestChain& c, const std::string& label) {
   auto s = c.ledger().sp(sp_id_for(label));

@@ -32,6 +32,18 @@ TxStatus load_registered(TxScope& s, std::string_view name, v1::NameState& out) 
   return TxStatus::ok();
 }
 
+// Loads a registered name that has not been released (active or in grace): what renew,
+// update, transfer and primary names act on.
+TxStatus load_unreleased(TxScope& s, std::string_view name, v1::NameState& out,
+                         NameStatus& status) {
+  ANS_TX_CHECK(load_registered(s, name, out));
+  status = name_status(s.params(), out, s.now_s());
+  if (status == NameStatus::kReleased) {
+    return TxStatus(TxError::kNameNotActive, "'" + out.name() + "' was released; register it again");
+  }
+  return TxStatus::ok();
+}
+
 EthAddress owner_of(const v1::NameState& rec) {
   return EthAddress::from_bytes(as_bytes(rec.owner())).value();
 }
@@ -229,11 +241,8 @@ TxStatus apply_name_register(TxScope& s, const v1::NameRegister& body) {
 TxStatus apply_name_renew(TxScope& s, const v1::NameRenew& body) {
   const ChainParams& p = s.params();
   v1::NameState rec;
-  ANS_TX_CHECK(load_registered(s, body.name(), rec));
-  NameStatus status = name_status(p, rec, s.now_s());
-  if (status == NameStatus::kReleased) {
-    return TxStatus(TxError::kNameNotActive, "'" + rec.name() + "' was released; register it again");
-  }
+  NameStatus status;
+  ANS_TX_CHECK(load_unreleased(s, body.name(), rec, status));
   if (status == NameStatus::kGrace && owner_of(rec) != s.sender) {
     return TxStatus(TxError::kNotOwner, "only the owner may renew a name in grace");
   }
@@ -257,11 +266,8 @@ TxStatus apply_name_renew(TxScope& s, const v1::NameRenew& body) {
 TxStatus apply_name_update(TxScope& s, const v1::NameUpdate& body) {
   const ChainParams& p = s.params();
   v1::NameState rec;
-  ANS_TX_CHECK(load_registered(s, body.name(), rec));
-  NameStatus status = name_status(p, rec, s.now_s());
-  if (status == NameStatus::kReleased) {
-    return TxStatus(TxError::kNameNotActive, "'" + rec.name() + "' was released");
-  }
+  NameStatus status;
+  ANS_TX_CHECK(load_unreleased(s, body.name(), rec, status));
   if (owner_of(rec) != s.sender) return TxStatus(TxError::kNotOwner, "only the owner may update records");
   ANS_TX_CHECK(validate_records(p, body.records()));
   std::optional<EthAddress> old_target = target_account(rec.records());
@@ -272,13 +278,9 @@ TxStatus apply_name_update(TxScope& s, const v1::NameUpdate& body) {
 }
 
 TxStatus apply_name_transfer(TxScope& s, const v1::NameTransfer& body) {
-  const ChainParams& p = s.params();
   v1::NameState rec;
-  ANS_TX_CHECK(load_registered(s, body.name(), rec));
-  NameStatus status = name_status(p, rec, s.now_s());
-  if (status == NameStatus::kReleased) {
-    return TxStatus(TxError::kNameNotActive, "'" + rec.name() + "' was released");
-  }
+  NameStatus status;
+  ANS_TX_CHECK(load_unreleased(s, body.name(), rec, status));
   EthAddress old_owner = owner_of(rec);
   if (old_owner != s.sender) return TxStatus(TxError::kNotOwner, "only the owner may transfer a name");
   if (status == NameStatus::kGrace) {
@@ -299,10 +301,8 @@ TxStatus apply_set_primary_name(TxScope& s, const v1::SetPrimaryName& body) {
     return TxStatus::ok();
   }
   v1::NameState rec;
-  ANS_TX_CHECK(load_registered(s, body.name(), rec));
-  if (name_status(s.params(), rec, s.now_s()) == NameStatus::kReleased) {
-    return TxStatus(TxError::kNameNotActive, "'" + rec.name() + "' was released");
-  }
+  NameStatus status;
+  ANS_TX_CHECK(load_unreleased(s, body.name(), rec, status));
   auto target = target_account(rec.records());
   if (owner_of(rec) != s.sender && !(target && *target == s.sender)) {
     return TxStatus(TxError::kPrimaryNotAllowed,

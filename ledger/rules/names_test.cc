@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ledger/rules/test_chain.h"
+#include "ledger/rules/test_helpers.h"
 #include "ledger/state/keys.h"
 
 namespace ans {
@@ -11,12 +12,10 @@ namespace {
 using testing::address_of;
 using testing::test_key;
 using testing::TestChain;
+using namespace ans::testing;  // dimt, plus, minus, kDay, SupplyWatch, …
 
 constexpr const char* kAliceId = "alice@0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
 
-void expect_supply_holds(const TestChain& chain) {
-  EXPECT_EQ(chain.supply().total().value(), chain.params().total_supply);
-}
 
 TxStatus commit(TestChain& c, const PrivateKey& who, const std::string& name,
                 const std::string& salt_label = "salt") {
@@ -37,36 +36,12 @@ TxStatus reveal(TestChain& c, const PrivateKey& who, const std::string& name, ui
 
 // ---------------------------------------------------------------- helpers
 
-constexpr uint64_t kDay = 86'400;
-constexpr uint64_t kYear = 365 * kDay;
 constexpr const char* kBtc = "1EHNa6Q4Jz2uvNExL497mE43ikXhwF6kZm";
 constexpr const char* kEth = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
 
-Amount dimt(uint64_t n) { return Amount::from_dimt(n); }
-Amount plus(const Amount& a, const Amount& b) { return a.checked_add(b).value(); }
-Amount minus(const Amount& a, const Amount& b) { return a.checked_sub(b).value(); }
 
 // A DIMP ID whose address is `who`'s account.
 std::string id_of(const PrivateKey& who) { return "user@" + address_of(who).to_string(); }
-
-// Spec section 2's invariant, on the block being built and on every committed block.
-void expect_supply(const TestChain& c) {
-  expect_supply_holds(c);
-  EXPECT_TRUE(c.supply_errors().empty()) << c.supply_errors().front();
-}
-
-// Checks spec section 2's invariant after every block of `c` and, when the test ends, on the
-// block being built.
-class SupplyWatch {
- public:
-  explicit SupplyWatch(TestChain& c) : c_(c) { c_.check_supply_every_block(); }
-  ~SupplyWatch() { expect_supply(c_); }
-  SupplyWatch(const SupplyWatch&) = delete;
-  SupplyWatch& operator=(const SupplyWatch&) = delete;
-
- private:
-  TestChain& c_;
-};
 
 v1::RecordSet target_only(const std::string& target) {
   v1::RecordSet r;
@@ -169,7 +144,7 @@ TEST(NameRegister, CommitRevealRegistersAndCharges) {
   Amount fees = c.params().min_tx_fee.checked_mul(2).value();
   Amount cost = Amount::from_dimt(20).checked_add(fees).value();
   EXPECT_EQ(c.balance(alice), before.checked_sub(cost).value());
-  expect_supply_holds(c);
+  expect_supply(c);
 }
 
 TEST(NameRegister, CommitmentAgeBoundary) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "ledger/rules/test_chain.h"
+#include "ledger/rules/test_helpers.h"
 
 namespace ans {
 namespace {
@@ -19,35 +20,15 @@ using testing::sp_register_body;
 using testing::sp_signing_key;
 using testing::test_key;
 using testing::TestChain;
+using namespace ans::testing;  // dimt, plus, minus, kDay, SupplyWatch, …
 
-constexpr uint64_t kDay = 86'400;
 const std::string kGenesis = "genesis-sp";
 
-Amount dimt(uint64_t n) { return Amount::from_dimt(n); }
-Amount units(uint64_t n) { return Amount::from_units(n); }
-Amount plus(const Amount& a, const Amount& b) { return a.checked_add(b).value(); }
-Amount minus(const Amount& a, const Amount& b) { return a.checked_sub(b).value(); }
 std::string amount_field(const Amount& a) { return to_field(a.to_bytes()); }
 const Amount kMinStake = dimt(5'000'000);
 
 // Spec section 2's invariant, on the block being built and on every committed block.
-void expect_supply(const TestChain& c) {
-  EXPECT_EQ(c.supply().total().value(), c.params().total_supply);
-  EXPECT_TRUE(c.supply_errors().empty()) << c.supply_errors().front();
-}
 
-// Checks spec section 2's invariant after every block of `c` and, when the test ends, on the
-// block being built.
-class SupplyWatch {
- public:
-  explicit SupplyWatch(TestChain& c) : c_(c) { c_.check_supply_every_block(); }
-  ~SupplyWatch() { expect_supply(c_); }
-  SupplyWatch(const SupplyWatch&) = delete;
-  SupplyWatch& operator=(const SupplyWatch&) = delete;
-
- private:
-  TestChain& c_;
-};
 
 TxStatus register_sp(TestChain& c, const PrivateKey& owner, const std::string& label,
                      const Amount& stake = kMinStake,

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "ledger/rules/test_chain.h"
+#include "ledger/rules/test_helpers.h"
 
 namespace ans {
 namespace {
@@ -12,29 +13,11 @@ namespace {
 using testing::address_of;
 using testing::test_key;
 using testing::TestChain;
+using namespace ans::testing;  // dimt, plus, minus, kDay, SupplyWatch, …
 
-constexpr uint64_t kDay = 86'400;
-constexpr uint64_t kYear = 365 * kDay;
 
-Amount dimt(uint64_t n) { return Amount::from_dimt(n); }
 
-void expect_supply(const TestChain& c) {
-  EXPECT_EQ(c.supply().total().value(), c.params().total_supply);
-  EXPECT_TRUE(c.supply_errors().empty()) << c.supply_errors().front();
-}
 
-// Checks spec section 2's invariant after every block of `c` and, when the test ends, on the
-// block being built.
-class SupplyWatch {
- public:
-  explicit SupplyWatch(TestChain& c) : c_(c) { c_.check_supply_every_block(); }
-  ~SupplyWatch() { expect_supply(c_); }
-  SupplyWatch(const SupplyWatch&) = delete;
-  SupplyWatch& operator=(const SupplyWatch&) = delete;
-
- private:
-  TestChain& c_;
-};
 
 std::string id_of(const PrivateKey& who) { return "user@" + address_of(who).to_string(); }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ledger/rules/test_chain.h"
+#include "ledger/rules/test_helpers.h"
 #include "ledger/rules/transition.h"
 
 namespace ans {
@@ -11,30 +12,11 @@ namespace {
 using testing::address_of;
 using testing::test_key;
 using testing::TestChain;
+using namespace ans::testing;  // dimt, plus, minus, kDay, SupplyWatch, …
 
-Amount dimt(uint64_t n) { return Amount::from_dimt(n); }
-Amount units(uint64_t n) { return Amount::from_units(n); }
-Amount plus(const Amount& a, const Amount& b) { return a.checked_add(b).value(); }
-Amount minus(const Amount& a, const Amount& b) { return a.checked_sub(b).value(); }
 
 // Spec section 2's invariant, on the block being built and on every committed block.
-void expect_supply(const TestChain& c) {
-  EXPECT_EQ(c.supply().total().value(), c.params().total_supply);
-  EXPECT_TRUE(c.supply_errors().empty()) << c.supply_errors().front();
-}
 
-// Checks spec section 2's invariant after every block of `c` and, when the test ends, on the
-// block being built.
-class SupplyWatch {
- public:
-  explicit SupplyWatch(TestChain& c) : c_(c) { c_.check_supply_every_block(); }
-  ~SupplyWatch() { expect_supply(c_); }
-  SupplyWatch(const SupplyWatch&) = delete;
-  SupplyWatch& operator=(const SupplyWatch&) = delete;
-
- private:
-  TestChain& c_;
-};
 
 std::function<void(v1::Transaction&)> transfer(const EthAddress& to, const Amount& amount) {
   return [to, amount](v1::Transaction& t) {
