@@ -34,6 +34,29 @@ class ReaderNodeStore final : public TreeNodeStore {
   const StateReader& reader_;
 };
 
+// A historical state with its tree rebuilt: the undo values of the blocks above it laid over
+// the head, and the tree updated with them in an overlay (tree nodes keep no undo data).
+class LedgerView final : public StateReader {
+ public:
+  explicit LedgerView(std::unique_ptr<HistoricalState> state)
+      : state_(std::move(state)), overlay_(*state_) {}
+  Status rebuild_tree() {
+    OverlayNodeStore nodes(overlay_);
+    RadixTree tree(nodes);
+    return tree.apply(tree_changes(state_->restored()));
+  }
+  std::optional<std::string> get(std::string_view key) const override { return overlay_.get(key); }
+  void scan(std::string_view prefix, std::string_view start, size_t limit,
+            const ScanVisitor& visit) const override {
+    overlay_.scan(prefix, start, limit, visit);
+  }
+  Status status() const override { return overlay_.status(); }
+
+ private:
+  std::unique_ptr<HistoricalState> state_;
+  StateOverlay overlay_;
+};
+
 Result<Hash256> root_of(const StateReader& reader) {
   ReaderNodeStore nodes(reader);
   RadixTree tree(nodes);
@@ -57,7 +80,9 @@ std::map<Hash256, std::optional<Hash256>> tree_changes(const WriteSet& writes) {
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const GenesisConfig& genesis,
                                              const ChainId& chain_id, const StateDbOptions& options) {
-  auto db = StateDb::open(path, options);
+  StateDbOptions store_options = options;
+  store_options.undo_exempt_prefix = "T";  // tree nodes: rebuilt from the state on undo
+  auto db = StateDb::open(path, store_options);
   if (!db) return db.status();
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(db).value(), genesis, chain_id));
   StateDb& store = *ledger->db_;
@@ -87,9 +112,39 @@ Result<Hash256> Ledger::state_root() const { return root_of(*db_); }
 
 Result<Hash256> Ledger::state_root_at(uint64_t height) const {
   if (height == db_->head_height()) return state_root();
-  auto view = db_->view_at(height);
+  auto view = view_at(height);
   if (!view) return view.status();
   return root_of(**view);
+}
+
+Result<std::unique_ptr<StateReader>> Ledger::view_at(uint64_t height) const {
+  auto state = db_->view_at(height);
+  if (!state) return state.status();
+  auto view = std::make_unique<LedgerView>(std::move(state).value());
+  ANS_RETURN_IF_ERROR(view->rebuild_tree());
+  return std::unique_ptr<StateReader>(std::move(view));
+}
+
+Status Ledger::undo_head_block() {
+  auto restore = db_->head_undo();
+  if (!restore) return restore.status();
+  StateOverlay rebuilt(*db_);
+  for (const auto& [key, value] : *restore) {
+    if (value) {
+      rebuilt.put(key, *value);
+    } else {
+      rebuilt.erase(key);
+    }
+  }
+  OverlayNodeStore nodes(rebuilt);
+  RadixTree tree(nodes);
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(*restore)));
+  ANS_RETURN_IF_ERROR(rebuilt.status());
+  WriteSet tree_writes;
+  for (auto& [key, value] : rebuilt.take_writes()) {
+    if (!key.empty() && key[0] == 'T') tree_writes.emplace(key, std::move(value));
+  }
+  return db_->undo_head_block(tree_writes);
 }
 
 Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
@@ -123,7 +178,7 @@ Result<ProvenRead> Ledger::prove(std::string_view state_key, std::optional<uint6
   std::unique_ptr<StateReader> view;
   const StateReader* reader = db_.get();
   if (at != db_->head_height()) {
-    auto v = db_->view_at(at);
+    auto v = view_at(at);
     if (!v) return v.status();
     view = std::move(v).value();
     reader = view.get();

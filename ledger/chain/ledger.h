@@ -63,8 +63,14 @@ class Ledger {
 
   // Commits a prepared block. REQUIRES: prepared on the current head.
   Status commit_block(const PreparedBlock& block, const Hash256& block_hash);
-  Status undo_head_block() { return db_->undo_head_block(); }
+  // Takes the head block out. Its undo record restores the state keys; the tree nodes carry
+  // no undo data and are rebuilt by applying the restored values to the tree (its shape is a
+  // function of the state alone), in the same atomic write.
+  Status undo_head_block();
   Status set_final(uint64_t height) { return db_->set_final(height); }
+
+  // The state, tree included, after block `height` (final_height() <= height <= head_height()).
+  Result<std::unique_ptr<StateReader>> view_at(uint64_t height) const;
 
   // A value and its proof against the state root of block `height` (default: the head).
   Result<ProvenRead> prove(std::string_view state_key, std::optional<uint64_t> height = {}) const;

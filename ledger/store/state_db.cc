@@ -29,28 +29,6 @@ Status from_leveldb(const leveldb::Status& s, std::string_view what) {
 
 leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
 
-// The state after block `height`: the head state with the undo records of the blocks above
-// it laid over it, so every key those blocks wrote reads as it was before them.
-class HistoricalView final : public StateReader {
- public:
-  explicit HistoricalView(const StateDb& db) : db_(db), overlay_(db) {}
-  StateOverlay& overlay() { return overlay_; }
-  std::optional<std::string> get(std::string_view key) const override { return overlay_.get(key); }
-  void scan(std::string_view prefix, std::string_view start, size_t limit,
-            const ScanVisitor& visit) const override {
-    overlay_.scan(prefix, start, limit, visit);
-  }
-  Status status() const override {
-    if (!error_.is_ok()) return error_;
-    return db_.status();
-  }
-  Status error_;
-
- private:
-  const StateDb& db_;
-  StateOverlay overlay_;
-};
-
 }  // namespace
 
 StateDb::StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
@@ -70,6 +48,7 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
   lo.block_cache = cache.get();
   lo.filter_policy = filter.get();
   lo.write_buffer_size = options.write_buffer_bytes;
+  lo.compression = options.compression ? leveldb::kSnappyCompression : leveldb::kNoCompression;
   lo.max_open_files = 500;
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(lo, path, &raw);
@@ -172,7 +151,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
     if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) {
       return Status(Errc::kInvalidArgument, "state keys may not start with 0xFF");
     }
-    if (!final) {
+    bool exempt = !options_.undo_exempt_prefix.empty() &&
+                  key.compare(0, options_.undo_exempt_prefix.size(), options_.undo_exempt_prefix) == 0;
+    if (!final && !exempt) {
       v1::UndoEntry* entry = undo.add_entries();
       entry->set_key(key);
       auto existed = value_now(key, *entry->mutable_value());
@@ -203,33 +184,59 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   return Status::ok();
 }
 
-Status StateDb::undo_head_block() {
+Result<v1::UndoRecord> StateDb::read_undo(uint64_t height) const {
+  std::string raw;
+  ANS_RETURN_IF_ERROR(from_leveldb(
+      db_->Get(leveldb::ReadOptions(), slice(undo_key(height)), &raw), "reading undo record"));
+  v1::UndoRecord undo;
+  if (!undo.ParseFromString(raw) || undo.height() != height) {
+    return Status(Errc::kCorruption, "undo record of block " + std::to_string(height) +
+                                         " is unreadable");
+  }
+  return undo;
+}
+
+Result<WriteSet> StateDb::head_undo() const {
+  if (!has_head_ || head_height_ <= final_height_) {
+    return Status(Errc::kInvalidArgument, "the head block is final and has no undo data");
+  }
+  auto undo = read_undo(head_height_);
+  if (!undo) return undo.status();
+  WriteSet out;
+  for (const auto& e : undo->entries()) {
+    out[e.key()] = e.existed() ? std::optional<std::string>(e.value()) : std::nullopt;
+  }
+  return out;
+}
+
+Status StateDb::undo_head_block(const WriteSet& rebuilt) {
   if (!has_head_) return Status(Errc::kInvalidArgument, "nothing to undo: the store is empty");
   if (head_height_ <= final_height_) {
     return Status(Errc::kInvalidArgument, "block " + std::to_string(head_height_) +
                                               " is final and cannot be undone");
   }
-  std::string raw;
-  ANS_RETURN_IF_ERROR(from_leveldb(
-      db_->Get(leveldb::ReadOptions(), slice(undo_key(head_height_)), &raw), "reading undo record"));
-  v1::UndoRecord undo;
-  if (!undo.ParseFromString(raw) || undo.height() != head_height_) {
-    return Status(Errc::kCorruption, "undo record of block " + std::to_string(head_height_) +
-                                         " is unreadable");
-  }
+  auto undo = read_undo(head_height_);
+  if (!undo) return undo.status();
   leveldb::WriteBatch batch;
-  for (const auto& e : undo.entries()) {
+  for (const auto& e : undo->entries()) {
     if (e.existed()) {
       batch.Put(slice(e.key()), slice(e.value()));
     } else {
       batch.Delete(slice(e.key()));
     }
   }
+  for (const auto& [key, value] : rebuilt) {
+    if (value) {
+      batch.Put(slice(key), slice(*value));
+    } else {
+      batch.Delete(slice(key));
+    }
+  }
   batch.Delete(slice(undo_key(head_height_)));
   // Block 0 is always final, so the undone block has a predecessor.
   Hash256 prev{};
-  if (undo.prev_head_hash().size() == 32) {
-    std::copy(undo.prev_head_hash().begin(), undo.prev_head_hash().end(), prev.begin());
+  if (undo->prev_head_hash().size() == 32) {
+    std::copy(undo->prev_head_hash().begin(), undo->prev_head_hash().end(), prev.begin());
   }
   uint64_t new_head = head_height_ - 1;
   batch.Put(slice(kMetaKey), encode_meta(true, new_head, prev, final_height_));
@@ -258,23 +265,18 @@ Status StateDb::set_final(uint64_t height) {
   return Status::ok();
 }
 
-Result<std::unique_ptr<StateReader>> StateDb::view_at(uint64_t height) const {
+Result<std::unique_ptr<HistoricalState>> StateDb::view_at(uint64_t height) const {
   if (!has_head_ || height > head_height_ || height < final_height_) {
     return Status(Errc::kInvalidArgument, "no state kept for height " + std::to_string(height) +
                                               " (final " + std::to_string(final_height_) +
                                               ", head " + std::to_string(head_height_) + ")");
   }
-  auto view = std::make_unique<HistoricalView>(*this);
+  auto view = std::make_unique<HistoricalState>(*this);
   // Walk down from the head: a lower block's undo value is the older one, so it wins.
   for (uint64_t h = head_height_; h > height; --h) {
-    std::string raw;
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(undo_key(h)), &raw);
-    if (!s.ok()) return from_leveldb(s, "reading undo record for a historical view");
-    v1::UndoRecord undo;
-    if (!undo.ParseFromString(raw)) {
-      return Status(Errc::kCorruption, "undo record of block " + std::to_string(h) + " is unreadable");
-    }
-    for (const auto& e : undo.entries()) {
+    auto undo = read_undo(h);
+    if (!undo) return undo.status();
+    for (const auto& e : undo->entries()) {
       if (e.existed()) {
         view->overlay().put(e.key(), e.value());
       } else {
@@ -282,7 +284,7 @@ Result<std::unique_ptr<StateReader>> StateDb::view_at(uint64_t height) const {
       }
     }
   }
-  return std::unique_ptr<StateReader>(std::move(view));
+  return view;
 }
 
 }  // namespace ans

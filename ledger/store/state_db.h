@@ -18,6 +18,7 @@
 #include <string>
 
 #include "ledger/crypto/hash.h"
+#include "ans/v1/state.pb.h"
 #include "ledger/store/state_view.h"
 
 namespace ans {
@@ -28,7 +29,33 @@ struct StateDbOptions {
   // durability: a process crash (SIGKILL) never loses a committed block either way.
   bool sync = true;
   size_t block_cache_bytes = 64 << 20;
-  size_t write_buffer_bytes = 32 << 20;
+  size_t write_buffer_bytes = 64 << 20;
+  // Snappy. Off by default: tree nodes are hashes and do not compress, and on a 2-core node
+  // the CPU that compaction would spend compressing competes with block application.
+  bool compression = false;
+  // Keys with this prefix get no undo data: their owner rebuilds them on undo and in
+  // historical views (the ledger's tree nodes, "T": the tree is a function of the state).
+  // Empty: every key gets undo data.
+  std::string undo_exempt_prefix;
+};
+
+// The state after a past block: the head with the undo values of the blocks above it laid
+// over it. Keys under the store's undo_exempt_prefix still read as at the head.
+class HistoricalState final : public StateReader {
+ public:
+  explicit HistoricalState(const StateReader& head) : overlay_(head) {}
+  std::optional<std::string> get(std::string_view key) const override { return overlay_.get(key); }
+  void scan(std::string_view prefix, std::string_view start, size_t limit,
+            const ScanVisitor& visit) const override {
+    overlay_.scan(prefix, start, limit, visit);
+  }
+  Status status() const override { return overlay_.status(); }
+  // The keys that differ from the head, with their values then (nullopt = absent then).
+  const WriteSet& restored() const { return overlay_.writes(); }
+  StateOverlay& overlay() { return overlay_; }
+
+ private:
+  StateOverlay overlay_;
 };
 
 class StateDb final : public StateReader {
@@ -60,9 +87,14 @@ class StateDb final : public StateReader {
   // used), which makes bulk imports and the genesis block cheaper. Same REQUIRES as above.
   Status commit_final_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes);
 
-  // Takes the head block out of the state, restoring every key it wrote.
+  // The head block's undo data: each key it wrote (exempt keys aside) and its value before
+  // (nullopt = absent). Errors: kInvalidArgument if the head is final.
+  Result<WriteSet> head_undo() const;
+
+  // Takes the head block out of the state, restoring every key it wrote, and applies
+  // `rebuilt` (the owner's rebuilt exempt keys) in the same atomic write.
   // Errors: kInvalidArgument if the head is final (final blocks are never reverted).
-  Status undo_head_block();
+  Status undo_head_block(const WriteSet& rebuilt = {});
 
   // Marks `height` final and deletes the undo records up to it.
   // REQUIRES: final_height() <= height <= head_height().
@@ -71,12 +103,13 @@ class StateDb final : public StateReader {
   // The state as it was after block `height`, for final_height() <= height <= head_height(),
   // read through the undo records of the blocks above it. Valid until the next commit, undo or
   // set_final.
-  Result<std::unique_ptr<StateReader>> view_at(uint64_t height) const;
+  Result<std::unique_ptr<HistoricalState>> view_at(uint64_t height) const;
 
  private:
   StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
           std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db);
   Status load_meta();
+  Result<v1::UndoRecord> read_undo(uint64_t height) const;
   std::string encode_meta(bool has_head, uint64_t head, const Hash256& hash, uint64_t final) const;
   void record_error(const leveldb::Status& s) const;
   Status commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes, bool final,
