@@ -162,6 +162,7 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
   ANS_RETURN_IF_ERROR(block_state.status());
   PreparedBlock out;
   out.context = context;
+  out.parent_hash = db_->head_hash();
   out.writes = block_state.take_writes();
   out.read_before = block_state.take_parent_reads();
   out.state_root = *root;
@@ -170,6 +171,10 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
 }
 
 Status Ledger::commit_block(const PreparedBlock& block, const Hash256& block_hash) {
+  if (block.parent_hash != db_->head_hash() || block.context.height != db_->head_height() + 1) {
+    return Status(Errc::kInvalidArgument, "block " + std::to_string(block.context.height) +
+                                              " was prepared on another head");
+  }
   return db_->commit_block(block.context.height, block_hash, block.writes, &block.read_before);
 }
 

@@ -208,3 +208,30 @@ TEST(Ledger, InvalidBlockIsRejectedAndChangesNothing) {
 
 }  // namespace
 }  // namespace ans
+
+namespace ans {
+namespace {
+
+TEST(Ledger, APreparedBlockCommitsOnlyOnTheHeadItWasPreparedOn) {
+  TempDir dir;
+  auto ledger = open_ledger(dir.path());
+  ASSERT_TRUE(ledger);
+  ChainDriver driver(*ledger, 11, 5);
+  driver.set_finality_lag(1'000'000);
+  drive(driver, 3);
+  BlockContext ctx = driver.next_context();
+  auto prepared = ledger->prepare_block(ctx, {});
+  ASSERT_TRUE(prepared);
+  // A fork switch between prepare and commit: undo the head, commit another block there.
+  ASSERT_TRUE(ledger->undo_head_block());
+  ChainDriver other(*ledger, 12, 5);
+  other.set_finality_lag(1'000'000);
+  drive(other, 1);
+  ASSERT_EQ(ledger->head_height() + 1, ctx.height);
+  Status st = ledger->commit_block(*prepared, test_block_hash(ctx.height, prepared->state_root));
+  EXPECT_EQ(st.code(), Errc::kInvalidArgument);
+  EXPECT_NE(st.message().find("another head"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ans

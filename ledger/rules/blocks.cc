@@ -1,4 +1,6 @@
 // Per-block and per-epoch effects of the state transition.
+#include <cstdint>
+
 #include "ledger/rules/names.h"
 #include "ledger/rules/producers.h"
 #include "ledger/rules/transition.h"
@@ -138,6 +140,21 @@ Status begin_block(const ApplyEnv& env, const BlockContext& block, StateOverlay&
                                               " is not after the parent's slot " +
                                               std::to_string(cursor.slot()));
   }
+  // Every time rule reads the block's time, so it must be the slot's, never a producer's
+  // choice: the parent's time plus the slots between them.
+  uint64_t gap = block.slot - cursor.slot();
+  if (gap > (UINT64_MAX - cursor.time_ms()) / env.params.block_interval_ms ||
+      block.time_ms != cursor.time_ms() + gap * env.params.block_interval_ms) {
+    return Status(Errc::kInvalidArgument, "block time " + std::to_string(block.time_ms) +
+                                              " ms is not the start of slot " +
+                                              std::to_string(block.slot));
+  }
+  if (block.final_height >= block.height || block.final_height < cursor.final_height()) {
+    return Status(Errc::kInvalidArgument, "final height " + std::to_string(block.final_height) +
+                                              " must be below the block's height and not below "
+                                              "the parent's " +
+                                              std::to_string(cursor.final_height()));
+  }
   v1::ActiveSetState sets = st.active_sets();
   count_missed_slots(st, sets, cursor.slot(), block.slot);
   if (sets.pending_fixed_height() != 0 && sets.pending_fixed_height() <= block.final_height) {
@@ -160,6 +177,7 @@ Status begin_block(const ApplyEnv& env, const BlockContext& block, StateOverlay&
   cursor.set_height(block.height);
   cursor.set_slot(block.slot);
   cursor.set_time_ms(block.time_ms);
+  cursor.set_final_height(block.final_height);
   st.put_cursor(cursor);
   return st.status();
 }

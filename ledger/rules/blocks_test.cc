@@ -312,11 +312,16 @@ TEST(Epoch, ReRegisteringARetiredSpLosesNoTokens) {
   c.next_block();
   Amount stuck = unclaimed(c, kGenesis);
   ASSERT_FALSE(stuck.is_zero());
+  // While it is still in the active set its id cannot be registered again (its old key
+  // would keep producing for the new owner)...
+  EXPECT_EQ(register_sp(c, bob, kGenesis).code(), TxError::kSpExists);
+  // ...but its owner can claim what it earned after retiring.
   Amount owner_balance = c.balance(owner);
-  ASSERT_TRUE(register_sp(c, bob, kGenesis));
-  c.next_block();
-  // The rewards go to the account that earned them, not to the new registrant.
-  EXPECT_EQ(c.balance(owner), plus(owner_balance, stuck));
+  ASSERT_TRUE(c.submit(owner, [](v1::Transaction& t) {
+    t.mutable_claim_rewards()->set_sp_id(sp_id_for("genesis-sp"));
+  }));
+  EXPECT_EQ(c.balance(owner), minus(plus(owner_balance, stuck), c.params().min_tx_fee));
+  EXPECT_TRUE(unclaimed(c, kGenesis).is_zero());
 }
 
 // ---------------------------------------------------------------- epoch: names
@@ -562,11 +567,60 @@ TEST(BeginBlockOrder, TheFirstBlockCannotReuseTheGenesisSlot) {
   BlockContext ctx;
   ctx.height = 1;
   ctx.slot = 0;
+  ctx.time_ms = c.genesis().genesis_time_ms;
   ApplyEnv env{c.params(), c.chain_id()};
   EXPECT_EQ(begin_block(env, ctx, block).code(), Errc::kInvalidArgument);
   ctx.slot = 1;
+  ctx.time_ms = c.genesis().genesis_time_ms + c.params().block_interval_ms;
   StateOverlay again(fresh);
   EXPECT_TRUE(begin_block(env, ctx, again));
+}
+
+}  // namespace
+}  // namespace ans
+
+namespace ans {
+namespace {
+
+// The block's time is the start of its slot: a producer cannot move the chain's clock.
+TEST(BeginBlockOrder, TimeMustBeTheSlotStartAndFinalityMonotonic) {
+  testing::TestChain c;
+  MemoryStore fresh;
+  StateOverlay genesis(fresh);
+  ASSERT_TRUE(apply_genesis(c.genesis(), genesis));
+  fresh.apply(genesis.writes());
+  ApplyEnv env{c.params(), c.chain_id()};
+  uint64_t t0 = c.genesis().genesis_time_ms;
+  auto ctx_at = [&](uint64_t height, uint64_t slot, uint64_t time_ms, uint64_t final_height) {
+    BlockContext ctx;
+    ctx.height = height;
+    ctx.slot = slot;
+    ctx.time_ms = time_ms;
+    ctx.final_height = final_height;
+    return ctx;
+  };
+  uint64_t interval = c.params().block_interval_ms;
+  {
+    StateOverlay o(fresh);  // three days ahead of slot 5's time: refused
+    EXPECT_EQ(begin_block(env, ctx_at(1, 5, t0 + 5 * interval + 3 * 86'400'000ULL, 0), o).code(),
+              Errc::kInvalidArgument);
+  }
+  {
+    StateOverlay o(fresh);  // behind
+    EXPECT_EQ(begin_block(env, ctx_at(1, 5, t0 + 4 * interval, 0), o).code(), Errc::kInvalidArgument);
+  }
+  {
+    StateOverlay o(fresh);  // final height not below the block's own height
+    EXPECT_EQ(begin_block(env, ctx_at(1, 5, t0 + 5 * interval, 1), o).code(), Errc::kInvalidArgument);
+  }
+  StateOverlay b1(fresh);
+  ASSERT_TRUE(begin_block(env, ctx_at(1, 5, t0 + 5 * interval, 0), b1));
+  fresh.apply(b1.writes());
+  StateOverlay b2(fresh);
+  ASSERT_TRUE(begin_block(env, ctx_at(2, 7, t0 + 7 * interval, 1), b2));
+  fresh.apply(b2.writes());
+  StateOverlay b3(fresh);  // finality going backwards: refused
+  EXPECT_EQ(begin_block(env, ctx_at(3, 8, t0 + 8 * interval, 0), b3).code(), Errc::kInvalidArgument);
 }
 
 }  // namespace

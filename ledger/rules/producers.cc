@@ -8,9 +8,12 @@
 namespace ans {
 namespace {
 
-TxStatus load_own_sp(TxScope& s, const std::string& sp_id, v1::SpState& out) {
+TxStatus load_own_sp(TxScope& s, const std::string& sp_id, v1::SpState& out,
+                     bool allow_retired = false) {
   auto sp = s.state.sp(sp_id);
-  if (!sp || sp->retired()) return TxStatus(TxError::kSpNotFound, "no registered SP '" + sp_id + "'");
+  if (!sp || (sp->retired() && !allow_retired)) {
+    return TxStatus(TxError::kSpNotFound, "no registered SP '" + sp_id + "'");
+  }
   if (sp->owner() != std::string(s.sender.bytes().begin(), s.sender.bytes().end())) {
     return TxStatus(TxError::kNotOwner, "only the owner account of '" + sp_id + "' may do this");
   }
@@ -156,6 +159,21 @@ TxStatus apply_sp_register(TxScope& s, const v1::SpRegister& body) {
   if (existing && !existing->retired()) {
     return TxStatus(TxError::kSpExists, "'" + body.sp_id() + "' is already registered");
   }
+  if (existing) {
+    // A retired id still producing (kept because no one else was eligible) keeps its old key
+    // in the set until the next epoch: registering it again now would pay that key's blocks
+    // to the new owner.
+    v1::ActiveSetState sets = s.state.active_sets();
+    for (const auto* members : {&sets.active(), &sets.pending()}) {
+      for (const auto& m : *members) {
+        if (m.sp_id() == body.sp_id()) {
+          return TxStatus(TxError::kSpExists, "'" + body.sp_id() +
+                                                  "' is still in the active set; register it "
+                                                  "again after the next epoch");
+        }
+      }
+    }
+  }
   v1::SpRegistryState registry = s.state.sp_registry();
   if (registry.sp_count() >= p.max_sps) {
     return TxStatus(TxError::kSpLimit, "the registry holds the maximum of " +
@@ -296,7 +314,8 @@ TxStatus apply_vote(TxScope& s, const v1::Vote& body) {
 
 TxStatus apply_claim_rewards(TxScope& s, const v1::ClaimRewards& body) {
   v1::SpState sp;
-  ANS_TX_CHECK(load_own_sp(s, body.sp_id(), sp));
+  // A retired SP kept producing (no one else was eligible) earns rewards its owner may claim.
+  ANS_TX_CHECK(load_own_sp(s, body.sp_id(), sp, /*allow_retired=*/true));
   Amount unclaimed = s.state.amount(sp.unclaimed_rewards());
   if (unclaimed.is_zero()) return TxStatus(TxError::kNothingToClaim, "no unclaimed rewards");
   sp.set_unclaimed_rewards(std::string());

@@ -116,7 +116,10 @@ TestChain::TestChain(ChainParams params, const std::function<void(GenesisConfig&
 void TestChain::begin() {
   block_.time_ms = genesis_.genesis_time_ms + block_.slot * params_.block_interval_ms;
   block_.producer = producer_;
-  block_.final_height = block_.height > finality_lag_ ? block_.height - finality_lag_ : 0;
+  // As consensus would: below the block's height, and never moving backwards.
+  uint64_t lagged = block_.height > finality_lag_ ? block_.height - finality_lag_ : 0;
+  lagged = std::min(lagged, block_.height - 1);
+  block_.final_height = std::max(block_.final_height, lagged);
   block_state_ = std::make_unique<StateOverlay>(store_);
   ApplyEnv env{params_, chain_id_};
   Status st = begin_block(env, block_, *block_state_);

@@ -120,6 +120,10 @@ TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
 TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
                            StateOverlay& block_state, const v1::SignedTransaction& stx,
                            const VerifiedSender& verified) {
+  if (verified.valid && verified.signature != stx.signature()) {
+    // An entry for another transaction (a caller that reordered or filtered): check afresh.
+    return apply_transaction(env, block, block_state, stx);
+  }
   if (!verified.valid) {
     // Shape first, so a malformed transaction is reported as such, not as a bad signature.
     if (Status shape = check_transaction_shape(stx); !shape) {
@@ -134,6 +138,11 @@ TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
 Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
                                  StateOverlay& state, std::span<const v1::SignedTransaction> txs,
                                  const std::vector<VerifiedSender>* verified) {
+  if (verified && verified->size() != txs.size()) {
+    return Status(Errc::kInvalidArgument, std::to_string(verified->size()) +
+                                              " verification results for " +
+                                              std::to_string(txs.size()) + " transactions");
+  }
   ANS_RETURN_IF_ERROR(begin_block(env, block, state));
   BlockOutcome out;
   out.tx_ids.reserve(txs.size());
@@ -160,6 +169,7 @@ std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
     for (size_t i = begin; i < txs.size(); i += step) {
       if (!check_transaction_shape(txs[i]) || !verify_transaction_signature(chain_id, txs[i])) continue;
       out[i].valid = true;
+      out[i].signature = txs[i].signature();
       out[i].sender = EthAddress::from_public_key(
           PublicKey::parse(as_bytes(txs[i].tx().sender_key())).value());
     }

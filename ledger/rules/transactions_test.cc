@@ -382,3 +382,50 @@ TEST(ApplyBlock, OneInvalidTransactionRejectsTheWholeBlock) {
 
 }  // namespace
 }  // namespace ans
+
+namespace ans {
+namespace {
+
+// A pre-verification result only counts for the transaction it was made for.
+TEST(VerifiedSenders, MustMatchTheirTransactions) {
+  testing::TestChain c;
+  PrivateKey alice = testing::test_key("alice"), bob = testing::test_key("bob");
+  auto send = [&](const PrivateKey& from, uint64_t nonce) {
+    v1::SignedTransaction stx = c.make_tx(from, [&](v1::Transaction& t) {
+      t.mutable_transfer()->set_to(to_field(testing::address_of(testing::test_key("carol")).bytes()));
+      t.mutable_transfer()->set_amount(to_field(Amount::from_dimt(1).to_bytes()));
+    });
+    stx.mutable_tx()->set_nonce(nonce);
+    return sign_transaction(from, c.chain_id(), stx.tx());
+  };
+  std::vector<v1::SignedTransaction> txs = {send(alice, 0), send(bob, 0)};
+  std::vector<VerifiedSender> verified = verify_senders(c.chain_id(), txs, 2);
+  ASSERT_TRUE(verified[0].valid && verified[1].valid);
+  ApplyEnv env{c.params(), c.chain_id()};
+
+  // Count mismatch: an error, not a silent misuse.
+  std::vector<VerifiedSender> short_list = {verified[0]};
+  StateOverlay s1(c.store());
+  BlockContext next = c.block();
+  EXPECT_FALSE(apply_block(env, next, s1, txs, &short_list));
+
+  // Entries swapped: each transaction must still run as its own sender.
+  std::vector<VerifiedSender> swapped = {verified[1], verified[0]};
+  StateOverlay o(c.ledger().overlay().reader());
+  Amount alice_before = c.balance(alice);
+  ASSERT_TRUE(apply_transaction(env, c.block(), o, txs[0], swapped[0]));
+  LedgerState st(o);
+  EXPECT_LT(st.amount(st.account(testing::address_of(alice)).balance()), alice_before);
+
+  // A forged entry (valid, but naming another sender) for a transaction with a bad signature.
+  v1::SignedTransaction forged = txs[1];
+  std::string sig = forged.signature();
+  sig[7] ^= 1;
+  forged.set_signature(sig);
+  VerifiedSender lie{true, testing::address_of(bob), txs[1].signature()};
+  StateOverlay o2(c.store());
+  EXPECT_EQ(apply_transaction(env, c.block(), o2, forged, lie).code(), TxError::kBadSignature);
+}
+
+}  // namespace
+}  // namespace ans

@@ -25,6 +25,7 @@ enum class SignatureCheck {
 struct VerifiedSender {
   bool valid = false;
   EthAddress sender;
+  std::string signature;  // the verified transaction's signature: ties the entry to it
 };
 
 // Applies one transaction on top of `block_state`. On success its writes are merged into
@@ -56,7 +57,8 @@ struct BlockOutcome {
 
 // begin_block, every transaction, end_block. Any rejected transaction rejects the block:
 // a transaction that is invalid at inclusion never enters a block.
-// `verified` (optional, one entry per transaction) comes from verify_senders().
+// `verified` (optional) comes from verify_senders() for exactly these transactions, in this
+// order; a mismatch in count is an error, an entry for another transaction is ignored.
 Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
                                  StateOverlay& state,
                                  std::span<const v1::SignedTransaction> txs,
