@@ -174,22 +174,30 @@ TEST(MissedSlots, CountedAgainstTheScheduledProducer) {
 
 // ---------------------------------------------------------------- epoch: unbonding
 
+TxStatus unstake_dimt(TestChain& c, const PrivateKey& who, uint64_t n) {
+  return c.submit(who, [&](v1::Transaction& t) {
+    t.mutable_unstake()->set_amount(to_field(dimt(n).to_bytes()));
+  });
+}
+
+// `who` stakes 1,000 DIMT and unstakes 100; returns the time of that unstake and moves to
+// the next block.
+uint64_t stake_then_unstake_100(TestChain& c, const PrivateKey& who) {
+  EXPECT_TRUE(c.submit(who, [](v1::Transaction& t) {
+    t.mutable_stake()->set_amount(to_field(Amount::from_dimt(1'000).to_bytes()));
+  }));
+  EXPECT_TRUE(unstake_dimt(c, who, 100));
+  uint64_t t = c.now_s();
+  c.next_block();
+  return t;
+}
+
 TEST(Epoch, UnbondingNotReleasedBeforeThreeDaysNorBetweenBoundaries) {
   TestChain c;
   SupplyWatch watch(c);
   PrivateKey alice = test_key("alice");
-  auto unstake = [&](uint64_t n) {
-    return c.submit(alice, [&](v1::Transaction& t) {
-      t.mutable_unstake()->set_amount(to_field(dimt(n).to_bytes()));
-    });
-  };
-  ASSERT_TRUE(c.submit(alice, [](v1::Transaction& t) {
-    t.mutable_stake()->set_amount(to_field(Amount::from_dimt(1'000).to_bytes()));
-  }));
-  ASSERT_TRUE(unstake(100));
-  uint64_t t = c.now_s();
-  c.next_block();
-  ASSERT_TRUE(unstake(7));  // one second later
+  uint64_t t = stake_then_unstake_100(c, alice);
+  ASSERT_TRUE(unstake_dimt(c, alice, 7));  // one second later
   c.next_block();
   Amount balance = c.balance(alice);
   EXPECT_EQ(c.supply().unbonding, dimt(107));
@@ -209,18 +217,8 @@ TEST(Epoch, UnbondingReleasedAtTheBoundaryThatReachesItsTime) {
   TestChain c;
   SupplyWatch watch(c);
   PrivateKey alice = test_key("alice");
-  auto unstake = [&](uint64_t n) {
-    return c.submit(alice, [&](v1::Transaction& t) {
-      t.mutable_unstake()->set_amount(to_field(dimt(n).to_bytes()));
-    });
-  };
-  ASSERT_TRUE(c.submit(alice, [](v1::Transaction& t) {
-    t.mutable_stake()->set_amount(to_field(Amount::from_dimt(1'000).to_bytes()));
-  }));
-  ASSERT_TRUE(unstake(100));
-  uint64_t t = c.now_s();
-  c.next_block();
-  ASSERT_TRUE(unstake(7));  // due one second after the first
+  uint64_t t = stake_then_unstake_100(c, alice);
+  ASSERT_TRUE(unstake_dimt(c, alice, 7));  // due one second after the first
   c.next_block();
   Amount balance = c.balance(alice);
 
