@@ -363,7 +363,9 @@ TxStatus apply_evidence(TxScope& s, const v1::Evidence& body) {
     const auto& a = body.double_vote().first();
     const auto& b = body.double_vote().second();
     if (a.vote().voter() != b.vote().voter()) return bad("the two votes have different voters");
-    if (a.vote().height() != b.vote().height()) return bad("the two votes are for different heights");
+    // A voter votes at most once per slot (docs/consensus.md, vote rule V1): two votes for
+    // different blocks of one slot are the offence, whatever heights they name.
+    if (a.vote().slot() != b.vote().slot()) return bad("the two votes are for different slots");
     if (a.vote().block_hash() == b.vote().block_hash()) return bad("the two votes are for the same block");
     offender = a.vote().voter();
     sp = s.state.sp(offender);
@@ -372,7 +374,7 @@ TxStatus apply_evidence(TxScope& s, const v1::Evidence& body) {
         !signed_by_sp(*sp, vote_signing_hash(s.env.chain_id, b.vote()), b.signature())) {
       return bad("a vote is not signed by " + offender);
     }
-    marker = keys::evidence(offender, 'v', a.vote().height());
+    marker = keys::evidence(offender, 'v', a.vote().slot());
   }
   if (s.state.evidence_seen(marker)) {
     return TxStatus(TxError::kEvidenceKnown, "this offence of '" + offender + "' was already punished");

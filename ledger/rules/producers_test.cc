@@ -646,6 +646,19 @@ TEST_F(Slashing, DoubleVoteSlashesJailsAndRemovesFromTheActiveSet) {
   c.next_block();
 }
 
+// The offence is two votes in one slot: the heights they name do not matter.
+TEST_F(Slashing, DoubleVoteIsPerSlotNotPerHeight) {
+  v1::SignedBlockVote a = block_vote("a", 7);
+  v1::BlockVote other = a.vote();
+  other.set_block_hash(to_field(sha256(as_bytes("block/b"))));
+  other.set_height(8);  // same slot 7, another height
+  v1::SignedBlockVote b;
+  *b.mutable_vote() = other;
+  b.set_signature(to_field(sp_signing_key(kGenesis).sign(vote_signing_hash(c.chain_id(), other))));
+  expect_slashed(votes(a, b));
+  c.next_block();
+}
+
 TEST_F(Slashing, EvidenceIsUsedOnce) {
   expect_slashed(proposals(header("a"), header("b")));
   expect_rejected(proposals(header("a"), header("b")), TxError::kEvidenceKnown, "same");
@@ -695,7 +708,7 @@ TEST_F(Slashing, BadEvidenceRejected) {
   expect_rejected(votes(block_vote("a"), block_vote("b", 7, "sp-b")), TxError::kBadEvidence,
                   "two voters");
   expect_rejected(votes(block_vote("a", 7), block_vote("b", 8)), TxError::kBadEvidence,
-                  "two heights");
+                  "two slots");
   expect_rejected(votes(block_vote("a"), block_vote("a")), TxError::kBadEvidence,
                   "one block");
   expect_rejected(votes(block_vote("a"), signed_vote(sp_signing_key("sp-b"), c.chain_id(),
