@@ -50,6 +50,7 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
   lo.write_buffer_size = options.write_buffer_bytes;
   lo.compression = options.compression ? leveldb::kSnappyCompression : leveldb::kNoCompression;
   lo.max_open_files = 500;
+  if (options.env != nullptr) lo.env = options.env;
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(lo, path, &raw);
   if (!s.ok()) return from_leveldb(s, "opening state store at " + path);

@@ -37,6 +37,10 @@ struct StateDbOptions {
   // historical views (the ledger's tree nodes, "T": the tree is a function of the state).
   // Empty: every key gets undo data.
   std::string undo_exempt_prefix;
+  // The file system LevelDB runs on; null = the real one. The consensus simulator gives each
+  // node an in-memory one (leveldb::NewMemEnv): the same store code, kept across a simulated
+  // crash and restart, at memory speed. Not owned; must outlive the store.
+  leveldb::Env* env = nullptr;
 };
 
 // The state after a past block: the head with the undo values of the blocks above it laid

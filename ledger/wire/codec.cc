@@ -188,6 +188,34 @@ Hash256 transaction_id(const v1::Transaction& tx) {
 }
 
 v1::SignedTransaction sign_transaction(const PrivateKey& key, const ChainId& chain_id,
+                                       const v1::Transaction& tx, const FixedBytes<32>& aux_rand) {
+  v1::SignedTransaction stx;
+  *stx.mutable_tx() = tx;
+  stx.set_signature(to_field(key.sign(transaction_signing_hash(chain_id, tx), aux_rand)));
+  return stx;
+}
+
+Hash256 transactions_root(std::span<const v1::SignedTransaction> txs) {
+  if (txs.empty()) return Hash256{};
+  std::vector<Hash256> level;
+  level.reserve(txs.size());
+  for (const auto& stx : txs) {
+    Bytes bytes = encode(stx);
+    level.push_back(tagged_hash("ANS/v1/tx-leaf", {ByteView(bytes)}));
+  }
+  while (level.size() > 1) {
+    std::vector<Hash256> up;
+    up.reserve((level.size() + 1) / 2);
+    for (size_t i = 0; i + 1 < level.size(); i += 2) {
+      up.push_back(tagged_hash("ANS/v1/tx-node", {ByteView(level[i]), ByteView(level[i + 1])}));
+    }
+    if (level.size() % 2 == 1) up.push_back(level.back());
+    level = std::move(up);
+  }
+  return level.front();
+}
+
+v1::SignedTransaction sign_transaction(const PrivateKey& key, const ChainId& chain_id,
                                        const v1::Transaction& tx) {
   v1::SignedTransaction stx;
   *stx.mutable_tx() = tx;

@@ -6,6 +6,7 @@
 // (and its id) cannot be changed by anyone who relays it.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include "ans/v1/chain.pb.h"
@@ -51,12 +52,22 @@ Hash256 transaction_signing_hash(const ChainId& chain_id, const v1::Transaction&
 Hash256 transaction_id(const v1::Transaction& tx);
 v1::SignedTransaction sign_transaction(const PrivateKey& key, const ChainId& chain_id,
                                        const v1::Transaction& tx);
+// The same with caller-chosen BIP-340 auxiliary randomness (a replayable simulation signs
+// with randomness from its seed).
+v1::SignedTransaction sign_transaction(const PrivateKey& key, const ChainId& chain_id,
+                                       const v1::Transaction& tx, const FixedBytes<32>& aux_rand);
 // Errors: kBadSignature (bad key or signature bytes, or the signature does not verify).
 Status verify_transaction_signature(const ChainId& chain_id, const v1::SignedTransaction& stx);
 
 // ---- headers and votes
 
 Hash256 block_hash(const v1::BlockHeader& header);
+// The header's tx_root: a binary Merkle tree over the block's signed transactions, in block
+// order. Leaf = tagged_hash("ANS/v1/tx-leaf", encode(signed tx)) (signatures included, so a
+// relay cannot swap one in); node = tagged_hash("ANS/v1/tx-node", left || right); an odd node
+// at the end of a level moves up unchanged (no duplication, so no two lists share a root);
+// no transactions: 32 zero bytes.
+Hash256 transactions_root(std::span<const v1::SignedTransaction> txs);
 Hash256 header_signing_hash(const ChainId& chain_id, const Hash256& block_hash);
 Hash256 vote_signing_hash(const ChainId& chain_id, const v1::BlockVote& vote);
 
