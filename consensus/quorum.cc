@@ -59,31 +59,18 @@ Status verify_vote(const ChainId& chain_id, const ActiveSet& set, const v1::Sign
   return Status::ok();
 }
 
-Result<v1::QuorumCertificate> build_qc(const ChainId& chain_id, const ActiveSet& set,
-                                       const v1::BlockVote& target,
-                                       const std::vector<v1::SignedBlockVote>& votes) {
-  std::vector<const std::string*> by_member(set.size(), nullptr);
-  for (const auto& sv : votes) {
-    const v1::BlockVote& v = sv.vote();
-    if (v.block_hash() != target.block_hash() || v.height() != target.height() ||
-        v.slot() != target.slot()) {
-      continue;
-    }
-    int index = set.index_of(v.voter());
-    if (index < 0 || by_member[static_cast<size_t>(index)] != nullptr) continue;
-    if (!verify_vote(chain_id, set, sv)) continue;
-    by_member[static_cast<size_t>(index)] = &sv.signature();
-  }
+Result<v1::QuorumCertificate> assemble_qc(const ActiveSet& set, const v1::BlockVote& target,
+                                          const std::vector<std::string>& signatures) {
   v1::QuorumCertificate qc;
   qc.set_block_hash(target.block_hash());
   qc.set_height(target.height());
   qc.set_slot(target.slot());
   std::string bitmap((set.size() + 7) / 8, '\0');
   size_t count = 0;
-  for (size_t i = 0; i < set.size(); ++i) {
-    if (!by_member[i]) continue;
+  for (size_t i = 0; i < set.size() && i < signatures.size(); ++i) {
+    if (signatures[i].empty()) continue;
     bitmap[i / 8] = static_cast<char>(static_cast<uint8_t>(bitmap[i / 8]) | (1u << (i % 8)));
-    qc.add_signatures(*by_member[i]);
+    qc.add_signatures(signatures[i]);
     ++count;
   }
   if (count < set.quorum()) {
@@ -93,6 +80,24 @@ Result<v1::QuorumCertificate> build_qc(const ChainId& chain_id, const ActiveSet&
   }
   qc.set_signers(bitmap);
   return qc;
+}
+
+Result<v1::QuorumCertificate> build_qc(const ChainId& chain_id, const ActiveSet& set,
+                                       const v1::BlockVote& target,
+                                       const std::vector<v1::SignedBlockVote>& votes) {
+  std::vector<std::string> by_member(set.size());
+  for (const auto& sv : votes) {
+    const v1::BlockVote& v = sv.vote();
+    if (v.block_hash() != target.block_hash() || v.height() != target.height() ||
+        v.slot() != target.slot()) {
+      continue;
+    }
+    int index = set.index_of(v.voter());
+    if (index < 0 || !by_member[static_cast<size_t>(index)].empty()) continue;
+    if (!verify_vote(chain_id, set, sv)) continue;
+    by_member[static_cast<size_t>(index)] = sv.signature();
+  }
+  return assemble_qc(set, target, by_member);
 }
 
 Status verify_qc(const ChainId& chain_id, const ActiveSet& set, const v1::QuorumCertificate& qc) {

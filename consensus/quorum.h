@@ -47,6 +47,11 @@ Result<v1::QuorumCertificate> build_qc(const ChainId& chain_id, const ActiveSet&
                                        const v1::BlockVote& target,
                                        const std::vector<v1::SignedBlockVote>& votes);
 
+// Assembles a QC from signatures the caller has verified: signatures[i] is member i's
+// signature on `target`, or empty. Errors: kInvalidArgument when fewer than set.quorum().
+Result<v1::QuorumCertificate> assemble_qc(const ActiveSet& set, const v1::BlockVote& target,
+                                          const std::vector<std::string>& signatures);
+
 // Checks a QC: the bitmap is exactly ceil(n/8) bytes with no bit at or past n, the number of
 // signatures equals the number of signers, the signers are more than 2/3 of the set, and each
 // signature verifies for its member's vote on (block_hash, height, slot) on this chain.

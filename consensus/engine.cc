@@ -1,0 +1,667 @@
+#include "consensus/engine.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "ledger/state/keys.h"
+#include "ledger/state/ledger_state.h"
+
+namespace ans::consensus {
+namespace {
+
+std::optional<Hash256> hash_field(const std::string& bytes) {
+  if (bytes.size() != 32) return std::nullopt;
+  Hash256 h{};
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+// Protobuf's repeated field is not contiguous; the ledger takes a span.
+std::vector<v1::SignedTransaction> transactions_of(const v1::Block& block) {
+  return {block.transactions().begin(), block.transactions().end()};
+}
+
+std::string short_hex(const Hash256& h) { return to_hex(ByteView(h.data(), 4)); }
+
+// The active sets in the state after a prepared block: its own write of them, or else the
+// parent's (unchanged).
+v1::ActiveSetState active_sets_after(const PreparedBlock& prepared, const v1::ActiveSetState& parent) {
+  auto it = prepared.writes.find(keys::kActiveSets);
+  if (it == prepared.writes.end() || !it->second) return parent;
+  v1::ActiveSetState sets;
+  if (!sets.ParseFromString(*it->second)) return parent;  // we wrote it: cannot happen
+  return sets;
+}
+
+bool same_members(const ActiveSet& set,
+                  const google::protobuf::RepeatedPtrField<v1::ActiveSetMember>& members) {
+  if (set.size() != static_cast<size_t>(members.size())) return false;
+  for (size_t i = 0; i < set.size(); ++i) {
+    const auto& m = members[static_cast<int>(i)];
+    if (set.member(i).sp_id != m.sp_id() ||
+        to_field(set.member(i).signing_key.compressed()) != m.signing_key()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The evidence pool's key for an offence: one entry per (kind, offender, slot), the same
+// unit the ledger punishes once.
+std::string offence_key(const v1::Evidence& ev) {
+  if (ev.has_double_proposal()) {
+    const auto& h = ev.double_proposal().first().header();
+    return "p/" + h.producer() + "/" + std::to_string(h.slot());
+  }
+  const auto& v = ev.double_vote().first().vote();
+  return "v/" + v.voter() + "/" + std::to_string(v.slot());
+}
+
+}  // namespace
+
+Engine::Engine(Ledger& ledger, ConsensusStore& store, Network& network, Randomness& randomness,
+               uint64_t genesis_time_ms, EngineOptions options, EngineObserver* observer)
+    : ledger_(ledger),
+      store_(store),
+      network_(network),
+      randomness_(randomness),
+      clock_(genesis_time_ms, ledger.params().block_interval_ms),
+      options_(std::move(options)),
+      observer_(observer) {
+  if (options_.qc_wait_ms == 0) options_.qc_wait_ms = ledger.params().block_interval_ms / 2;
+}
+
+Result<std::unique_ptr<Engine>> Engine::open(Ledger& ledger, ConsensusStore& store,
+                                             Network& network, Randomness& randomness,
+                                             uint64_t genesis_time_ms, EngineOptions options,
+                                             EngineObserver* observer) {
+  std::unique_ptr<Engine> engine(new Engine(ledger, store, network, randomness, genesis_time_ms,
+                                            std::move(options), observer));
+  // The genesis block's record holds the active sets it starts with; a fresh store takes
+  // them from the ledger, which is then still at the genesis block.
+  const Hash256& genesis_hash = ledger.chain_id();
+  v1::ActiveSetState genesis_sets;
+  bool have_genesis = false;
+  ANS_RETURN_IF_ERROR(store.for_each_block([&](const Hash256& hash, StoredBlock b) {
+    if (hash == genesis_hash) {
+      genesis_sets = std::move(b.sets_after);
+      have_genesis = true;
+    }
+  }));
+  if (!have_genesis) {
+    if (ledger.head_height() != 0) {
+      return Status(Errc::kCorruption,
+                    "the consensus store is empty but the ledger is at block " +
+                        std::to_string(ledger.head_height()));
+    }
+    auto raw = ledger.db().get(keys::kActiveSets);
+    ANS_RETURN_IF_ERROR(ledger.db().status());
+    if (!raw || !genesis_sets.ParseFromString(*raw)) {
+      return Status(Errc::kCorruption, "the genesis state has no active set");
+    }
+    ANS_RETURN_IF_ERROR(store.put_block(genesis_hash, StoredBlock{v1::Block(), genesis_sets}));
+  }
+  ANS_RETURN_IF_ERROR(engine->load(genesis_sets));
+  return engine;
+}
+
+Status Engine::load(const v1::ActiveSetState& genesis_sets) {
+  tree_ = std::make_unique<BlockTree>(ledger_.chain_id(), genesis_sets);
+  auto loaded = store_.load_safety();
+  if (!loaded) return loaded.status();
+  safety_ = loaded->value_or(initial_safety_state(ledger_.chain_id()));
+
+  // Every stored block was valid when stored; insert them parents first.
+  std::vector<std::pair<Hash256, StoredBlock>> blocks;
+  ANS_RETURN_IF_ERROR(store_.for_each_block([&](const Hash256& hash, StoredBlock b) {
+    if (hash != ledger_.chain_id()) blocks.emplace_back(hash, std::move(b));
+  }));
+  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) {
+    return a.second.block.header().header().height() < b.second.block.header().header().height();
+  });
+  for (auto& [hash, stored] : blocks) {
+    const v1::BlockHeader& h = stored.block.header().header();
+    auto prev = hash_field(h.prev_hash());
+    BlockNode* parent = prev ? tree_->find(*prev) : nullptr;
+    if (parent == nullptr) continue;  // a stored orphan branch: fetched again if needed
+    BlockNode* justify = &tree_->genesis();
+    if (h.has_qc()) {
+      auto target = hash_field(h.qc().block_hash());
+      justify = target ? tree_->find(*target) : nullptr;
+      if (justify == nullptr) return Status(Errc::kCorruption, "stored block without its QC's block");
+    }
+    BlockNode* hfinal = BlockTree::header_final(*parent, *justify);
+    auto voters = voters_for(*parent, *hfinal);
+    if (!voters) return Status(Errc::kCorruption, "stored block with no valid active set");
+    v1::QuorumCertificate qc = h.qc();
+    bool carries_qc = h.has_qc();
+    BlockNode& node = tree_->insert(hash, std::move(stored.block), *parent, *justify,
+                                    std::move(voters), std::move(stored.sets_after));
+    if (carries_qc) note_qc(*justify, qc);
+    (void)node;
+  }
+  ledger_tip_ = tree_->find(ledger_.db().head_hash());
+  if (ledger_tip_ == nullptr) {
+    return Status(Errc::kCorruption, "the ledger's head block " + to_hex(ledger_.db().head_hash()) +
+                                         " is not in the consensus store");
+  }
+  final_ = ledger_tip_;
+  while (final_->height > ledger_.final_height()) final_ = final_->parent;
+  // QCs noted while loading may point past the ledger's final block: apply them now.
+  BlockNode* qc_block = newest_qc_;
+  newest_qc_ = nullptr;
+  if (qc_block != nullptr && BlockTree::extends(*qc_block, *final_)) newest_qc_ = qc_block;
+  return Status::ok();
+}
+
+const BlockNode& Engine::head() const { return tree_->head(*final_, newest_qc_); }
+
+// ---------------------------------------------------------------- messages
+
+void Engine::on_message(int from, const Message& message, uint64_t now_ms) {
+  now_ms_ = std::max(now_ms_, now_ms);
+  switch (message.kind) {
+    case Message::Kind::kBlock: on_block(from, message.block); break;
+    case Message::Kind::kVote: on_vote(message.vote); break;
+    case Message::Kind::kEvidence: on_evidence(message.evidence); break;
+    case Message::Kind::kBlockRequest: {
+      const BlockNode* node = tree_->find(message.request);
+      if (node != nullptr && !node->is_genesis()) {
+        Message reply;
+        reply.kind = Message::Kind::kBlock;
+        reply.block = node->block;
+        network_.send(from, reply);
+      }
+      break;
+    }
+  }
+}
+
+void Engine::on_block(int from, const v1::Block& block) {
+  const v1::BlockHeader& header = block.header().header();
+  Hash256 hash = block_hash(header);
+  if (tree_->find(hash) != nullptr || invalid_.count(hash) != 0 || orphans_.count(hash) != 0) return;
+  auto prev = hash_field(header.prev_hash());
+  if (!prev) {
+    ++stats_.blocks_rejected;
+    return;
+  }
+  BlockNode* parent = tree_->find(*prev);
+  if (parent == nullptr) {
+    if (orphans_.size() >= options_.max_orphans) return;
+    orphans_.emplace(hash, std::make_pair(from, block));
+    orphans_by_parent_.emplace(*prev, hash);
+    // Ask for the oldest missing ancestor we know of.
+    Hash256 want = *prev;
+    for (auto it = orphans_.find(want); it != orphans_.end(); it = orphans_.find(want)) {
+      auto p = hash_field(it->second.second.header().header().prev_hash());
+      if (!p) break;
+      want = *p;
+    }
+    Message request;
+    request.kind = Message::Kind::kBlockRequest;
+    request.request = want;
+    network_.send(from, request);
+    return;
+  }
+  if (!BlockTree::extends(*parent, *final_)) return;  // a branch off the final chain: dead
+  if (clock_.slot_start_ms(header.slot()) > now_ms_ + options_.max_clock_skew_ms) {
+    return;  // from the future: not invalid, just early; it will be offered again
+  }
+  auto accepted = accept(*parent, hash, block);
+  if (!accepted) {
+    ++stats_.blocks_rejected;
+    invalid_.insert(hash);
+    spdlog::debug("rejected block {} at height {} slot {}: {}", short_hex(hash), header.height(),
+                  header.slot(), accepted.status().to_string());
+    return;
+  }
+  after_accept(**accepted, from);
+}
+
+void Engine::after_accept(BlockNode& node, int from) {
+  ++stats_.blocks_accepted;
+  Message relay;
+  relay.kind = Message::Kind::kBlock;
+  relay.block = node.block;
+  network_.broadcast(relay);
+
+  const v1::BlockHeader& header = node.block.header().header();
+  if (header.has_qc()) note_qc(*node.justify, header.qc());
+  maybe_vote(node);
+
+  auto early = early_votes_.find(node.hash);
+  if (early != early_votes_.end()) {
+    std::vector<v1::SignedBlockVote> votes = std::move(early->second);
+    early_votes_.erase(early);
+    for (const auto& v : votes) on_vote(v);
+  }
+  // Children that were waiting for this block.
+  std::vector<std::pair<int, v1::Block>> waiting;
+  auto [lo, hi] = orphans_by_parent_.equal_range(node.hash);
+  for (auto it = lo; it != hi; ++it) {
+    auto orphan = orphans_.find(it->second);
+    if (orphan != orphans_.end()) {
+      waiting.push_back(std::move(orphan->second));
+      orphans_.erase(orphan);
+    }
+  }
+  orphans_by_parent_.erase(lo, hi);
+  (void)from;
+  for (const auto& [sender, child] : waiting) on_block(sender, child);
+}
+
+std::shared_ptr<const ActiveSet> Engine::voters_for(const BlockNode& parent,
+                                                    const BlockNode& header_final) {
+  const v1::ActiveSetState& sets = parent.sets_after;
+  bool pending = sets.pending_fixed_height() != 0 && sets.pending_fixed_height() <= header_final.height;
+  const auto& members = pending ? sets.pending() : sets.active();
+  if (parent.voters && same_members(*parent.voters, members)) return parent.voters;
+  auto set = ActiveSet::from_members({members.begin(), members.end()});
+  if (!set) return nullptr;
+  return std::make_shared<const ActiveSet>(std::move(*set));
+}
+
+Status Engine::check_header(BlockNode& parent, const Hash256& hash, const v1::BlockHeader& header,
+                            const std::string& signature, BlockNode*& justify,
+                            std::shared_ptr<const ActiveSet>& voters) {
+  if (header.height() != parent.height + 1) {
+    return Status(Errc::kInvalidArgument, "height " + std::to_string(header.height()) +
+                                              " does not follow its parent's " +
+                                              std::to_string(parent.height));
+  }
+  if (header.slot() <= parent.slot) {
+    return Status(Errc::kInvalidArgument, "slot " + std::to_string(header.slot()) +
+                                              " is not after its parent's");
+  }
+  if (header.timestamp_ms() != clock_.slot_start_ms(header.slot())) {
+    return Status(Errc::kInvalidArgument, "timestamp is not the start of its slot");
+  }
+  if (header.next_active_set_size() != 0) {
+    return Status(Errc::kInvalidArgument, "next_active_set is not used yet and must be empty");
+  }
+  justify = &tree_->genesis();
+  if (header.has_qc()) {
+    auto target = hash_field(header.qc().block_hash());
+    justify = target ? tree_->find(*target) : nullptr;
+    if (justify == nullptr || justify->is_genesis() || !BlockTree::extends(parent, *justify)) {
+      return Status(Errc::kInvalidArgument, "the QC is not on an ancestor of the block");
+    }
+    if (header.qc().height() != justify->height || header.qc().slot() != justify->slot) {
+      return Status(Errc::kInvalidArgument, "the QC's height or slot is not its block's");
+    }
+    // A QC this node already holds for that block is the same statement; checking the
+    // signatures once per distinct QC is enough.
+    bool known = justify->qc && justify->qc->SerializeAsString() == header.qc().SerializeAsString();
+    if (!known) ANS_RETURN_IF_ERROR(verify_qc(ledger_.chain_id(), *justify->voters, header.qc()));
+  }
+  BlockNode* hfinal = BlockTree::header_final(parent, *justify);
+  voters = voters_for(parent, *hfinal);
+  if (!voters) return Status(Errc::kCorruption, "the parent's state has no valid active set");
+  const ActiveSet::Member& producer =
+      voters->member(producer_index(header.slot(), voters->size()));
+  if (header.producer() != producer.sp_id) {
+    return Status(Errc::kInvalidArgument, "slot " + std::to_string(header.slot()) + " belongs to '" +
+                                              producer.sp_id + "', not '" + header.producer() + "'");
+  }
+  auto sig = signature_field(signature, "header signature");
+  if (!sig) return sig.status();
+  if (!producer.signing_key.verify(header_signing_hash(ledger_.chain_id(), hash), *sig)) {
+    return Status(Errc::kBadSignature, "the header is not signed by its producer");
+  }
+  return Status::ok();
+}
+
+Result<PreparedBlock> Engine::prepare(const BlockNode& parent, const v1::BlockHeader& header,
+                                      const BlockNode& header_final,
+                                      std::span<const v1::SignedTransaction> txs) {
+  (void)parent;
+  BlockContext context;
+  context.height = header.height();
+  context.slot = header.slot();
+  context.time_ms = clock_.slot_start_ms(header.slot());
+  context.producer = header.producer();
+  context.final_height = header_final.height;
+  return ledger_.prepare_block(context, txs);
+}
+
+Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const v1::Block& block) {
+  const v1::SignedBlockHeader& signed_header = block.header();
+  const v1::BlockHeader& header = signed_header.header();
+  BlockNode* justify = nullptr;
+  std::shared_ptr<const ActiveSet> voters;
+  ANS_RETURN_IF_ERROR(check_header(parent, hash, header, signed_header.signature(), justify, voters));
+
+  // The header is genuine: a second one by this producer for this slot is evidence.
+  auto key = std::make_pair(header.producer(), header.slot());
+  auto seen = proposals_seen_.find(key);
+  if (seen == proposals_seen_.end()) {
+    proposals_seen_.emplace(key, signed_header);
+  } else if (block_hash(seen->second.header()) != hash) {
+    v1::Evidence ev;
+    *ev.mutable_double_proposal()->mutable_first() = seen->second;
+    *ev.mutable_double_proposal()->mutable_second() = signed_header;
+    add_evidence(std::move(ev));
+  }
+
+  for (const auto& stx : block.transactions()) ANS_RETURN_IF_ERROR(check_transaction_shape(stx));
+  if (header.tx_root() != to_field(transactions_root(transactions_of(block)))) {
+    return Status(Errc::kInvalidArgument, "tx_root does not match the transactions");
+  }
+  ANS_RETURN_IF_ERROR(switch_ledger(parent));
+  BlockNode* hfinal = BlockTree::header_final(parent, *justify);
+  auto prepared = prepare(parent, header, *hfinal, transactions_of(block));
+  if (!prepared) return prepared.status();
+  if (to_field(prepared->state_root) != header.state_root()) {
+    return Status(Errc::kInvalidArgument, "state_root does not match the state after the block");
+  }
+  v1::ActiveSetState after = active_sets_after(*prepared, parent.sets_after);
+  // The consensus store first: a block in the ledger is always in the store.
+  ANS_RETURN_IF_ERROR(store_.put_block(hash, StoredBlock{block, after}));
+  ANS_RETURN_IF_ERROR(ledger_.commit_block(*prepared, hash));
+  BlockNode& node = tree_->insert(hash, block, parent, *justify, std::move(voters), std::move(after));
+  ledger_tip_ = &node;
+  return &node;
+}
+
+Status Engine::switch_ledger(BlockNode& target) {
+  if (ledger_tip_ == &target) return Status::ok();
+  ++stats_.ledger_switches;
+  while (!BlockTree::extends(target, *ledger_tip_)) {
+    ANS_RETURN_IF_ERROR(ledger_.undo_head_block());
+    ledger_tip_ = ledger_tip_->parent;
+  }
+  std::vector<BlockNode*> path;
+  for (BlockNode* at = &target; at != ledger_tip_; at = at->parent) path.push_back(at);
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    BlockNode& node = **it;
+    const v1::BlockHeader& header = node.block.header().header();
+    auto prepared = prepare(*node.parent, header, *node.header_final, transactions_of(node.block));
+    if (!prepared) return prepared.status();
+    ANS_RETURN_IF_ERROR(ledger_.commit_block(*prepared, node.hash));
+    ledger_tip_ = &node;
+  }
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------- votes and QCs
+
+void Engine::maybe_vote(BlockNode& node) {
+  if (!options_.signing_key || node.is_genesis()) return;
+  int member = node.voters->index_of(options_.sp_id);
+  if (member < 0) return;
+  BlockNode* lock = tree_->find(safety_.lock.hash);
+  bool extends_lock = lock != nullptr && BlockTree::extends(node, *lock);
+  VoteCheck check = check_vote(safety_, node.ref(), node.justify->ref(), extends_lock);
+  if (check != VoteCheck::kSafe) {
+    ++stats_.votes_refused;
+    return;
+  }
+  SafetyState next = safety_;
+  record_vote(next, node.ref(), node.justify->ref());
+  // On disk before the vote exists anywhere else.
+  if (Status st = store_.save_safety(next); !st) {
+    spdlog::error("not voting: cannot save the voter safety state: {}", st.to_string());
+    return;
+  }
+  safety_ = next;
+  v1::SignedBlockVote vote;
+  v1::BlockVote* v = vote.mutable_vote();
+  v->set_block_hash(to_field(node.hash));
+  v->set_height(node.height);
+  v->set_slot(node.slot);
+  v->set_voter(options_.sp_id);
+  vote.set_signature(to_field(
+      options_.signing_key->sign(vote_signing_hash(ledger_.chain_id(), *v), randomness_.aux32())));
+  ++stats_.votes_sent;
+  Message out;
+  out.kind = Message::Kind::kVote;
+  out.vote = vote;
+  network_.broadcast(out);
+  count_vote(node, static_cast<size_t>(member), vote);
+}
+
+void Engine::on_vote(const v1::SignedBlockVote& vote) {
+  auto hash = hash_field(vote.vote().block_hash());
+  if (!hash) return;
+  BlockNode* node = tree_->find(*hash);
+  if (node == nullptr) {
+    auto it = early_votes_.find(*hash);
+    if (it == early_votes_.end()) {
+      if (early_votes_.size() >= options_.max_early_vote_blocks) return;
+      it = early_votes_.emplace(*hash, std::vector<v1::SignedBlockVote>()).first;
+    }
+    if (it->second.size() < 2 * size_t{ledger_.params().max_active_producers}) it->second.push_back(vote);
+    return;
+  }
+  if (node->is_genesis() || vote.vote().height() != node->height || vote.vote().slot() != node->slot) {
+    return;
+  }
+  if (!verify_vote(ledger_.chain_id(), *node->voters, vote)) return;
+  int member = node->voters->index_of(vote.vote().voter());
+
+  auto key = std::make_pair(vote.vote().voter(), vote.vote().slot());
+  auto seen = votes_seen_.find(key);
+  if (seen == votes_seen_.end()) {
+    votes_seen_.emplace(key, vote);
+  } else if (seen->second.vote().block_hash() != vote.vote().block_hash()) {
+    v1::Evidence ev;
+    *ev.mutable_double_vote()->mutable_first() = seen->second;
+    *ev.mutable_double_vote()->mutable_second() = vote;
+    add_evidence(std::move(ev));
+  }
+  count_vote(*node, static_cast<size_t>(member), vote);
+}
+
+void Engine::count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote) {
+  auto& sigs = votes_[node.hash];
+  if (sigs.size() != node.voters->size()) sigs.assign(node.voters->size(), std::string());
+  if (!sigs[member].empty()) return;
+  sigs[member] = vote.signature();
+  if (node.qc) return;
+  size_t count = static_cast<size_t>(std::count_if(sigs.begin(), sigs.end(),
+                                                   [](const std::string& s) { return !s.empty(); }));
+  if (count < node.voters->quorum()) return;
+  auto qc = assemble_qc(*node.voters, vote.vote(), sigs);
+  if (!qc) return;
+  ++stats_.qcs_formed;
+  note_qc(node, *qc);
+}
+
+void Engine::note_qc(BlockNode& node, const v1::QuorumCertificate& qc) {
+  if (!node.qc) node.qc = qc;
+  if (final_ == nullptr) {  // still loading: remember the newest, finality comes after
+    if (newest_qc_ == nullptr || node.slot > newest_qc_->slot) newest_qc_ = &node;
+    return;
+  }
+  if (BlockTree::extends(node, *final_) && (newest_qc_ == nullptr || node.slot > newest_qc_->slot)) {
+    newest_qc_ = &node;
+  }
+  if (BlockNode* f = BlockTree::finalized_by_qc_on(node)) advance_final(*f);
+}
+
+void Engine::advance_final(BlockNode& block) {
+  if (block.height <= final_->height) {
+    if (!BlockTree::extends(*final_, block) && observer_) observer_->on_conflicting_final(block, now_ms_);
+    return;
+  }
+  if (!BlockTree::extends(block, *final_)) {
+    spdlog::error("block {} at height {} meets the finality rule but conflicts with final block {}: "
+                  "more than a third of the producers are faulty",
+                  short_hex(block.hash), block.height, short_hex(final_->hash));
+    if (observer_) observer_->on_conflicting_final(block, now_ms_);
+    return;
+  }
+  if (!BlockTree::extends(*ledger_tip_, block)) {
+    if (Status st = switch_ledger(block); !st) {
+      spdlog::error("cannot move the ledger to final block {}: {}", short_hex(block.hash), st.to_string());
+      return;
+    }
+  }
+  if (Status st = ledger_.set_final(block.height); !st) {
+    spdlog::error("cannot mark block {} final: {}", block.height, st.to_string());
+    return;
+  }
+  std::vector<BlockNode*> newly;
+  for (BlockNode* at = &block; at != final_; at = at->parent) newly.push_back(at);
+  final_ = &block;
+  if (newest_qc_ != nullptr && !BlockTree::extends(*newest_qc_, *final_)) newest_qc_ = nullptr;
+  if (observer_) {
+    for (auto it = newly.rbegin(); it != newly.rend(); ++it) observer_->on_final(**it, now_ms_);
+  }
+  // Equivocation records far below the final slot can no longer matter for evidence that a
+  // producer would still include: keep a generous window.
+  uint64_t keep_from = final_->slot > 10'000 ? final_->slot - 10'000 : 0;
+  std::erase_if(proposals_seen_, [&](const auto& e) { return e.first.second < keep_from; });
+  std::erase_if(votes_seen_, [&](const auto& e) { return e.first.second < keep_from; });
+  std::erase_if(votes_, [&](const auto& e) {
+    const BlockNode* n = tree_->find(e.first);
+    return n == nullptr || n->height < final_->height;
+  });
+}
+
+// ---------------------------------------------------------------- evidence
+
+void Engine::add_evidence(v1::Evidence evidence) {
+  std::string key = offence_key(evidence);
+  if (evidence_pool_.count(key) != 0) return;
+  ++stats_.evidence_found;
+  spdlog::warn("evidence of equivocation: {}", key);
+  Message out;
+  out.kind = Message::Kind::kEvidence;
+  out.evidence = evidence;
+  evidence_pool_.emplace(std::move(key), std::move(evidence));
+  network_.broadcast(out);
+}
+
+void Engine::on_evidence(const v1::Evidence& evidence) {
+  if (!evidence.has_double_proposal() && !evidence.has_double_vote()) return;
+  // Checked in full by the ledger when included; here only kept if it could be evidence.
+  if (evidence.has_double_proposal()) {
+    const auto& a = evidence.double_proposal().first().header();
+    const auto& b = evidence.double_proposal().second().header();
+    if (a.producer() != b.producer() || a.slot() != b.slot() || block_hash(a) == block_hash(b)) return;
+  } else {
+    const auto& a = evidence.double_vote().first().vote();
+    const auto& b = evidence.double_vote().second().vote();
+    if (a.voter() != b.voter() || a.slot() != b.slot() || a.block_hash() == b.block_hash()) return;
+  }
+  std::string key = offence_key(evidence);
+  if (evidence_pool_.count(key) == 0) evidence_pool_.emplace(std::move(key), evidence);
+}
+
+v1::SignedTransaction Engine::evidence_transaction(const v1::Evidence& evidence, uint64_t nonce,
+                                                  uint64_t expiry_height) {
+  PublicKey pub = options_.account_key->public_key();
+  v1::Transaction tx;
+  tx.set_sender_key(to_field(pub.compressed()));
+  tx.set_nonce(nonce);
+  tx.set_fee(LedgerState::amount_bytes(ledger_.params().min_tx_fee));
+  tx.set_expiry_height(expiry_height);
+  *tx.mutable_evidence() = evidence;
+  return sign_transaction(*options_.account_key, ledger_.chain_id(), tx, randomness_.aux32());
+}
+
+// ---------------------------------------------------------------- production
+
+void Engine::on_tick(uint64_t now_ms) {
+  now_ms_ = std::max(now_ms_, now_ms);
+  if (!options_.signing_key) return;
+  auto slot = clock_.slot_at(now_ms_);
+  if (!slot || *slot == 0 || *slot <= safety_.last_proposal_slot) return;
+  const BlockNode& head_block = head();
+  if (*slot <= head_block.slot) return;
+  const BlockNode* justify = newest_qc_ ? newest_qc_ : &tree_->genesis();
+  if (!BlockTree::extends(head_block, *justify)) justify = &tree_->genesis();
+  const BlockNode* hfinal = BlockTree::header_final(head_block, *justify);
+  auto voters = voters_for(head_block, *hfinal);
+  if (!voters || voters->member(producer_index(*slot, voters->size())).sp_id != options_.sp_id) return;
+  // Carrying the QC on the block we extend is what lets it become final a slot later; wait
+  // a little for it.
+  if (justify != &head_block && now_ms_ < clock_.slot_start_ms(*slot) + options_.qc_wait_ms) return;
+  produce(*slot);
+}
+
+void Engine::produce(uint64_t slot) {
+  BlockNode* parent = tree_->find(head().hash);
+  if (Status st = switch_ledger(*parent); !st) {
+    spdlog::error("cannot produce: {}", st.to_string());
+    return;
+  }
+  // Evidence in the pool, each kept only if it still applies on this chain (once its
+  // offence is punished here, the ledger refuses it, and it leaves the pool).
+  std::vector<v1::SignedTransaction> txs;
+  if (options_.account_key && !evidence_pool_.empty()) {
+    StateOverlay view(ledger_.db());
+    LedgerState state(view);
+    uint64_t nonce =
+        state.account(EthAddress::from_public_key(options_.account_key->public_key())).nonce();
+    std::vector<std::pair<std::string, v1::Evidence>> pool(evidence_pool_.begin(), evidence_pool_.end());
+    for (const auto& [key, evidence] : pool) {
+      std::vector<v1::SignedTransaction> trial = txs;
+      trial.push_back(evidence_transaction(evidence, nonce, parent->height + 100));
+      if (build_block(parent->hash, slot, trial)) {
+        txs = std::move(trial);
+        ++nonce;
+      } else {
+        evidence_pool_.erase(key);
+      }
+    }
+  }
+  auto block = build_block(parent->hash, slot, txs);
+  if (!block) {
+    spdlog::error("cannot produce a block for slot {}: {}", slot, block.status().to_string());
+    return;
+  }
+  SafetyState next = safety_;
+  next.last_proposal_slot = slot;
+  if (Status st = store_.save_safety(next); !st) {
+    spdlog::error("not producing: cannot save the safety state: {}", st.to_string());
+    return;
+  }
+  safety_ = next;
+  ++stats_.blocks_produced;
+  on_block(-1, *block);
+}
+
+Result<v1::Block> Engine::build_block(const Hash256& parent_hash, uint64_t slot,
+                                      std::vector<v1::SignedTransaction> txs) {
+  if (!options_.signing_key) return Status(Errc::kInvalidArgument, "not a producer");
+  BlockNode* parent = tree_->find(parent_hash);
+  if (parent == nullptr) return Status(Errc::kNotFound, "unknown parent block");
+  if (slot <= parent->slot) return Status(Errc::kInvalidArgument, "slot not after the parent's");
+  const BlockNode* justify = newest_qc_ ? newest_qc_ : &tree_->genesis();
+  if (!BlockTree::extends(*parent, *justify)) {
+    // The newest QC on this parent's own chain.
+    justify = &tree_->genesis();
+    for (const BlockNode* at = parent; !at->is_genesis(); at = at->parent) {
+      if (at->qc) {
+        justify = at;
+        break;
+      }
+    }
+  }
+  ANS_RETURN_IF_ERROR(switch_ledger(*parent));
+  v1::BlockHeader header;
+  header.set_height(parent->height + 1);
+  header.set_prev_hash(to_field(parent->hash));
+  header.set_slot(slot);
+  header.set_timestamp_ms(clock_.slot_start_ms(slot));
+  header.set_producer(options_.sp_id);
+  header.set_tx_root(to_field(transactions_root(txs)));
+  if (!justify->is_genesis()) *header.mutable_qc() = *justify->qc;
+  const BlockNode* hfinal = BlockTree::header_final(*parent, *justify);
+  auto prepared = prepare(*parent, header, *hfinal, txs);
+  if (!prepared) return prepared.status();
+  header.set_state_root(to_field(prepared->state_root));
+  v1::Block block;
+  v1::SignedBlockHeader* signed_header = block.mutable_header();
+  *signed_header->mutable_header() = header;
+  signed_header->set_signature(to_field(options_.signing_key->sign(
+      header_signing_hash(ledger_.chain_id(), block_hash(header)), randomness_.aux32())));
+  for (auto& tx : txs) *block.add_transactions() = std::move(tx);
+  return block;
+}
+
+}  // namespace ans::consensus

@@ -1,0 +1,179 @@
+// The consensus engine of one node: it validates and applies blocks, votes under the safety
+// rules, gathers votes into QCs, tracks finality and fork choice, produces blocks in its
+// slots, and turns equivocation it sees into evidence.
+//
+// Deterministic: time comes in with each call, randomness (BIP-340 auxiliary bytes) from a
+// Randomness, and messages go out through a Network. The same inputs in the same order give
+// the same outputs, which is what lets the simulator (tests/sim) replay a seed exactly.
+//
+// Owned by one thread (the chain strand); not thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "consensus/block_tree.h"
+#include "consensus/schedule.h"
+#include "consensus/store.h"
+#include "ledger/chain/ledger.h"
+
+namespace ans::consensus {
+
+// What nodes say to each other about consensus. The P2P layer frames these on the wire; the
+// simulator passes them in memory.
+struct Message {
+  enum class Kind { kBlock, kVote, kEvidence, kBlockRequest };
+  Kind kind = Kind::kBlock;
+  v1::Block block;
+  v1::SignedBlockVote vote;
+  v1::Evidence evidence;
+  Hash256 request{};  // kBlockRequest: the hash of the block wanted
+};
+
+class Network {
+ public:
+  virtual ~Network() = default;
+  virtual void broadcast(const Message& message) = 0;  // to every peer, not to self
+  virtual void send(int peer, const Message& message) = 0;
+};
+
+class Randomness {
+ public:
+  virtual ~Randomness() = default;
+  virtual FixedBytes<32> aux32() = 0;  // BIP-340 auxiliary randomness for one signature
+};
+
+// Told about finality as it happens (the simulator's safety monitor, the node's log).
+class EngineObserver {
+ public:
+  virtual ~EngineObserver() = default;
+  // Each block as it becomes final, in chain order.
+  virtual void on_final(const BlockNode& block, uint64_t now_ms) = 0;
+  // A block met the finality rule but does not extend this node's final block. It is never
+  // followed (a final block is never reverted); it means more than f producers are faulty.
+  virtual void on_conflicting_final(const BlockNode& block, uint64_t now_ms) = 0;
+};
+
+struct EngineOptions {
+  std::string sp_id;                      // empty: an observer that never votes or produces
+  std::optional<PrivateKey> signing_key;  // the SP's block and vote key
+  std::optional<PrivateKey> account_key;  // pays the fee of the Evidence transactions it makes
+  uint64_t max_clock_skew_ms = 500;       // how far in the future a block's slot may start
+  // How long into its slot a producer waits for the QC on the block it extends, when it does
+  // not have it yet; 0 = half the block interval.
+  uint64_t qc_wait_ms = 0;
+  size_t max_orphans = 512;           // blocks kept while their parent is fetched
+  size_t max_early_vote_blocks = 256; // blocks whose votes arrived before them
+};
+
+struct EngineStats {
+  uint64_t blocks_accepted = 0;
+  uint64_t blocks_rejected = 0;
+  uint64_t blocks_produced = 0;
+  uint64_t votes_sent = 0;
+  uint64_t votes_refused = 0;  // the safety rules said no
+  uint64_t qcs_formed = 0;
+  uint64_t evidence_found = 0;
+  uint64_t ledger_switches = 0;
+};
+
+class Engine {
+ public:
+  // Rebuilds the block tree from `store` (or starts it from the ledger's genesis block on a
+  // fresh store) and loads the voter safety state. `ledger` and `store` must belong together
+  // (the same node's) and outlive the engine.
+  // Errors: kCorruption (the stores do not match each other), storage errors.
+  static Result<std::unique_ptr<Engine>> open(Ledger& ledger, ConsensusStore& store,
+                                              Network& network, Randomness& randomness,
+                                              uint64_t genesis_time_ms, EngineOptions options,
+                                              EngineObserver* observer = nullptr);
+
+  // Time passes: produce a block if this slot is ours and not produced yet.
+  void on_tick(uint64_t now_ms);
+  // A message from peer `from`. Bad input is dropped (and counted); state is unchanged.
+  void on_message(int from, const Message& message, uint64_t now_ms);
+
+  // Builds and signs (but neither applies nor sends) a block on `parent` for `slot`, carrying
+  // the newest QC on `parent`'s chain and the given transactions (each must be valid).
+  // Used by block production and by tests that need an alternative block.
+  Result<v1::Block> build_block(const Hash256& parent, uint64_t slot,
+                                std::vector<v1::SignedTransaction> txs);
+
+  const BlockNode& head() const;
+  const BlockNode& final_block() const { return *final_; }
+  const BlockNode* newest_qc() const { return newest_qc_; }
+  const SafetyState& safety() const { return safety_; }
+  const BlockTree& tree() const { return *tree_; }
+  const EngineStats& stats() const { return stats_; }
+  size_t evidence_pending() const { return evidence_pool_.size(); }
+  const SlotClock& clock() const { return clock_; }
+
+ private:
+  Engine(Ledger& ledger, ConsensusStore& store, Network& network, Randomness& randomness,
+         uint64_t genesis_time_ms, EngineOptions options, EngineObserver* observer);
+
+  Status load(const v1::ActiveSetState& genesis_sets);
+  void on_block(int from, const v1::Block& block);
+  void on_vote(const v1::SignedBlockVote& vote);
+  void on_evidence(const v1::Evidence& evidence);
+
+  // Validates `block` on `parent` and applies it; the new node, or why it is invalid.
+  Result<BlockNode*> accept(BlockNode& parent, const Hash256& hash, const v1::Block& block);
+  // The header checks that need no state: height, slot, time, producer, signature, QC.
+  // Sets `justify` and `voters`.
+  Status check_header(BlockNode& parent, const Hash256& hash, const v1::BlockHeader& header,
+                      const std::string& signature, BlockNode*& justify,
+                      std::shared_ptr<const ActiveSet>& voters);
+  std::shared_ptr<const ActiveSet> voters_for(const BlockNode& parent,
+                                              const BlockNode& header_final);
+  // Moves the ledger's head to `target` (undoing and re-applying non-final blocks).
+  Status switch_ledger(BlockNode& target);
+  Result<PreparedBlock> prepare(const BlockNode& parent, const v1::BlockHeader& header,
+                                const BlockNode& header_final,
+                                std::span<const v1::SignedTransaction> txs);
+
+  void maybe_vote(BlockNode& node);
+  void count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote);
+  void note_qc(BlockNode& node, const v1::QuorumCertificate& qc);
+  void advance_final(BlockNode& block);
+  void after_accept(BlockNode& node, int from);
+  void add_evidence(v1::Evidence evidence);
+  v1::SignedTransaction evidence_transaction(const v1::Evidence& evidence, uint64_t nonce,
+                                             uint64_t expiry_height);
+  void produce(uint64_t slot);
+
+  Ledger& ledger_;
+  ConsensusStore& store_;
+  Network& network_;
+  Randomness& randomness_;
+  SlotClock clock_;
+  EngineOptions options_;
+  EngineObserver* observer_;
+  uint64_t now_ms_ = 0;
+
+  std::unique_ptr<BlockTree> tree_;
+  BlockNode* ledger_tip_ = nullptr;  // the block the ledger's state is after
+  BlockNode* final_ = nullptr;
+  BlockNode* newest_qc_ = nullptr;   // the certified block of greatest slot on the final chain
+  SafetyState safety_;
+
+  // Votes gathered per block: member index -> signature.
+  std::map<Hash256, std::vector<std::string>> votes_;
+  std::map<Hash256, std::vector<v1::SignedBlockVote>> early_votes_;
+  // Orphans: blocks whose parent is not known yet, by hash, and by the parent they wait on.
+  std::map<Hash256, std::pair<int, v1::Block>> orphans_;
+  std::multimap<Hash256, Hash256> orphans_by_parent_;
+  std::set<Hash256> invalid_;
+  // The first signed header per (producer, slot) and vote per (voter, slot): a second,
+  // different one is evidence.
+  std::map<std::pair<std::string, uint64_t>, v1::SignedBlockHeader> proposals_seen_;
+  std::map<std::pair<std::string, uint64_t>, v1::SignedBlockVote> votes_seen_;
+  std::map<std::string, v1::Evidence> evidence_pool_;  // by offence (kind, offender, slot)
+  EngineStats stats_;
+};
+
+}  // namespace ans::consensus
