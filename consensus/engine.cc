@@ -136,6 +136,7 @@ Status Engine::load(const v1::ActiveSetState& genesis_sets) {
     if (!voters) return Status(Errc::kCorruption, "stored block with no valid active set");
     v1::QuorumCertificate qc = h.qc();
     bool carries_qc = h.has_qc();
+    proposals_seen_.emplace(std::make_pair(h.producer(), h.slot()), stored.block.header());
     BlockNode& node = tree_->insert(hash, std::move(stored.block), *parent, *justify,
                                     std::move(voters), std::move(stored.sets_after));
     if (carries_qc) note_qc(*justify, qc);
@@ -212,7 +213,7 @@ void Engine::on_block(int from, const v1::Block& block) {
   auto accepted = accept(*parent, hash, block);
   if (!accepted) {
     ++stats_.blocks_rejected;
-    invalid_.insert(hash);
+    if (failure_condemns_hash_) invalid_.insert(hash);
     spdlog::debug("rejected block {} at height {} slot {}: {}", short_hex(hash), header.height(),
                   header.slot(), accepted.status().to_string());
     return;
@@ -305,6 +306,9 @@ Status Engine::check_header(BlockNode& parent, const Hash256& hash, const v1::Bl
     return Status(Errc::kInvalidArgument, "slot " + std::to_string(header.slot()) + " belongs to '" +
                                               producer.sp_id + "', not '" + header.producer() + "'");
   }
+  // Everything above is fixed by the block hash; the signature is not (nor is the body): a
+  // relay could spoil either, so failing them must not condemn the hash.
+  failure_condemns_hash_ = false;
   auto sig = signature_field(signature, "header signature");
   if (!sig) return sig.status();
   if (!producer.signing_key.verify(header_signing_hash(ledger_.chain_id(), hash), *sig)) {
@@ -331,6 +335,7 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   const v1::BlockHeader& header = signed_header.header();
   BlockNode* justify = nullptr;
   std::shared_ptr<const ActiveSet> voters;
+  failure_condemns_hash_ = true;
   ANS_RETURN_IF_ERROR(check_header(parent, hash, header, signed_header.signature(), justify, voters));
 
   // The header is genuine: a second one by this producer for this slot is evidence.
@@ -349,13 +354,17 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   if (header.tx_root() != to_field(transactions_root(transactions_of(block)))) {
     return Status(Errc::kInvalidArgument, "tx_root does not match the transactions");
   }
+  // The body is the one the header commits to: from here on the hash stands for it all.
+  failure_condemns_hash_ = false;  // (but not for a failure of our own storage)
   ANS_RETURN_IF_ERROR(switch_ledger(parent));
+  failure_condemns_hash_ = true;
   BlockNode* hfinal = BlockTree::header_final(parent, *justify);
   auto prepared = prepare(parent, header, *hfinal, transactions_of(block));
   if (!prepared) return prepared.status();
   if (to_field(prepared->state_root) != header.state_root()) {
     return Status(Errc::kInvalidArgument, "state_root does not match the state after the block");
   }
+  failure_condemns_hash_ = false;
   v1::ActiveSetState after = active_sets_after(*prepared, parent.sets_after);
   // The consensus store first: a block in the ledger is always in the store.
   ANS_RETURN_IF_ERROR(store_.put_block(hash, StoredBlock{block, after}));

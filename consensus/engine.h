@@ -167,7 +167,10 @@ class Engine {
   // Orphans: blocks whose parent is not known yet, by hash, and by the parent they wait on.
   std::map<Hash256, std::pair<int, v1::Block>> orphans_;
   std::multimap<Hash256, Hash256> orphans_by_parent_;
+  // Hashes of blocks known invalid whatever their signature and body (a failure in what the
+  // hash covers). Set by accept(): whether its last failure was of that kind.
   std::set<Hash256> invalid_;
+  bool failure_condemns_hash_ = false;
   // The first signed header per (producer, slot) and vote per (voter, slot): a second,
   // different one is evidence.
   std::map<std::pair<std::string, uint64_t>, v1::SignedBlockHeader> proposals_seen_;

@@ -1,0 +1,270 @@
+#include "consensus/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "genesis/genesis_json.h"
+#include "genesis/testnet.h"
+#include "ledger/testing/temp_dir.h"
+
+namespace ans::consensus {
+namespace {
+
+constexpr uint64_t kGenesisMs = 1'800'000'000'000ULL;
+
+PrivateKey key(const std::string& label) {
+  return PrivateKey::from_bytes(sha256(as_bytes("engine test / " + label))).value();
+}
+
+struct Captured : Network {
+  std::vector<Message> sent;
+  std::function<void(const Message&)> on_send;
+  void broadcast(const Message& m) override {
+    if (on_send) on_send(m);
+    sent.push_back(m);
+  }
+  void send(int, const Message& m) override { sent.push_back(m); }
+  size_t count(Message::Kind kind) const {
+    return static_cast<size_t>(std::count_if(sent.begin(), sent.end(),
+                                             [&](const Message& m) { return m.kind == kind; }));
+  }
+};
+
+struct FixedRandom : Randomness {
+  FixedBytes<32> aux32() override { return FixedBytes<32>{}; }
+};
+
+// One node of a 4-validator chain, on real LevelDB stores in a temp dir.
+class Node {
+ public:
+  Node(const GenesisConfig& genesis, const ChainId& chain_id, const TestnetNodeKeys& keys,
+       std::string sp_id, const std::string& dir)
+      : genesis_(genesis), chain_id_(chain_id), keys_(keys), sp_id_(std::move(sp_id)), dir_(dir) {
+    std::filesystem::create_directories(dir);
+    StateDbOptions options;
+    options.sync = false;
+    ledger_ = Ledger::open(dir + "/ledger", genesis_, chain_id_, options).value();
+    store_ = ConsensusStore::open(dir + "/consensus", false).value();
+    open_engine();
+  }
+  void open_engine() {
+    EngineOptions o;
+    o.sp_id = sp_id_;
+    o.signing_key = keys_.validator;
+    o.account_key = keys_.owner;
+    engine_ = Engine::open(*ledger_, *store_, net, random, kGenesisMs, o).value();
+  }
+  void crash_and_restart() {
+    engine_.reset();
+    store_.reset();
+    ledger_.reset();
+    StateDbOptions options;
+    options.sync = false;
+    ledger_ = Ledger::open(dir_ + "/ledger", genesis_, chain_id_, options).value();
+    store_ = ConsensusStore::open(dir_ + "/consensus", false).value();
+    open_engine();
+  }
+  Engine& engine() { return *engine_; }
+  ConsensusStore& store() { return *store_; }
+  Captured net;
+  FixedRandom random;
+
+ private:
+  const GenesisConfig& genesis_;
+  ChainId chain_id_;
+  TestnetNodeKeys keys_;
+  std::string sp_id_;
+  std::string dir_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<ConsensusStore> store_;
+  std::unique_ptr<Engine> engine_;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 4; ++i) {
+      keys_.push_back({key("validator " + std::to_string(i)), key("owner " + std::to_string(i))});
+    }
+    genesis_ = testnet_genesis(keys_, kGenesisMs);
+    genesis_.reserved_names.clear();
+    genesis_.records.clear();
+    chain_id_ = chain_id(genesis_);
+    for (int i = 0; i < 4; ++i) {
+      nodes_.push_back(std::make_unique<Node>(genesis_, chain_id_, keys_[static_cast<size_t>(i)],
+                                              genesis_.sps[static_cast<size_t>(i)].sp_id,
+                                              dir_.sub("node" + std::to_string(i))));
+    }
+  }
+  // The node that produces `slot` on the genesis block's active set.
+  Node& producer_of(uint64_t slot) {
+    const auto& active = nodes_[0]->engine().tree().genesis().sets_after.active();
+    const std::string& id = active[static_cast<int>(slot % static_cast<uint64_t>(active.size()))].sp_id();
+    for (size_t i = 0; i < genesis_.sps.size(); ++i) {
+      if (genesis_.sps[i].sp_id == id) return *nodes_[i];
+    }
+    throw std::logic_error("no producer");
+  }
+  Node& voter_other_than(const Node& producer) {
+    for (auto& n : nodes_) {
+      if (n.get() != &producer) return *n;
+    }
+    throw std::logic_error("no voter");
+  }
+  uint64_t at(uint64_t slot) const { return kGenesisMs + slot * genesis_.params.block_interval_ms; }
+  Message block_message(const v1::Block& b) { return Message{Message::Kind::kBlock, b, {}, {}, {}}; }
+  // A transfer of 1 unit from the producer's own account to itself: makes a second, different
+  // valid block for the same slot.
+  v1::SignedTransaction self_transfer(size_t node) {
+    PublicKey pub = keys_[node].owner.public_key();
+    v1::Transaction tx;
+    tx.set_sender_key(to_field(pub.compressed()));
+    tx.set_nonce(0);
+    tx.set_fee(to_field(genesis_.params.min_tx_fee.to_bytes()));
+    tx.set_expiry_height(10);
+    tx.mutable_transfer()->set_to(to_field(EthAddress::from_public_key(pub).bytes()));
+    tx.mutable_transfer()->set_amount(to_field(Amount::from_units(1).to_bytes()));
+    return sign_transaction(keys_[node].owner, chain_id_, tx);
+  }
+  size_t index_of(const Node& n) const {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i].get() == &n) return i;
+    }
+    return 0;
+  }
+
+  ans::testing::TempDir dir_{"ans-engine"};
+  std::vector<TestnetNodeKeys> keys_;
+  GenesisConfig genesis_;
+  ChainId chain_id_{};
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+TEST_F(EngineTest, AVoteLeavesOnlyAfterTheSafetyStateIsStored) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  v1::Block block = producer.engine().build_block(chain_id_, 1, {}).value();
+  bool checked = false;
+  voter.net.on_send = [&](const Message& m) {
+    if (m.kind != Message::Kind::kVote) return;
+    auto stored = voter.store().load_safety().value();
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->last_vote_slot, 1u);
+    EXPECT_EQ(stored->last_vote_hash, block_hash(block.header().header()));
+    checked = true;
+  };
+  voter.engine().on_message(0, block_message(block), at(1) + 10);
+  EXPECT_TRUE(checked) << "no vote was sent";
+  EXPECT_EQ(voter.net.count(Message::Kind::kVote), 1u);
+}
+
+TEST_F(EngineTest, NoSecondVoteInASlotAfterACrash) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  v1::Block first = producer.engine().build_block(chain_id_, 1, {}).value();
+  v1::Block second = producer.engine().build_block(chain_id_, 1, {self_transfer(index_of(producer))}).value();
+  ASSERT_NE(block_hash(first.header().header()), block_hash(second.header().header()));
+  voter.engine().on_message(0, block_message(first), at(1) + 10);
+  ASSERT_EQ(voter.net.count(Message::Kind::kVote), 1u);
+
+  voter.crash_and_restart();
+  voter.net.sent.clear();
+  EXPECT_EQ(voter.engine().safety().last_vote_slot, 1u);
+  EXPECT_NE(voter.engine().tree().find(block_hash(first.header().header())), nullptr)
+      << "the accepted block is rebuilt from the store";
+  voter.engine().on_message(0, block_message(second), at(1) + 20);
+  EXPECT_EQ(voter.net.count(Message::Kind::kVote), 0u) << "voted twice in slot 1 across a crash";
+  EXPECT_GE(voter.engine().stats().votes_refused, 1u);
+  // It did see the double proposal, and made evidence of it.
+  EXPECT_EQ(voter.engine().evidence_pending(), 1u);
+  EXPECT_EQ(voter.net.count(Message::Kind::kEvidence), 1u);
+}
+
+TEST_F(EngineTest, AProducerNeverProposesTwiceInASlotAcrossACrash) {
+  Node& producer = producer_of(1);
+  producer.engine().on_tick(at(1));
+  ASSERT_EQ(producer.engine().stats().blocks_produced, 1u);
+  producer.crash_and_restart();
+  producer.engine().on_tick(at(1) + 100);
+  EXPECT_EQ(producer.engine().stats().blocks_produced, 0u);
+  EXPECT_EQ(producer.engine().safety().last_proposal_slot, 1u);
+}
+
+TEST_F(EngineTest, InvalidBlocksAreRejectedAndChangeNothing) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  v1::Block good = producer.engine().build_block(chain_id_, 1, {}).value();
+  auto rejects = [&](v1::Block bad, const std::string& what) {
+    uint64_t before = voter.engine().stats().blocks_rejected;
+    size_t tree = voter.engine().tree().size();
+    voter.engine().on_message(0, block_message(bad), at(1) + 10);
+    EXPECT_EQ(voter.engine().tree().size(), tree) << what;
+    EXPECT_EQ(voter.engine().stats().blocks_rejected, before + 1) << what;
+    EXPECT_EQ(voter.net.count(Message::Kind::kVote), 0u) << what;
+  };
+  auto resign = [&](v1::Block b, const PrivateKey& signer) {
+    b.mutable_header()->set_signature(to_field(
+        signer.sign(header_signing_hash(chain_id_, block_hash(b.header().header())))));
+    return b;
+  };
+  const PrivateKey& producer_key = keys_[index_of(producer)].validator;
+
+  v1::Block b = good;
+  b.mutable_header()->set_signature(std::string(64, '\x01'));
+  rejects(b, "bad signature");
+  b = good;
+  rejects(resign(b, keys_[index_of(voter)].validator), "signed by another validator");
+  b = good;
+  b.mutable_header()->mutable_header()->set_producer(genesis_.sps[index_of(voter)].sp_id);
+  rejects(resign(b, keys_[index_of(voter)].validator), "not this slot's producer");
+  b = good;
+  b.mutable_header()->mutable_header()->set_state_root(std::string(32, '\x07'));
+  rejects(resign(b, producer_key), "wrong state root");
+  b = good;
+  b.mutable_header()->mutable_header()->set_tx_root(std::string(32, '\x07'));
+  rejects(resign(b, producer_key), "wrong tx root");
+  b = good;
+  b.mutable_header()->mutable_header()->set_timestamp_ms(at(1) + 1);
+  rejects(resign(b, producer_key), "timestamp not the slot's start");
+  b = good;
+  b.mutable_header()->mutable_header()->set_height(2);
+  rejects(resign(b, producer_key), "height skips");
+  b = good;
+  *b.add_transactions() = self_transfer(index_of(producer));
+  rejects(resign(b, producer_key), "a transaction the root does not cover");
+
+  // And the genuine block is still accepted and voted for afterwards.
+  voter.engine().on_message(0, block_message(good), at(1) + 10);
+  EXPECT_EQ(voter.net.count(Message::Kind::kVote), 1u);
+}
+
+TEST_F(EngineTest, ABlockFromTheFutureWaits) {
+  Node& producer = producer_of(5);
+  Node& voter = voter_other_than(producer);
+  v1::Block block = producer.engine().build_block(chain_id_, 5, {}).value();
+  voter.engine().on_message(0, block_message(block), at(3));  // two slots early
+  EXPECT_EQ(voter.engine().tree().size(), 1u);
+  EXPECT_EQ(voter.engine().stats().blocks_rejected, 0u) << "early is not invalid";
+  voter.engine().on_message(0, block_message(block), at(5));
+  EXPECT_EQ(voter.engine().tree().size(), 2u);
+}
+
+TEST_F(EngineTest, AnOrphanAsksForItsParent) {
+  Node& p1 = producer_of(1);
+  v1::Block b1 = p1.engine().build_block(chain_id_, 1, {}).value();
+  p1.engine().on_message(0, block_message(b1), at(1));
+  Node& p2 = producer_of(2);
+  if (&p2 != &p1) p2.engine().on_message(0, block_message(b1), at(1));
+  v1::Block b2 = p2.engine().build_block(block_hash(b1.header().header()), 2, {}).value();
+  Node* other = nullptr;
+  for (auto& n : nodes_) {
+    if (n.get() != &p1 && n.get() != &p2) other = n.get();
+  }
+  other->engine().on_message(3, block_message(b2), at(2) + 10);
+  ASSERT_EQ(other->net.count(Message::Kind::kBlockRequest), 1u);
+  EXPECT_EQ(other->net.sent.back().request, block_hash(b1.header().header()));
+  other->engine().on_message(3, block_message(b1), at(2) + 20);
+  EXPECT_EQ(other->engine().tree().size(), 3u) << "the parent, then the waiting child";
+}
+
+}  // namespace
+}  // namespace ans::consensus
