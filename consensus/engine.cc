@@ -68,7 +68,8 @@ Engine::Engine(Ledger& ledger, ConsensusStore& store, Network& network, Randomne
       randomness_(randomness),
       clock_(genesis_time_ms, ledger.params().block_interval_ms),
       options_(std::move(options)),
-      observer_(observer) {
+      observer_(observer),
+      mempool_(options_.mempool_capacity) {
   if (options_.qc_wait_ms == 0) options_.qc_wait_ms = ledger.params().block_interval_ms / 2;
 }
 
@@ -168,14 +169,10 @@ void Engine::on_message(int from, const Message& message, uint64_t now_ms) {
     case Message::Kind::kEvidence: on_evidence(message.evidence); break;
     case Message::Kind::kBlockRequest: {
       const BlockNode* node = tree_->find(message.request);
-      if (node != nullptr && !node->is_genesis()) {
-        Message reply;
-        reply.kind = Message::Kind::kBlock;
-        reply.block = node->block;
-        network_.send(from, reply);
-      }
+      if (node != nullptr && !node->is_genesis()) network_.send(from, Message::of(node->block));
       break;
     }
+    case Message::Kind::kTransaction: (void)submit(message.transaction); break;
   }
 }
 
@@ -200,10 +197,7 @@ void Engine::on_block(int from, const v1::Block& block) {
       if (!p) break;
       want = *p;
     }
-    Message request;
-    request.kind = Message::Kind::kBlockRequest;
-    request.request = want;
-    network_.send(from, request);
+    network_.send(from, Message::request_for(want));
     return;
   }
   if (!BlockTree::extends(*parent, *final_)) return;  // a branch off the final chain: dead
@@ -223,10 +217,8 @@ void Engine::on_block(int from, const v1::Block& block) {
 
 void Engine::after_accept(BlockNode& node, int from) {
   ++stats_.blocks_accepted;
-  Message relay;
-  relay.kind = Message::Kind::kBlock;
-  relay.block = node.block;
-  network_.broadcast(relay);
+  network_.broadcast(Message::of(node.block));
+  for (const auto& stx : node.block.transactions()) mempool_.remove(transaction_id(stx.tx()));
 
   const v1::BlockHeader& header = node.block.header().header();
   if (header.has_qc()) note_qc(*node.justify, header.qc());
@@ -424,10 +416,7 @@ void Engine::maybe_vote(BlockNode& node) {
   vote.set_signature(to_field(
       options_.signing_key->sign(vote_signing_hash(ledger_.chain_id(), *v), randomness_.aux32())));
   ++stats_.votes_sent;
-  Message out;
-  out.kind = Message::Kind::kVote;
-  out.vote = vote;
-  network_.broadcast(out);
+  network_.broadcast(Message::of(vote));
   count_vote(node, static_cast<size_t>(member), vote);
 }
 
@@ -537,11 +526,8 @@ void Engine::add_evidence(v1::Evidence evidence) {
   if (evidence_pool_.count(key) != 0) return;
   ++stats_.evidence_found;
   spdlog::warn("evidence of equivocation: {}", key);
-  Message out;
-  out.kind = Message::Kind::kEvidence;
-  out.evidence = evidence;
+  network_.broadcast(Message::of(evidence));
   evidence_pool_.emplace(std::move(key), std::move(evidence));
-  network_.broadcast(out);
 }
 
 void Engine::on_evidence(const v1::Evidence& evidence) {
@@ -581,8 +567,7 @@ void Engine::on_tick(uint64_t now_ms) {
   if (!slot || *slot == 0 || *slot <= safety_.last_proposal_slot) return;
   const BlockNode& head_block = head();
   if (*slot <= head_block.slot) return;
-  const BlockNode* justify = newest_qc_ ? newest_qc_ : &tree_->genesis();
-  if (!BlockTree::extends(head_block, *justify)) justify = &tree_->genesis();
+  const BlockNode* justify = &justify_for(head_block);
   const BlockNode* hfinal = BlockTree::header_final(head_block, *justify);
   auto voters = voters_for(head_block, *hfinal);
   if (!voters || voters->member(producer_index(*slot, voters->size())).sp_id != options_.sp_id) return;
@@ -592,33 +577,79 @@ void Engine::on_tick(uint64_t now_ms) {
   produce(*slot);
 }
 
+Result<bool> Engine::submit(const v1::SignedTransaction& tx) {
+  auto added = mempool_.add(ledger_.chain_id(), tx);
+  if (added && *added) network_.broadcast(Message::of(tx));
+  return added;
+}
+
+const BlockNode& Engine::justify_for(const BlockNode& parent) const {
+  if (newest_qc_ != nullptr && BlockTree::extends(parent, *newest_qc_)) return *newest_qc_;
+  for (const BlockNode* at = &parent; !at->is_genesis(); at = at->parent) {
+    if (at->qc) return *at;
+  }
+  return tree_->genesis();
+}
+
+std::vector<v1::SignedTransaction> Engine::select_transactions(BlockNode& parent, uint64_t slot) {
+  std::vector<v1::SignedTransaction> chosen;
+  const BlockNode& justify = justify_for(parent);
+  BlockContext context;
+  context.height = parent.height + 1;
+  context.slot = slot;
+  context.time_ms = clock_.slot_start_ms(slot);
+  context.producer = options_.sp_id;
+  context.final_height = BlockTree::header_final(parent, justify)->height;
+  ApplyEnv env{ledger_.params(), ledger_.chain_id()};
+  StateOverlay block_state(ledger_.db());  // the ledger is at `parent`
+  if (!begin_block(env, context, block_state)) return chosen;
+  LedgerState state(block_state);
+  uint64_t started = options_.monotonic_us ? options_.monotonic_us() : 0;
+  auto within_budget = [&] {
+    if (chosen.size() >= options_.max_block_transactions) return false;
+    return !options_.monotonic_us || options_.monotonic_us() - started < options_.production_budget_us;
+  };
+
+  if (options_.account_key && !evidence_pool_.empty()) {
+    EthAddress me = EthAddress::from_public_key(options_.account_key->public_key());
+    std::vector<std::pair<std::string, v1::Evidence>> pool(evidence_pool_.begin(), evidence_pool_.end());
+    for (const auto& [key, evidence] : pool) {
+      if (!within_budget()) break;
+      v1::SignedTransaction stx =
+          evidence_transaction(evidence, state.account(me).nonce(), context.height + 100);
+      if (apply_transaction(env, context, block_state, stx)) {
+        chosen.push_back(std::move(stx));
+      } else {
+        evidence_pool_.erase(key);  // already punished on this chain, or not provable
+      }
+    }
+  }
+  for (auto& stx : mempool_.candidates(options_.max_block_transactions)) {
+    if (!within_budget()) break;
+    TxStatus st = apply_transaction(env, context, block_state, stx);
+    if (st) {
+      chosen.push_back(std::move(stx));
+      continue;
+    }
+    // A nonce ahead of the account's may become valid; anything else will not.
+    bool later = st.code() == TxError::kBadNonce &&
+                 stx.tx().nonce() > state.account(EthAddress::from_public_key(
+                                                      PublicKey::parse(as_bytes(stx.tx().sender_key())).value()))
+                                        .nonce();
+    if (!later) mempool_.remove(transaction_id(stx.tx()));
+  }
+  return chosen;
+}
+
 void Engine::produce(uint64_t slot) {
   BlockNode* parent = tree_->find(head().hash);
   if (Status st = switch_ledger(*parent); !st) {
     spdlog::error("cannot produce: {}", st.to_string());
     return;
   }
-  // Evidence in the pool, each kept only if it still applies on this chain (once its
-  // offence is punished here, the ledger refuses it, and it leaves the pool).
-  std::vector<v1::SignedTransaction> txs;
-  if (options_.account_key && !evidence_pool_.empty()) {
-    StateOverlay view(ledger_.db());
-    LedgerState state(view);
-    uint64_t nonce =
-        state.account(EthAddress::from_public_key(options_.account_key->public_key())).nonce();
-    std::vector<std::pair<std::string, v1::Evidence>> pool(evidence_pool_.begin(), evidence_pool_.end());
-    for (const auto& [key, evidence] : pool) {
-      std::vector<v1::SignedTransaction> trial = txs;
-      trial.push_back(evidence_transaction(evidence, nonce, parent->height + 100));
-      if (build_block(parent->hash, slot, trial)) {
-        txs = std::move(trial);
-        ++nonce;
-      } else {
-        evidence_pool_.erase(key);
-      }
-    }
-  }
-  auto block = build_block(parent->hash, slot, txs);
+  std::vector<v1::SignedTransaction> txs = select_transactions(*parent, slot);
+  size_t count = txs.size();
+  auto block = build_block(parent->hash, slot, std::move(txs));
   if (!block) {
     spdlog::error("cannot produce a block for slot {}: {}", slot, block.status().to_string());
     return;
@@ -631,6 +662,7 @@ void Engine::produce(uint64_t slot) {
   }
   safety_ = next;
   ++stats_.blocks_produced;
+  stats_.transactions_included += count;
   on_block(-1, *block);
 }
 
@@ -640,17 +672,7 @@ Result<v1::Block> Engine::build_block(const Hash256& parent_hash, uint64_t slot,
   BlockNode* parent = tree_->find(parent_hash);
   if (parent == nullptr) return Status(Errc::kNotFound, "unknown parent block");
   if (slot <= parent->slot) return Status(Errc::kInvalidArgument, "slot not after the parent's");
-  const BlockNode* justify = newest_qc_ ? newest_qc_ : &tree_->genesis();
-  if (!BlockTree::extends(*parent, *justify)) {
-    // The newest QC on this parent's own chain.
-    justify = &tree_->genesis();
-    for (const BlockNode* at = parent; !at->is_genesis(); at = at->parent) {
-      if (at->qc) {
-        justify = at;
-        break;
-      }
-    }
-  }
+  const BlockNode* justify = &justify_for(*parent);
   ANS_RETURN_IF_ERROR(switch_ledger(*parent));
   v1::BlockHeader header;
   header.set_height(parent->height + 1);

@@ -9,6 +9,7 @@
 // Owned by one thread (the chain strand); not thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "consensus/block_tree.h"
+#include "consensus/mempool.h"
 #include "consensus/schedule.h"
 #include "consensus/store.h"
 #include "ledger/chain/ledger.h"
@@ -26,12 +28,24 @@ namespace ans::consensus {
 // What nodes say to each other about consensus. The P2P layer frames these on the wire; the
 // simulator passes them in memory.
 struct Message {
-  enum class Kind { kBlock, kVote, kEvidence, kBlockRequest };
+  enum class Kind { kBlock, kVote, kEvidence, kBlockRequest, kTransaction };
   Kind kind = Kind::kBlock;
   v1::Block block;
   v1::SignedBlockVote vote;
   v1::Evidence evidence;
   Hash256 request{};  // kBlockRequest: the hash of the block wanted
+  v1::SignedTransaction transaction;
+
+  static Message of(const v1::Block& b) { Message m; m.kind = Kind::kBlock; m.block = b; return m; }
+  static Message of(const v1::SignedBlockVote& v) { Message m; m.kind = Kind::kVote; m.vote = v; return m; }
+  static Message of(const v1::Evidence& e) { Message m; m.kind = Kind::kEvidence; m.evidence = e; return m; }
+  static Message of(const v1::SignedTransaction& t) {
+    Message m;
+    m.kind = Kind::kTransaction;
+    m.transaction = t;
+    return m;
+  }
+  static Message request_for(const Hash256& h) { Message m; m.kind = Kind::kBlockRequest; m.request = h; return m; }
 };
 
 class Network {
@@ -67,6 +81,13 @@ struct EngineOptions {
   // not have it yet; 0 = half the block interval.
   uint64_t qc_wait_ms = 0;
   size_t max_orphans = 512;           // blocks kept while their parent is fetched
+  // Production budget: at most this many transactions per block, and, when a monotonic
+  // clock is given (a real node; never in the simulator, which must stay deterministic), at
+  // most this much time spent choosing them.
+  size_t max_block_transactions = 5000;
+  uint64_t production_budget_us = 200'000;
+  std::function<uint64_t()> monotonic_us;
+  size_t mempool_capacity = 20'000;
   size_t max_early_vote_blocks = 256; // blocks whose votes arrived before them
 };
 
@@ -78,6 +99,7 @@ struct EngineStats {
   uint64_t votes_refused = 0;  // the safety rules said no
   uint64_t qcs_formed = 0;
   uint64_t evidence_found = 0;
+  uint64_t transactions_included = 0;  // in blocks this node produced
   uint64_t ledger_switches = 0;
 };
 
@@ -97,6 +119,10 @@ class Engine {
   // A message from peer `from`. Bad input is dropped (and counted); state is unchanged.
   void on_message(int from, const Message& message, uint64_t now_ms);
 
+  // A transaction from a local client (RPC): into the mempool, and gossiped if new.
+  // Errors: those of Mempool::add.
+  Result<bool> submit(const v1::SignedTransaction& tx);
+
   // Builds and signs (but neither applies nor sends) a block on `parent` for `slot`, carrying
   // the newest QC on `parent`'s chain and the given transactions (each must be valid).
   // Used by block production and by tests that need an alternative block.
@@ -110,6 +136,7 @@ class Engine {
   const BlockTree& tree() const { return *tree_; }
   const EngineStats& stats() const { return stats_; }
   size_t evidence_pending() const { return evidence_pool_.size(); }
+  const Mempool& mempool() const { return mempool_; }
   const SlotClock& clock() const { return clock_; }
 
  private:
@@ -145,6 +172,12 @@ class Engine {
   v1::SignedTransaction evidence_transaction(const v1::Evidence& evidence, uint64_t nonce,
                                              uint64_t expiry_height);
   void produce(uint64_t slot);
+  // The transactions a block for `slot` on `parent` gets: evidence first, then the mempool in
+  // arrival order, each kept only if it applies on top of the ones before; within budget.
+  std::vector<v1::SignedTransaction> select_transactions(BlockNode& parent, uint64_t slot);
+  // The block a new block on `parent` carries the QC on: the newest QC, or the newest on
+  // `parent`'s own chain when the newest is elsewhere.
+  const BlockNode& justify_for(const BlockNode& parent) const;
 
   Ledger& ledger_;
   ConsensusStore& store_;
@@ -176,6 +209,7 @@ class Engine {
   std::map<std::pair<std::string, uint64_t>, v1::SignedBlockHeader> proposals_seen_;
   std::map<std::pair<std::string, uint64_t>, v1::SignedBlockVote> votes_seen_;
   std::map<std::string, v1::Evidence> evidence_pool_;  // by offence (kind, offender, slot)
+  Mempool mempool_;
   EngineStats stats_;
 };
 

@@ -111,7 +111,7 @@ class EngineTest : public ::testing::Test {
     throw std::logic_error("no voter");
   }
   uint64_t at(uint64_t slot) const { return kGenesisMs + slot * genesis_.params.block_interval_ms; }
-  Message block_message(const v1::Block& b) { return Message{Message::Kind::kBlock, b, {}, {}, {}}; }
+  Message block_message(const v1::Block& b) { return Message::of(b); }
   // A transfer of 1 unit from the producer's own account to itself: makes a second, different
   // valid block for the same slot.
   v1::SignedTransaction self_transfer(size_t node) {
@@ -187,6 +187,25 @@ TEST_F(EngineTest, AProducerNeverProposesTwiceInASlotAcrossACrash) {
   producer.engine().on_tick(at(1) + 100);
   EXPECT_EQ(producer.engine().stats().blocks_produced, 0u);
   EXPECT_EQ(producer.engine().safety().last_proposal_slot, 1u);
+}
+
+TEST_F(EngineTest, AProducerTakesTransactionsFromTheMempool) {
+  Node& producer = producer_of(1);
+  size_t sender = (index_of(producer) + 1) % 4;
+  v1::SignedTransaction tx = self_transfer(sender);
+  ASSERT_TRUE(producer.engine().submit(tx).value());
+  EXPECT_EQ(producer.net.count(Message::Kind::kTransaction), 1u) << "gossiped";
+  EXPECT_FALSE(producer.engine().submit(tx).value()) << "known: not gossiped again";
+  v1::SignedTransaction stale = self_transfer(sender);
+  stale.mutable_tx()->set_expiry_height(0);  // expired: can never be included
+  stale = sign_transaction(keys_[sender].owner, chain_id_, stale.tx());
+  ASSERT_TRUE(producer.engine().submit(stale).value());
+  producer.engine().on_tick(at(1));
+  ASSERT_EQ(producer.engine().stats().blocks_produced, 1u);
+  const BlockNode& head = producer.engine().head();
+  ASSERT_EQ(head.block.transactions_size(), 1);
+  EXPECT_EQ(transaction_id(head.block.transactions(0).tx()), transaction_id(tx.tx()));
+  EXPECT_EQ(producer.engine().mempool().size(), 0u) << "included and expired ones leave the pool";
 }
 
 TEST_F(EngineTest, InvalidBlocksAreRejectedAndChangeNothing) {

@@ -134,8 +134,7 @@ class Simulation {
     }
   }
   void schedule_equivocation(int node, const v1::Block& block) {
-    push(Event{now_, 0, EventType::kEquivocate, node, node, std::make_shared<Message>(Message{
-                                                                Message::Kind::kBlock, block, {}, {}, {}})});
+    push(Event{now_, 0, EventType::kEquivocate, node, node, std::make_shared<Message>(Message::of(block))});
   }
 
   // Monitor, called by nodes.
@@ -151,7 +150,7 @@ class Simulation {
   uint64_t now() const { return now_; }
 
  private:
-  enum class EventType { kDeliver, kTick, kCrash, kRestart, kEquivocate, kLivenessCheck };
+  enum class EventType { kDeliver, kTick, kCrash, kRestart, kEquivocate, kLivenessCheck, kClient };
   struct Event {
     uint64_t time;
     uint64_t seq;
@@ -182,6 +181,7 @@ class Simulation {
     return false;
   }
   void restart(int node);
+  void client_submits();
   void check_liveness();
   void collect_punishments();
 
@@ -198,6 +198,7 @@ class Simulation {
   // Safety monitor.
   std::map<uint64_t, std::pair<Hash256, int>> final_at_height_;  // by honest nodes
   std::vector<std::pair<uint64_t, Hash256>> last_final_;         // per node
+  std::vector<PrivateKey> users_;  // client accounts that send transfers to each other
   Result result_;
 };
 
@@ -264,7 +265,7 @@ void SimNode::equivocate(const v1::Block& first, uint64_t now) {
       base = base->parent;
     }
     auto forked = base ? engine_->build_block(base->hash, h.slot(), {}) : ans::Result<v1::Block>(first);
-    sim_.broadcast(index_, Message{Message::Kind::kBlock, forked ? *forked : first, {}, {}, {}});
+    sim_.broadcast(index_, Message::of(forked ? *forked : first));
     if (fault_ & kBreakRules) vote_for_anything(forked ? *forked : first);
     return;
   }
@@ -285,13 +286,13 @@ void SimNode::equivocate(const v1::Block& first, uint64_t now) {
   Hash256 parent{};
   std::copy(h.prev_hash().begin(), h.prev_hash().end(), parent.begin());
   auto second = engine_->build_block(parent, h.slot(), txs);
-  Message a{Message::Kind::kBlock, first, {}, {}, {}};
+  Message a = Message::of(first);
   if (!second) {
     sim_.broadcast(index_, a);
     return;
   }
   sim_.note_equivocation(h.slot());
-  Message b{Message::Kind::kBlock, *second, {}, {}, {}};
+  Message b = Message::of(*second);
   for (int to = 0; to < sim_.size(); ++to) {
     if (to != index_) sim_.send(index_, to, to % 2 == 0 ? a : b);
   }
@@ -313,7 +314,7 @@ void SimNode::vote_for_anything(const v1::Block& block) {
   v->set_slot(h.slot());
   v->set_voter(sp_id_);
   vote.set_signature(to_field(signing_->sign(vote_signing_hash(sim_.chain_id(), *v), aux32())));
-  Message m{Message::Kind::kVote, {}, vote, {}, {}};
+  Message m = Message::of(vote);
   sim_.broadcast(index_, m);
   if (up()) engine_->on_message(index_, m, sim_.now());
 }
@@ -396,6 +397,32 @@ void Simulation::restart(int node) {
   }
 }
 
+// A client sends a transfer between two of the client accounts to some node that is up, with
+// the nonce that node's head state expects.
+void Simulation::client_submits() {
+  std::vector<SimNode*> up;
+  for (auto& n : nodes_) {
+    if (n->up()) up.push_back(n.get());
+  }
+  if (up.empty()) return;
+  SimNode& node = *up[rng_.below(up.size())];
+  const PrivateKey& from = users_[rng_.below(users_.size())];
+  const PrivateKey& to = users_[rng_.below(users_.size())];
+  StateOverlay view(node.ledger().db());
+  LedgerState state(view);
+  PublicKey pub = from.public_key();
+  v1::Transaction tx;
+  tx.set_sender_key(to_field(pub.compressed()));
+  tx.set_nonce(state.account(EthAddress::from_public_key(pub)).nonce());
+  tx.set_fee(LedgerState::amount_bytes(genesis_.params.min_tx_fee));
+  tx.set_expiry_height(node.ledger().head_height() + 30);
+  tx.mutable_transfer()->set_to(to_field(EthAddress::from_public_key(to.public_key()).bytes()));
+  tx.mutable_transfer()->set_amount(LedgerState::amount_bytes(Amount::from_units(1 + rng_.below(1000))));
+  FixedBytes<32> aux{};
+  for (auto& b : aux) b = static_cast<uint8_t>(rng_.next());
+  (void)node.engine().submit(sign_transaction(from, chain_id_, tx, aux));
+}
+
 void Simulation::check_liveness() {
   for (int i = 0; i < size(); ++i) {
     SimNode& n = *nodes_[static_cast<size_t>(i)];
@@ -426,6 +453,7 @@ void Simulation::collect_punishments() {
   std::set<std::string> punished;
   for (const BlockNode* b : chain) {
     for (const auto& stx : b->block.transactions()) {
+      if (stx.tx().has_transfer()) ++result_.transfers_final;
       if (!stx.tx().has_evidence()) continue;
       const auto& ev = stx.tx().evidence();
       std::string offender = ev.has_double_proposal() ? ev.double_proposal().first().header().producer()
@@ -467,6 +495,13 @@ Result Simulation::run() {
   // Reserved names play no part in consensus and make each node's genesis slower to build.
   genesis_.reserved_names.clear();
   genesis_.records.clear();
+  // Client accounts, funded from the first owner's allocation: they keep the mempools busy.
+  for (int u = 0; u < 4; ++u) {
+    users_.push_back(derived_key("user " + std::to_string(u)));
+    Amount share = Amount::from_dimt(1'000'000);
+    genesis_.allocations[0].amount = genesis_.allocations[0].amount.checked_sub(share).value();
+    genesis_.allocations.push_back({EthAddress::from_public_key(users_.back().public_key()), share});
+  }
   chain_id_ = ans::chain_id(genesis_);
   interval_ = genesis_.params.block_interval_ms;
 
@@ -493,6 +528,9 @@ Result Simulation::run() {
     push(Event{slot_start(c.restart_slot) + rng_.below(interval_ / 2), 0, EventType::kRestart, c.node,
                c.node, nullptr});
   }
+  for (uint64_t slot = 1; slot < s_.slots; ++slot) {
+    push(Event{slot_start(slot) + 300 + rng_.below(400), 0, EventType::kClient, 0, 0, nullptr});
+  }
   if (s_.liveness_bound_slots > 0) {
     push(Event{slot_start(s_.sync_slot + s_.liveness_bound_slots), 0, EventType::kLivenessCheck, 0, 0,
                nullptr});
@@ -512,6 +550,7 @@ Result Simulation::run() {
         break;
       case EventType::kEquivocate: node.equivocate(e.message->block, now_); break;
       case EventType::kLivenessCheck: check_liveness(); break;
+      case EventType::kClient: client_submits(); break;
     }
   }
   collect_punishments();
@@ -642,7 +681,8 @@ bool Result::ok(const Scenario& s) const {
 std::string Result::summary() const {
   std::ostringstream out;
   out << scenario << " seed " << seed << ": " << validators << " validators (" << faulty
-      << " faulty), final height " << final_height << ", " << messages << " messages";
+      << " faulty), final height " << final_height << ", " << transfers_final
+      << " client transfers final, " << messages << " messages";
   if (first_equivocation_slot) out << ", first double proposal at slot " << first_equivocation_slot;
   for (const auto& p : punishments) {
     out << "\n  punished " << p.offender.substr(0, p.offender.find('@')) << " in the block of slot "

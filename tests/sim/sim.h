@@ -88,6 +88,7 @@ struct Result {
   uint64_t first_equivocation_slot = 0;  // 0: none
   std::vector<Punishment> punishments;   // on the longest honest final chain
   uint64_t messages = 0;
+  uint64_t transfers_final = 0;  // client transfers in the longest honest final chain
   uint64_t digest = 0;  // of every honest node's final chain: equal runs, equal digest
 
   bool ok(const Scenario& s) const;

@@ -27,8 +27,10 @@ void run_seeds(const std::string& name, uint64_t first, uint64_t count) {
     Result r = run(s, seed);
     EXPECT_TRUE(r.ok(s)) << r.summary() << "\n  replay: sim --scenario " << name << " --seed " << seed;
     if (!r.safety_violations.empty()) ++violated;
-    // Every run makes progress at all (not only the ones that check a bound).
+    // Every run makes progress at all (not only the ones that check a bound), and blocks
+    // carry the clients' transactions from the mempools.
     EXPECT_GT(r.final_height, 0u) << r.summary();
+    EXPECT_GT(r.transfers_final, 0u) << r.summary();
   }
   if (name != "byzantine-f+1") {
     EXPECT_EQ(violated, 0);

@@ -1,0 +1,32 @@
+#include "consensus/mempool.h"
+
+namespace ans::consensus {
+
+Result<bool> Mempool::add(const ChainId& chain_id, const v1::SignedTransaction& tx) {
+  ANS_RETURN_IF_ERROR(check_transaction_shape(tx));
+  Hash256 id = transaction_id(tx.tx());
+  if (by_id_.count(id) != 0) return false;
+  if (by_id_.size() >= capacity_) {
+    return Status(Errc::kTooLarge, "the mempool is full (" + std::to_string(capacity_) + " transactions)");
+  }
+  ANS_RETURN_IF_ERROR(verify_transaction_signature(chain_id, tx));
+  uint64_t seq = next_seq_++;
+  by_seq_.emplace(seq, tx);
+  by_id_.emplace(id, seq);
+  return true;
+}
+
+std::vector<v1::SignedTransaction> Mempool::candidates(size_t max) const {
+  std::vector<v1::SignedTransaction> out;
+  for (auto it = by_seq_.begin(); it != by_seq_.end() && out.size() < max; ++it) out.push_back(it->second);
+  return out;
+}
+
+void Mempool::remove(const Hash256& tx_id) {
+  auto it = by_id_.find(tx_id);
+  if (it == by_id_.end()) return;
+  by_seq_.erase(it->second);
+  by_id_.erase(it);
+}
+
+}  // namespace ans::consensus

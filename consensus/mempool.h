@@ -1,0 +1,35 @@
+// Transactions waiting for a block: checked (shape and signature) on the way in, unique by
+// transaction id, bounded, handed to the producer in arrival order.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <vector>
+
+#include "ledger/wire/codec.h"
+
+namespace ans::consensus {
+
+class Mempool {
+ public:
+  explicit Mempool(size_t capacity = 20'000) : capacity_(capacity) {}
+
+  // Errors: kMalformed-style shape errors (kInvalidArgument, kBadLength, ...),
+  // kBadSignature, kTooLarge (the pool is full). A transaction already in the pool is OK and
+  // returns false; a new one returns true.
+  Result<bool> add(const ChainId& chain_id, const v1::SignedTransaction& tx);
+
+  // Up to `max` transactions, oldest first.
+  std::vector<v1::SignedTransaction> candidates(size_t max) const;
+  void remove(const Hash256& tx_id);
+  bool contains(const Hash256& tx_id) const { return by_id_.count(tx_id) != 0; }
+  size_t size() const { return by_id_.size(); }
+
+ private:
+  size_t capacity_;
+  uint64_t next_seq_ = 0;
+  std::map<uint64_t, v1::SignedTransaction> by_seq_;  // arrival order
+  std::map<Hash256, uint64_t> by_id_;
+};
+
+}  // namespace ans::consensus
