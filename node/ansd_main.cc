@@ -1,11 +1,19 @@
-// ansd: the ANS node. For now only its `genesis` commands.
+// ansd: the ANS node. `ansd --dev` runs a single-node development chain; `ansd genesis ...`
+// makes and checks genesis files.
 #include <CLI/CLI.hpp>
 
+#include "node/dev_node.h"
 #include "node/genesis_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ansd — the ANS name registry node"};
-  app.require_subcommand(1);
+  bool dev = false;
+  ans::node::DevNodeOptions dev_options;
+  app.add_flag("--dev", dev, "run a single-node development chain from the embedded dev genesis");
+  app.add_option("--data-dir", dev_options.data_dir, "where --dev keeps its stores")
+      ->capture_default_str();
+  app.add_option("--run-for-ms", dev_options.run_for_ms, "with --dev: stop after this long (0: run until a signal)");
+  app.require_subcommand(0, 1);
   int exit_code = 0;
   ans::node::add_genesis_commands(app, exit_code);
   try {
@@ -13,6 +21,17 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // Prints usage or the parse error. Usage errors exit 2, as is conventional.
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (dev) {
+    if (!app.get_subcommands().empty()) {
+      std::fprintf(stderr, "ansd: --dev takes no subcommand\n");
+      return 2;
+    }
+    return ans::node::run_dev_node(dev_options);
+  }
+  if (app.get_subcommands().empty()) {
+    std::fprintf(stderr, "%s", app.help().c_str());
+    return 2;
   }
   return exit_code;
 }

@@ -1,21 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and starts a local development environment.
-# The single-node chain (`ansd --dev`) is not built yet (see docs/status.md); until it is,
-# this script builds the tree and runs the `ans` identity tool on the spec's vectors, then
-# leaves you a shell-ready path to the binary.
+# Installs what is missing, builds, and starts a single-node development chain:
+#   ansd --dev   (embedded dev genesis, stores in ./ans-dev-data, 500 ms blocks)
+# Extra arguments go to ansd, e.g. scripts/dev.sh --data-dir /tmp/ans-dev.
+# There is no P2P or RPC yet (docs/status.md): the node logs each block as it becomes final.
+# Ctrl-C stops it cleanly; running the script again continues the same chain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 scripts/build.sh
 
-ANS=build/node/ans
-if [ -x build/node/ansd ]; then
-  exec build/node/ansd --dev "$@"
-fi
-
-echo
-echo "ansd is not built yet; the ans tool is ready at $ANS. For example:"
-set -x
-"$ANS" id derive --secret 0000000000000000000000000000000000000000000000000000000000000001 --type eth
-"$ANS" id check moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ
+exec build/node/ansd --dev "$@"

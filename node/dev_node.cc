@@ -1,0 +1,120 @@
+#include "node/dev_node.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "consensus/engine.h"
+#include "genesis/dev_genesis.h"
+#include "genesis/genesis_json.h"
+
+namespace ans::node {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true); }
+
+uint64_t unix_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// A node alone: nothing to send to.
+class NoPeers final : public consensus::Network {
+ public:
+  void broadcast(const consensus::Message&) override {}
+  void send(int, const consensus::Message&) override {}
+};
+
+class OsRandomness final : public consensus::Randomness {
+ public:
+  FixedBytes<32> aux32() override {
+    FixedBytes<32> out{};
+    os_random(out);
+    return out;
+  }
+};
+
+class FinalityLog final : public consensus::EngineObserver {
+ public:
+  void on_final(const consensus::BlockNode& block, uint64_t) override {
+    spdlog::info("final block {} (slot {}, {} transactions) {}", block.height, block.slot,
+                 block.block.transactions_size(), to_hex(block.hash));
+  }
+  void on_conflicting_final(const consensus::BlockNode& block, uint64_t) override {
+    spdlog::error("block {} at height {} meets the finality rule off the final chain",
+                  to_hex(block.hash), block.height);
+  }
+};
+
+}  // namespace
+
+int run_dev_node(const DevNodeOptions& options) {
+  GenesisConfig genesis = dev_genesis();
+  ChainId id = chain_id(genesis);
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    spdlog::error("cannot create data directory {}: {}", options.data_dir, ec.message());
+    return 1;
+  }
+  auto ledger = Ledger::open(options.data_dir + "/ledger", genesis, id);
+  if (!ledger) {
+    spdlog::error("cannot open the ledger: {}", ledger.status().to_string());
+    return 1;
+  }
+  auto store = consensus::ConsensusStore::open(options.data_dir + "/consensus");
+  if (!store) {
+    spdlog::error("cannot open the consensus store: {}", store.status().to_string());
+    return 1;
+  }
+  NoPeers network;
+  OsRandomness randomness;
+  FinalityLog log;
+  consensus::EngineOptions eo;
+  eo.sp_id = genesis.sps.at(0).sp_id;
+  eo.signing_key = dev_validator_key();
+  eo.account_key = dev_account_keys().at(0);
+  eo.monotonic_us = [] {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  };
+  auto opened = consensus::Engine::open(**ledger, **store, network, randomness,
+                                        genesis.genesis_time_ms, eo, &log);
+  if (!opened) {
+    spdlog::error("cannot start consensus: {}", opened.status().to_string());
+    return 1;
+  }
+  std::unique_ptr<consensus::Engine> engine = std::move(opened).value();
+  spdlog::info("ansd --dev: chain {} ({}), data in {}, head {} final {}, producing as {}",
+               genesis.chain_name, to_hex(id), options.data_dir, (*ledger)->head_height(),
+               (*ledger)->final_height(), eo.sp_id);
+  spdlog::info("no P2P or RPC yet; stop with Ctrl-C");
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  uint64_t started = unix_ms();
+  while (!g_stop.load()) {
+    uint64_t now = unix_ms();
+    if (options.run_for_ms != 0 && now - started >= options.run_for_ms) break;
+    engine->on_tick(now);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  spdlog::info("stopping: head {} final {}", (*ledger)->head_height(), (*ledger)->final_height());
+  engine.reset();  // before the stores it uses
+  return 0;
+}
+
+}  // namespace ans::node

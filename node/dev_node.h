@@ -1,0 +1,23 @@
+// `ansd --dev`: a single-node development chain. The embedded dev genesis (one SP, signing
+// with the public dev validator key), the real ledger and consensus stores in a data
+// directory, and the consensus engine driven by the system clock. One validator is its own
+// quorum, so each block is final one slot after the next. No P2P and no RPC yet
+// (docs/status.md); it logs each block as it becomes final.
+//
+// SIGINT or SIGTERM stops it cleanly: the engine and the stores are closed, and a restart
+// continues from the last committed block.
+#pragma once
+
+#include <string>
+
+namespace ans::node {
+
+struct DevNodeOptions {
+  std::string data_dir = "ans-dev-data";
+  uint64_t run_for_ms = 0;  // 0: until a signal
+};
+
+// Returns the process exit code: 0 after a clean stop, 1 when the node cannot start.
+int run_dev_node(const DevNodeOptions& options);
+
+}  // namespace ans::node
