@@ -22,6 +22,9 @@ std::vector<v1::SignedTransaction> transactions_of(const v1::Block& block) {
   return {block.transactions().begin(), block.transactions().end()};
 }
 
+// Forgetting an invalid block only costs validating it again if it comes back.
+constexpr size_t kMaxInvalidRemembered = 100'000;
+
 std::string short_hex(const Hash256& h) { return to_hex(ByteView(h.data(), 4)); }
 
 // The active sets in the state after a prepared block: its own write of them, or else the
@@ -187,7 +190,12 @@ void Engine::on_block(int from, const v1::Block& block) {
   }
   BlockNode* parent = tree_->find(*prev);
   if (parent == nullptr) {
-    if (orphans_.size() >= options_.max_orphans) return;
+    if (orphans_.size() >= options_.max_orphans) {
+      // Full (a peer sending blocks nobody can connect, or a long catch-up): start over.
+      // Genuine orphans are asked for again when their descendants arrive.
+      orphans_.clear();
+      orphans_by_parent_.clear();
+    }
     orphans_.emplace(hash, std::make_pair(from, block));
     orphans_by_parent_.emplace(*prev, hash);
     // Ask for the oldest missing ancestor we know of.
@@ -207,7 +215,10 @@ void Engine::on_block(int from, const v1::Block& block) {
   auto accepted = accept(*parent, hash, block);
   if (!accepted) {
     ++stats_.blocks_rejected;
-    if (failure_condemns_hash_) invalid_.insert(hash);
+    if (failure_condemns_hash_) {
+      if (invalid_.size() >= kMaxInvalidRemembered) invalid_.clear();
+      invalid_.insert(hash);
+    }
     spdlog::debug("rejected block {} at height {} slot {}: {}", short_hex(hash), header.height(),
                   header.slot(), accepted.status().to_string());
     return;
@@ -427,7 +438,7 @@ void Engine::on_vote(const v1::SignedBlockVote& vote) {
   if (node == nullptr) {
     auto it = early_votes_.find(*hash);
     if (it == early_votes_.end()) {
-      if (early_votes_.size() >= options_.max_early_vote_blocks) return;
+      if (early_votes_.size() >= options_.max_early_vote_blocks) early_votes_.clear();
       it = early_votes_.emplace(*hash, std::vector<v1::SignedBlockVote>()).first;
     }
     if (it->second.size() < 2 * size_t{ledger_.params().max_active_producers}) it->second.push_back(vote);

@@ -10,7 +10,7 @@
 namespace ans::sim {
 namespace {
 
-// ANS_SIM_SEEDS scales every scenario's seed count (e.g. 0.1 for a quick local run).
+// ANS_SIM_SEEDS_SCALE scales every scenario's seed count (e.g. 0.25 under the sanitizers).
 uint64_t seeds(uint64_t n) {
   if (const char* scale = std::getenv("ANS_SIM_SEEDS_SCALE")) {
     double s = std::atof(scale);
