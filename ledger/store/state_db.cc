@@ -1,5 +1,6 @@
 #include "ledger/store/state_db.h"
 
+#include <google/protobuf/arena.h>
 #include <leveldb/write_batch.h>
 
 #include "ans/v1/state.pb.h"
@@ -96,8 +97,16 @@ bool StateDb::cacheable(std::string_view key) const {
 
 void StateDb::update_cache(const CacheWrites& written) {
   for (const auto& [key, value] : written) {
-    auto& slot = cache_values_[std::string(key)];
-    slot = value ? std::optional<std::string>(std::string(*value)) : std::nullopt;
+    auto it = cache_values_.find(key);
+    if (it == cache_values_.end()) it = cache_values_.emplace(std::string(key), std::nullopt).first;
+    std::optional<std::string>& slot = it->second;
+    if (!value) {
+      slot.reset();
+    } else if (slot) {
+      slot->assign(value->data(), value->size());  // reuses the buffer: nodes keep their size
+    } else {
+      slot.emplace(*value);
+    }
   }
 }
 
@@ -152,7 +161,10 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
                   "block " + std::to_string(height) + " does not extend the head (" +
                       (has_head_ ? std::to_string(head_height_) : std::string("empty")) + ")");
   }
-  v1::UndoRecord undo;
+  // A block's undo record holds tens of thousands of small entries: on an arena they are
+  // allocated in bulk and freed at once instead of one by one.
+  google::protobuf::Arena arena;
+  v1::UndoRecord& undo = *google::protobuf::Arena::CreateMessage<v1::UndoRecord>(&arena);
   undo.set_height(height);
   if (has_head_) undo.set_prev_head_hash(std::string(head_hash_.begin(), head_hash_.end()));
   // The value `key` has in the store now: from known_before when it is there, else read.
