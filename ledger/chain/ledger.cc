@@ -13,7 +13,10 @@ constexpr std::string_view kChainIdKey = "\xfe" "chain-id";  // not authenticate
 class OverlayNodeStore final : public TreeNodeStore {
  public:
   explicit OverlayNodeStore(StateOverlay& overlay) : overlay_(overlay) {}
-  std::optional<std::string> get_node(const std::string& key) const override { return overlay_.get(key); }
+  // Tree nodes carry no undo data, so their reads need not be remembered for it.
+  std::optional<std::string> get_node(const std::string& key) const override {
+    return overlay_.get_unrecorded(key);
+  }
   void put_node(const std::string& key, const std::string& node) override { overlay_.put(key, node); }
   void delete_node(const std::string& key) override { overlay_.erase(key); }
 
@@ -82,6 +85,10 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
                                              const ChainId& chain_id, const StateDbOptions& options) {
   StateDbOptions store_options = options;
   store_options.undo_exempt_prefix = "T";  // tree nodes: rebuilt from the state on undo
+  // Every block reads and rewrites the tree's upper levels. Depths 0-16 (keys of at most
+  // 2 + 2 bytes) stay in memory: at most 2^17 - 1 nodes, about 20 MB.
+  store_options.cached_prefix = "T";
+  store_options.cached_key_max_bytes = 4;
   auto db = StateDb::open(path, store_options);
   if (!db) return db.status();
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(db).value(), genesis, chain_id));

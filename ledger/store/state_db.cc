@@ -1,5 +1,6 @@
 #include "ledger/store/state_db.h"
 
+#include <google/protobuf/arena.h>
 #include <leveldb/write_batch.h>
 
 #include "ans/v1/state.pb.h"
@@ -90,11 +91,42 @@ void StateDb::record_error(const leveldb::Status& s) const {
   if (first_error_.is_ok()) first_error_ = from_leveldb(s, "state read");
 }
 
+bool StateDb::cacheable(std::string_view key) const {
+  return !options_.cached_prefix.empty() && key.size() <= options_.cached_key_max_bytes &&
+         key.starts_with(options_.cached_prefix);
+}
+
+void StateDb::update_cache(const CacheWrites& written) {
+  for (const auto& [key, value] : written) {
+    auto it = cache_values_.find(key);
+    if (it == cache_values_.end()) it = cache_values_.emplace(std::string(key), std::nullopt).first;
+    std::optional<std::string>& slot = it->second;
+    if (!value) {
+      slot.reset();
+    } else if (slot) {
+      slot->assign(value->data(), value->size());  // reuses the buffer: nodes keep their size
+    } else {
+      slot.emplace(*value);
+    }
+  }
+}
+
 std::optional<std::string> StateDb::get(std::string_view key) const {
+  const bool cached = cacheable(key);
+  if (cached) {
+    if (auto it = cache_values_.find(key); it != cache_values_.end()) return it->second;
+  }
   std::string value;
   leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &value);
-  if (s.ok()) return value;
-  if (!s.IsNotFound()) record_error(s);
+  if (s.ok()) {
+    if (cached) cache_values_.emplace(std::string(key), value);
+    return value;
+  }
+  if (!s.IsNotFound()) {
+    record_error(s);
+  } else if (cached) {
+    cache_values_.emplace(std::string(key), std::nullopt);
+  }
   return std::nullopt;
 }
 
@@ -130,7 +162,10 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
                   "block " + std::to_string(height) + " does not extend the head (" +
                       (has_head_ ? std::to_string(head_height_) : std::string("empty")) + ")");
   }
-  v1::UndoRecord undo;
+  // A block's undo record holds tens of thousands of small entries: on an arena they are
+  // allocated in bulk and freed at once instead of one by one.
+  google::protobuf::Arena arena;
+  v1::UndoRecord& undo = *google::protobuf::Arena::CreateMessage<v1::UndoRecord>(&arena);
   undo.set_height(height);
   if (has_head_) undo.set_prev_head_hash(std::string(head_hash_.begin(), head_hash_.end()));
   // The value `key` has in the store now: from known_before when it is there, else read.
@@ -148,7 +183,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
     return true;
   };
   leveldb::WriteBatch batch;
+  CacheWrites cache_writes;
   for (const auto& [key, value] : writes) {
+    if (cacheable(key)) cache_writes.emplace_back(key, value);
     if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) {
       return Status(Errc::kInvalidArgument, "state keys may not start with 0xFF");
     }
@@ -178,6 +215,7 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
   ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "committing block"));
+  update_cache(cache_writes);
   has_head_ = true;
   head_height_ = height;
   head_hash_ = block_hash;
@@ -219,7 +257,12 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
   auto undo = read_undo(head_height_);
   if (!undo) return undo.status();
   leveldb::WriteBatch batch;
+  CacheWrites cache_writes;
   for (const auto& e : undo->entries()) {
+    if (cacheable(e.key())) {
+      cache_writes.emplace_back(e.key(), e.existed() ? std::optional<std::string_view>(e.value())
+                                                     : std::nullopt);
+    }
     if (e.existed()) {
       batch.Put(slice(e.key()), slice(e.value()));
     } else {
@@ -227,6 +270,7 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
     }
   }
   for (const auto& [key, value] : rebuilt) {
+    if (cacheable(key)) cache_writes.emplace_back(key, value);
     if (value) {
       batch.Put(slice(key), slice(*value));
     } else {
@@ -244,6 +288,7 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
   ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "undoing block"));
+  update_cache(cache_writes);
   head_height_ = new_head;
   head_hash_ = prev;
   return Status::ok();

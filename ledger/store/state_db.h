@@ -15,7 +15,11 @@
 #include <leveldb/filter_policy.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "ledger/crypto/hash.h"
 #include "ans/v1/state.pb.h"
@@ -41,6 +45,12 @@ struct StateDbOptions {
   // node an in-memory one (leveldb::NewMemEnv): the same store code, kept across a simulated
   // crash and restart, at memory speed. Not owned; must outlive the store.
   leveldb::Env* env = nullptr;
+  // Values (and absences) of keys that start with this prefix and are at most
+  // cached_key_max_bytes long are kept in memory once read or written, so later reads skip
+  // LevelDB (the ledger keeps its tree's upper levels there). Empty: nothing is cached.
+  // Must not start with 0xFF.
+  std::string cached_prefix;
+  size_t cached_key_max_bytes = 0;
 };
 
 // The state after a past block: the head with the undo values of the blocks above it laid
@@ -116,6 +126,11 @@ class StateDb final : public StateReader {
   Result<v1::UndoRecord> read_undo(uint64_t height) const;
   std::string encode_meta(bool has_head, uint64_t head, const Hash256& hash, uint64_t final) const;
   void record_error(const leveldb::Status& s) const;
+  bool cacheable(std::string_view key) const;
+  // Cacheable keys a batch writes, with their new values (nullopt = deleted); applied to the
+  // cache only once the batch is written.
+  using CacheWrites = std::vector<std::pair<std::string_view, std::optional<std::string_view>>>;
+  void update_cache(const CacheWrites& written);
   Status commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes, bool final,
                 const WriteSet* known_before);
 
@@ -129,6 +144,16 @@ class StateDb final : public StateReader {
   Hash256 head_hash_{};
   uint64_t final_height_ = 0;
   mutable Status first_error_;
+  // Hashes std::string and std::string_view alike, so lookups by view build no string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+  // See StateDbOptions::cached_prefix: always equal to what LevelDB holds.
+  mutable std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>
+      cache_values_;
 };
 
 }  // namespace ans

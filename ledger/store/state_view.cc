@@ -13,6 +13,12 @@ std::optional<std::string> StateOverlay::get(std::string_view key) const {
   return value;
 }
 
+std::optional<std::string> StateOverlay::get_unrecorded(std::string_view key) const {
+  if (auto it = writes_.find(key); it != writes_.end()) return it->second;
+  if (auto it = parent_reads_.find(key); it != parent_reads_.end()) return it->second;
+  return parent_.get(key);
+}
+
 void StateOverlay::put(std::string_view key, std::string value) {
   writes_.insert_or_assign(std::string(key), std::optional<std::string>(std::move(value)));
 }

@@ -53,6 +53,9 @@ class StateOverlay final : public StateReader {
   const StateReader& reader() const { return *this; }
 
   std::optional<std::string> get(std::string_view key) const override;
+  // The value get() gives, without recording what the parent held in parent_reads(): for
+  // keys whose previous value nobody needs (the store keeps no undo data for tree nodes).
+  std::optional<std::string> get_unrecorded(std::string_view key) const;
   void scan(std::string_view prefix, std::string_view start, size_t limit,
             const ScanVisitor& visit) const override;
   Status status() const override { return parent_.status(); }
