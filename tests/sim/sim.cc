@@ -1,6 +1,8 @@
 #include "tests/sim/sim.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -438,15 +440,21 @@ void Simulation::check_liveness() {
 }
 
 void Simulation::collect_punishments() {
-  // The longest final chain among honest nodes.
+  // The longest final chain among honest nodes. With more than f faulty, finality may stall
+  // for good (honest voters locked on a branch off the final one), so there the evidence is
+  // looked for on the longest honest head chain: on chain, if not final.
+  bool use_head = !s_.safety_expected;
   SimNode* best = nullptr;
+  auto tip = [&](SimNode& n) -> const BlockNode& {
+    return use_head ? n.engine().head() : n.engine().final_block();
+  };
   for (auto& n : nodes_) {
     if (!n->honest() || !n->up()) continue;
-    if (!best || n->engine().final_block().height > best->engine().final_block().height) best = n.get();
+    if (!best || tip(*n).height > tip(*best).height) best = n.get();
   }
   if (!best) return;
   std::vector<const BlockNode*> chain;
-  for (const BlockNode* at = &best->engine().final_block(); !at->is_genesis(); at = at->parent) {
+  for (const BlockNode* at = &tip(*best); !at->is_genesis(); at = at->parent) {
     chain.push_back(at);
   }
   std::reverse(chain.begin(), chain.end());
@@ -479,7 +487,8 @@ void Simulation::collect_punishments() {
       if (!(n->fault() & kEquivocate) || (n->fault() & kWithhold)) continue;
       if (punished.count(n->sp_id()) == 0) {
         result_.evidence_failures.push_back("faulty validator " + n->sp_id() +
-                                            " was never punished on the final chain");
+                                            " was never punished on the " +
+                                            (use_head ? "head" : "final") + " chain");
       }
     }
   }
@@ -554,6 +563,26 @@ Result Simulation::run() {
     }
   }
   collect_punishments();
+  if (std::getenv("ANS_SIM_DEBUG")) {
+    for (auto& n : nodes_) {
+      if (!n->up()) continue;
+      const auto& e = n->engine();
+      const auto& st = e.stats();
+      std::fprintf(stderr,
+                   "node %d fault %u: head %llu (slot %llu) final %llu (slot %llu) newest QC slot %llu lock "
+                   "slot %llu last vote %llu | accepted %llu rejected %llu produced %llu votes %llu refused "
+                   "%llu qcs %llu evidence %llu pending %zu\n",
+                   static_cast<int>(&n - &nodes_[0]), n->fault(), (unsigned long long)e.head().height,
+                   (unsigned long long)e.head().slot, (unsigned long long)e.final_block().height,
+                   (unsigned long long)e.final_block().slot,
+                   (unsigned long long)(e.newest_qc() ? e.newest_qc()->slot : 0),
+                   (unsigned long long)e.safety().lock.slot, (unsigned long long)e.safety().last_vote_slot,
+                   (unsigned long long)st.blocks_accepted, (unsigned long long)st.blocks_rejected,
+                   (unsigned long long)st.blocks_produced, (unsigned long long)st.votes_sent,
+                   (unsigned long long)st.votes_refused, (unsigned long long)st.qcs_formed,
+                   (unsigned long long)st.evidence_found, e.evidence_pending());
+    }
+  }
   return result_;
 }
 

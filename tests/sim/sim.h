@@ -86,7 +86,8 @@ struct Result {
   std::vector<double> latencies;
   uint64_t final_height = 0;          // the highest final block among honest nodes
   uint64_t first_equivocation_slot = 0;  // 0: none
-  std::vector<Punishment> punishments;   // on the longest honest final chain
+  // On the longest honest final chain (head chain when more than f are faulty).
+  std::vector<Punishment> punishments;
   uint64_t messages = 0;
   uint64_t transfers_final = 0;  // client transfers in the longest honest final chain
   uint64_t digest = 0;  // of every honest node's final chain: equal runs, equal digest
