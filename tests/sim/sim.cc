@@ -479,6 +479,9 @@ void Simulation::collect_punishments() {
       p.active_after = static_cast<size_t>(b->sets_after.active_size());
       p.offender_active_after = false;
       for (const auto& m : b->sets_after.active()) p.offender_active_after |= m.sp_id() == offender;
+      StateOverlay view(best->ledger().db());
+      auto sp = LedgerState(view).sp(offender);
+      p.jailed = sp && sp->jailed_until_s() != 0;
       result_.punishments.push_back(p);
     }
   }
@@ -715,7 +718,7 @@ std::string Result::summary() const {
   if (first_equivocation_slot) out << ", first double proposal at slot " << first_equivocation_slot;
   for (const auto& p : punishments) {
     out << "\n  punished " << p.offender.substr(0, p.offender.find('@')) << " in the block of slot "
-        << p.included_slot << " (active set after: " << p.active_after
+        << p.included_slot << (p.jailed ? ", jailed" : ", NOT JAILED") << " (active set after: " << p.active_after
         << (p.offender_active_after ? ", STILL ACTIVE" : "") << ")";
   }
   for (const auto& v : safety_violations) out << "\n  SAFETY: " << v;

@@ -71,6 +71,7 @@ struct Punishment {
   uint64_t included_slot = 0;   // the slot of the block that carries the evidence
   size_t active_after = 0;      // active-set size in the state after that block
   bool offender_active_after = true;
+  bool jailed = false;          // in the node's current state
 };
 
 struct Result {

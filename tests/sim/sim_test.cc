@@ -60,6 +60,7 @@ TEST(Simulation, DoubleSignerIsPunishedWithinTenSlots) {
       EXPECT_LE(p.included_slot, r.first_equivocation_slot + 10) << r.summary();
       EXPECT_EQ(p.active_after, static_cast<size_t>(n - 1)) << r.summary();
       EXPECT_FALSE(p.offender_active_after) << r.summary();
+      EXPECT_TRUE(p.jailed) << r.summary();
     }
   }
 }
