@@ -137,6 +137,7 @@ class Engine {
   const EngineStats& stats() const { return stats_; }
   size_t evidence_pending() const { return evidence_pool_.size(); }
   const Mempool& mempool() const { return mempool_; }
+  size_t orphan_count() const { return orphans_.size(); }
   const SlotClock& clock() const { return clock_; }
 
  private:

@@ -267,6 +267,27 @@ TEST_F(EngineTest, ABlockFromTheFutureWaits) {
   EXPECT_EQ(voter.engine().tree().size(), 2u);
 }
 
+// Blocks nobody can connect (a peer inventing parents) never grow the node without bound,
+// and do not stop it from following the real chain afterwards.
+TEST_F(EngineTest, AFloodOfOrphansIsBoundedAndHarmless) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  for (int i = 0; i < 2000; ++i) {
+    v1::Block junk;
+    v1::BlockHeader* h = junk.mutable_header()->mutable_header();
+    h->set_height(5);
+    h->set_slot(1);
+    h->set_prev_hash(to_field(sha256(as_bytes("no such parent " + std::to_string(i)))));
+    voter.engine().on_message(3, block_message(junk), at(1));
+  }
+  EXPECT_EQ(voter.engine().tree().size(), 1u);
+  EXPECT_LE(voter.engine().orphan_count(), 512u);
+  v1::Block block = producer.engine().build_block(chain_id_, 1, {}).value();
+  voter.engine().on_message(0, block_message(block), at(1) + 10);
+  EXPECT_EQ(voter.engine().tree().size(), 2u);
+  EXPECT_EQ(voter.net.count(Message::Kind::kVote), 1u);
+}
+
 TEST_F(EngineTest, AnOrphanAsksForItsParent) {
   Node& p1 = producer_of(1);
   v1::Block b1 = p1.engine().build_block(chain_id_, 1, {}).value();
