@@ -16,6 +16,10 @@ usage() { echo "usage: scripts/fuzz.sh TARGET SECONDS | --smoke SECONDS | --list
 prepare_corpus() {
   local t="$1" corpus="build-fuzz/corpus/$1"
   mkdir -p "$corpus" build-fuzz/findings
+  if [ "$t" = consensus_input ]; then
+    # Genuine blocks, votes and evidence, signed by the target's own fixture.
+    ANS_FUZZ_WRITE_SEEDS="$corpus" "build-fuzz/fuzz/fuzz_$t" -runs=0 >/dev/null 2>&1 || true
+  fi
   for seed in fuzz/seeds/"$t"/*; do
     [ -e "$seed" ] || continue
     local name; name=$(basename "$seed")
