@@ -320,10 +320,8 @@ Status Engine::check_header(BlockNode& parent, const Hash256& hash, const v1::Bl
   return Status::ok();
 }
 
-Result<PreparedBlock> Engine::prepare(const BlockNode& parent, const v1::BlockHeader& header,
-                                      const BlockNode& header_final,
+Result<PreparedBlock> Engine::prepare(const v1::BlockHeader& header, const BlockNode& header_final,
                                       std::span<const v1::SignedTransaction> txs) {
-  (void)parent;
   BlockContext context;
   context.height = header.height();
   context.slot = header.slot();
@@ -354,7 +352,8 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   }
 
   for (const auto& stx : block.transactions()) ANS_RETURN_IF_ERROR(check_transaction_shape(stx));
-  if (header.tx_root() != to_field(transactions_root(transactions_of(block)))) {
+  std::vector<v1::SignedTransaction> txs = transactions_of(block);
+  if (header.tx_root() != to_field(transactions_root(txs))) {
     return Status(Errc::kInvalidArgument, "tx_root does not match the transactions");
   }
   // The body is the one the header commits to: from here on the hash stands for it all.
@@ -362,7 +361,7 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   ANS_RETURN_IF_ERROR(switch_ledger(parent));
   failure_condemns_hash_ = true;
   BlockNode* hfinal = BlockTree::header_final(parent, *justify);
-  auto prepared = prepare(parent, header, *hfinal, transactions_of(block));
+  auto prepared = prepare(header, *hfinal, txs);
   if (!prepared) return prepared.status();
   if (to_field(prepared->state_root) != header.state_root()) {
     return Status(Errc::kInvalidArgument, "state_root does not match the state after the block");
@@ -389,7 +388,7 @@ Status Engine::switch_ledger(BlockNode& target) {
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
     BlockNode& node = **it;
     const v1::BlockHeader& header = node.block.header().header();
-    auto prepared = prepare(*node.parent, header, *node.header_final, transactions_of(node.block));
+    auto prepared = prepare(header, *node.header_final, transactions_of(node.block));
     if (!prepared) return prepared.status();
     ANS_RETURN_IF_ERROR(ledger_.commit_block(*prepared, node.hash));
     ledger_tip_ = &node;
@@ -694,7 +693,7 @@ Result<v1::Block> Engine::build_block(const Hash256& parent_hash, uint64_t slot,
   header.set_tx_root(to_field(transactions_root(txs)));
   if (!justify->is_genesis()) *header.mutable_qc() = *justify->qc;
   const BlockNode* hfinal = BlockTree::header_final(*parent, *justify);
-  auto prepared = prepare(*parent, header, *hfinal, txs);
+  auto prepared = prepare(header, *hfinal, txs);
   if (!prepared) return prepared.status();
   header.set_state_root(to_field(prepared->state_root));
   v1::Block block;

@@ -160,8 +160,9 @@ class Engine {
                                               const BlockNode& header_final);
   // Moves the ledger's head to `target` (undoing and re-applying non-final blocks).
   Status switch_ledger(BlockNode& target);
-  Result<PreparedBlock> prepare(const BlockNode& parent, const v1::BlockHeader& header,
-                                const BlockNode& header_final,
+  // The ledger's preparation of `header`'s block on the ledger's head (which must be its
+  // parent), with the final height its header chain gives.
+  Result<PreparedBlock> prepare(const v1::BlockHeader& header, const BlockNode& header_final,
                                 std::span<const v1::SignedTransaction> txs);
 
   void maybe_vote(BlockNode& node);

@@ -50,6 +50,24 @@ PrivateKey derived_key(const std::string& label) {
 
 class Simulation;
 
+// A signed transfer of `amount` from `from` to `to`, with the nonce the ledger's head state
+// expects for `from`.
+v1::SignedTransaction head_transfer(const Ledger& ledger, const PrivateKey& from, const EthAddress& to,
+                                    const Amount& amount, uint64_t expiry_height,
+                                    const FixedBytes<32>& aux) {
+  StateOverlay view(ledger.db());
+  LedgerState state(view);
+  PublicKey pub = from.public_key();
+  v1::Transaction tx;
+  tx.set_sender_key(to_field(pub.compressed()));
+  tx.set_nonce(state.account(EthAddress::from_public_key(pub)).nonce());
+  tx.set_fee(LedgerState::amount_bytes(ledger.params().min_tx_fee));
+  tx.set_expiry_height(expiry_height);
+  tx.mutable_transfer()->set_to(to_field(to.bytes()));
+  tx.mutable_transfer()->set_amount(LedgerState::amount_bytes(amount));
+  return sign_transaction(from, ledger.chain_id(), tx, aux);
+}
+
 // One validator: its stores (on an in-memory file system that outlives a crash), its engine,
 // and the byzantine behaviour, if any, wrapped around the engine's network.
 class SimNode final : public consensus::Network,
@@ -273,18 +291,9 @@ void SimNode::equivocate(const v1::Block& first, uint64_t now) {
   }
   // The second block: the same parent and slot, plus a transfer to itself.
   const v1::BlockHeader& h = first.header().header();
-  StateOverlay view(ledger_->db());
-  LedgerState state(view);
-  PublicKey pub = account_->public_key();
-  EthAddress me = EthAddress::from_public_key(pub);
-  v1::Transaction tx;
-  tx.set_sender_key(to_field(pub.compressed()));
-  tx.set_nonce(state.account(me).nonce());
-  tx.set_fee(LedgerState::amount_bytes(ledger_->params().min_tx_fee));
-  tx.set_expiry_height(h.height() + 10);
-  tx.mutable_transfer()->set_to(to_field(me.bytes()));
-  tx.mutable_transfer()->set_amount(LedgerState::amount_bytes(Amount::from_units(1)));
-  std::vector<v1::SignedTransaction> txs{sign_transaction(*account_, sim_.chain_id(), tx, aux32())};
+  std::vector<v1::SignedTransaction> txs{
+      head_transfer(*ledger_, *account_, EthAddress::from_public_key(account_->public_key()),
+                    Amount::from_units(1), h.height() + 10, aux32())};
   Hash256 parent{};
   std::copy(h.prev_hash().begin(), h.prev_hash().end(), parent.begin());
   auto second = engine_->build_block(parent, h.slot(), txs);
@@ -410,19 +419,11 @@ void Simulation::client_submits() {
   SimNode& node = *up[rng_.below(up.size())];
   const PrivateKey& from = users_[rng_.below(users_.size())];
   const PrivateKey& to = users_[rng_.below(users_.size())];
-  StateOverlay view(node.ledger().db());
-  LedgerState state(view);
-  PublicKey pub = from.public_key();
-  v1::Transaction tx;
-  tx.set_sender_key(to_field(pub.compressed()));
-  tx.set_nonce(state.account(EthAddress::from_public_key(pub)).nonce());
-  tx.set_fee(LedgerState::amount_bytes(genesis_.params.min_tx_fee));
-  tx.set_expiry_height(node.ledger().head_height() + 30);
-  tx.mutable_transfer()->set_to(to_field(EthAddress::from_public_key(to.public_key()).bytes()));
-  tx.mutable_transfer()->set_amount(LedgerState::amount_bytes(Amount::from_units(1 + rng_.below(1000))));
+  Amount amount = Amount::from_units(1 + rng_.below(1000));
   FixedBytes<32> aux{};
   for (auto& b : aux) b = static_cast<uint8_t>(rng_.next());
-  (void)node.engine().submit(sign_transaction(from, chain_id_, tx, aux));
+  (void)node.engine().submit(head_transfer(node.ledger(), from, EthAddress::from_public_key(to.public_key()),
+                                           amount, node.ledger().head_height() + 30, aux));
 }
 
 void Simulation::check_liveness() {
