@@ -9,16 +9,16 @@ namespace {
 
 constexpr std::string_view kChainIdKey = "\xfe" "chain-id";  // not authenticated, not 0xFF
 
-// Tree nodes live in the state's key space, written through the block's overlay.
+// Tree pages live in the state's key space, written through the block's overlay.
 class OverlayNodeStore final : public TreeNodeStore {
  public:
   explicit OverlayNodeStore(StateOverlay& overlay) : overlay_(overlay) {}
-  // Tree nodes carry no undo data, so their reads need not be remembered for it.
-  std::optional<std::string> get_node(const std::string& key) const override {
+  // Tree pages carry no undo data, so their reads need not be remembered for it.
+  std::optional<std::string> get_page(const std::string& key) const override {
     return overlay_.get_unrecorded(key);
   }
-  void put_node(const std::string& key, const std::string& node) override { overlay_.put(key, node); }
-  void delete_node(const std::string& key) override { overlay_.erase(key); }
+  void put_page(const std::string& key, const std::string& page) override { overlay_.put(key, page); }
+  void delete_page(const std::string& key) override { overlay_.erase(key); }
 
  private:
   StateOverlay& overlay_;
@@ -28,10 +28,10 @@ class OverlayNodeStore final : public TreeNodeStore {
 class ReaderNodeStore final : public TreeNodeStore {
  public:
   explicit ReaderNodeStore(const StateReader& reader) : reader_(reader) {}
-  std::optional<std::string> get_node(const std::string& key) const override { return reader_.get(key); }
+  std::optional<std::string> get_page(const std::string& key) const override { return reader_.get(key); }
   // Proving never writes; a write here is a programming error, made harmless.
-  void put_node(const std::string&, const std::string&) override { assert(false); }
-  void delete_node(const std::string&) override { assert(false); }
+  void put_page(const std::string&, const std::string&) override { assert(false); }
+  void delete_page(const std::string&) override { assert(false); }
 
  private:
   const StateReader& reader_;
@@ -84,9 +84,10 @@ std::map<Hash256, std::optional<Hash256>> tree_changes(const WriteSet& writes) {
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const GenesisConfig& genesis,
                                              const ChainId& chain_id, const StateDbOptions& options) {
   StateDbOptions store_options = options;
-  store_options.undo_exempt_prefix = "T";  // tree nodes: rebuilt from the state on undo
-  // Every block reads and rewrites the tree's upper levels. Depths 0-16 (keys of at most
-  // 2 + 2 bytes) stay in memory: at most 2^17 - 1 nodes, about 20 MB.
+  store_options.undo_exempt_prefix = "T";  // tree pages: rebuilt from the state on undo
+  // Every block reads and rewrites the tree's upper levels. The pages whose top is at depth
+  // 16 or above (keys of at most 2 + 2 bytes) stay in memory: at most 69,905 pages of at most
+  // 964 bytes, about 70 MB when all are full (a tree of millions of keys).
   store_options.cached_prefix = "T";
   store_options.cached_key_max_bytes = 4;
   auto db = StateDb::open(path, store_options);

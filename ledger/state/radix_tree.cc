@@ -1,7 +1,12 @@
 #include "ledger/state/radix_tree.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <memory>
 #include <span>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -11,9 +16,6 @@ namespace {
 // The deepest node position. An internal node here would put its children at depth 256,
 // which neither the one-byte depth of a node key nor a proof can express.
 constexpr unsigned kMaxDepth = 255;
-constexpr size_t kNodeSize = 1 + 32 + 32;
-constexpr uint8_t kLeafTag = 0x00;
-constexpr uint8_t kInternalTag = 0x01;
 
 // A stored node. Leaf: a = key hash, b = value hash. Internal: a = left hash, b = right hash.
 struct Node {
@@ -21,15 +23,6 @@ struct Node {
   Hash256 a{};
   Hash256 b{};
 };
-
-std::string encode_node(uint8_t tag, const Hash256& a, const Hash256& b) {
-  std::string out;
-  out.reserve(kNodeSize);
-  out.push_back(static_cast<char>(tag));
-  out.append(reinterpret_cast<const char*>(a.data()), a.size());
-  out.append(reinterpret_cast<const char*>(b.data()), b.size());
-  return out;
-}
 
 bool is_zero(const Hash256& h) {
   return std::all_of(h.begin(), h.end(), [](uint8_t x) { return x == 0; });
@@ -62,39 +55,207 @@ Status corrupt(unsigned depth, const Hash256& path, const std::string& why) {
   return Status(Errc::kCorruption, where(depth, path) + " " + why);
 }
 
-// Reads the node stored at a position: nullopt when none is stored. Anything that is not a
-// node that could sit at this position is corruption.
-Result<std::optional<Node>> load_node(const TreeNodeStore& store, unsigned depth,
-                                      const Hash256& path) {
-  auto bytes = store.get_node(tree_node_key(depth, path));
-  if (!bytes) return std::optional<Node>();
-  if (bytes->size() != kNodeSize) {
-    return corrupt(depth, path, "has " + std::to_string(bytes->size()) + " bytes, expected " +
-                                    std::to_string(kNodeSize));
+// ---- pages (docs/state-tree.md, "Node storage") ----
+//
+// The nodes at depths top..top+3 below one position (top a multiple of 4) are stored
+// together, as one page keyed by the position at `top`: 15 slots, slot 0 the node at `top`,
+// then its two children, then their four, then their eight, left to right.
+
+constexpr unsigned kPageSlots = (1u << kPageLevels) - 1;
+constexpr size_t kPageHeader = 4;  // present mask, leaf mask: 2 bytes each, big-endian
+constexpr size_t kSlotBytes = 64;  // a || b
+
+unsigned page_top(unsigned depth) { return depth - depth % kPageLevels; }
+
+unsigned page_slot(unsigned depth, const Hash256& path) {
+  const unsigned top = page_top(depth);
+  unsigned index = 0;
+  for (unsigned i = top; i < depth; ++i) {
+    index = (index << 1) | static_cast<unsigned>(state_key_bit(path, i));
   }
-  const auto tag = static_cast<uint8_t>((*bytes)[0]);
-  if (tag != kLeafTag && tag != kInternalTag) {
-    return corrupt(depth, path, "has unknown tag " + std::to_string(tag));
-  }
-  Node node;
-  node.leaf = tag == kLeafTag;
-  std::copy_n(bytes->begin() + 1, 32, node.a.begin());
-  std::copy_n(bytes->begin() + 33, 32, node.b.begin());
-  if (node.leaf && !share_prefix(node.a, path, depth)) {
-    return corrupt(depth, path, "holds key " + to_hex(node.a) + ", which is not on its path");
-  }
-  if (!node.leaf && depth >= kMaxDepth) {
-    return corrupt(depth, path, "is internal at the deepest level");
-  }
-  if (!node.leaf && is_zero(node.a) && is_zero(node.b)) {
-    return corrupt(depth, path, "is internal with two empty children");
-  }
-  return std::optional<Node>(node);
+  return (1u << (depth - top)) - 1 + index;
 }
 
+struct Page {
+  uint16_t present = 0;  // bit s: slot s holds a node
+  uint16_t leaves = 0;   // bit s: that node is a leaf
+  std::array<std::array<uint8_t, kSlotBytes>, kPageSlots> slots{};
+
+  std::optional<Node> node(unsigned slot) const {
+    if (!(present >> slot & 1u)) return std::nullopt;
+    Node n;
+    n.leaf = (leaves >> slot & 1u) != 0;
+    std::copy_n(slots[slot].begin(), 32, n.a.begin());
+    std::copy_n(slots[slot].begin() + 32, 32, n.b.begin());
+    return n;
+  }
+  void set(unsigned slot, const std::optional<Node>& n) {
+    const auto bit = static_cast<uint16_t>(1u << slot);
+    if (!n) {
+      present = static_cast<uint16_t>(present & ~bit);
+      leaves = static_cast<uint16_t>(leaves & ~bit);
+      return;
+    }
+    present = static_cast<uint16_t>(present | bit);
+    leaves = static_cast<uint16_t>(n->leaf ? (leaves | bit) : (leaves & ~bit));
+    std::copy(n->a.begin(), n->a.end(), slots[slot].begin());
+    std::copy(n->b.begin(), n->b.end(), slots[slot].begin() + 32);
+  }
+  std::string encode() const {
+    std::string out(kPageHeader + kSlotBytes * static_cast<size_t>(std::popcount(present)), '\0');
+    out[0] = static_cast<char>(present >> 8);
+    out[1] = static_cast<char>(present & 0xFF);
+    out[2] = static_cast<char>(leaves >> 8);
+    out[3] = static_cast<char>(leaves & 0xFF);
+    size_t at = kPageHeader;
+    for (unsigned s = 0; s < kPageSlots; ++s) {
+      if (!(present >> s & 1u)) continue;
+      std::memcpy(out.data() + at, slots[s].data(), kSlotBytes);
+      at += kSlotBytes;
+    }
+    return out;
+  }
+};
+
+// Errors: kCorruption for bytes that are not a page (node-level checks come later).
+Result<Page> decode_page(std::string_view bytes, unsigned top, const Hash256& path) {
+  if (bytes.size() < kPageHeader) {
+    return corrupt(top, path, "starts a page of " + std::to_string(bytes.size()) + " bytes");
+  }
+  Page page;
+  page.present = static_cast<uint16_t>(static_cast<uint8_t>(bytes[0]) << 8 | static_cast<uint8_t>(bytes[1]));
+  page.leaves = static_cast<uint16_t>(static_cast<uint8_t>(bytes[2]) << 8 | static_cast<uint8_t>(bytes[3]));
+  if (page.present == 0 || (page.present >> kPageSlots) != 0 || (page.leaves & ~page.present) != 0) {
+    return corrupt(top, path, "starts a page with bad slot masks");
+  }
+  const size_t want = kPageHeader + kSlotBytes * static_cast<size_t>(std::popcount(page.present));
+  if (bytes.size() != want) {
+    return corrupt(top, path, "starts a page of " + std::to_string(bytes.size()) +
+                                  " bytes; its masks say " + std::to_string(want));
+  }
+  size_t at = kPageHeader;
+  for (unsigned s = 0; s < kPageSlots; ++s) {
+    if (!(page.present >> s & 1u)) continue;
+    std::memcpy(page.slots[s].data(), bytes.data() + at, kSlotBytes);
+    at += kSlotBytes;
+  }
+  return page;
+}
+
+// The pages one operation reads and writes. Reads always see the pages as the store held
+// them when the operation began; writes are kept apart until take_writes().
+class Pages {
+ public:
+  explicit Pages(const TreeNodeStore& store) : store_(store) {}
+
+  // The node stored at a position before this operation: nullopt when none is. Anything that
+  // is not a node that could sit at this position is corruption.
+  Result<std::optional<Node>> old_node(unsigned depth, const Hash256& path) {
+    auto entry = load(depth, path);
+    if (!entry) return entry.status();
+    std::optional<Node> node = (*entry)->old.node(page_slot(depth, path));
+    if (!node) return node;
+    if (node->leaf && !share_prefix(node->a, path, depth)) {
+      return corrupt(depth, path, "holds key " + to_hex(node->a) + ", which is not on its path");
+    }
+    if (!node->leaf && depth >= kMaxDepth) {
+      return corrupt(depth, path, "is internal at the deepest level");
+    }
+    if (!node->leaf && is_zero(node->a) && is_zero(node->b)) {
+      return corrupt(depth, path, "is internal with two empty children");
+    }
+    return node;
+  }
+
+  // Sets (or with nullopt clears) the node at a position, in this operation's writes.
+  Status write(unsigned depth, const Hash256& path, const std::optional<Node>& node) {
+    auto entry = load(depth, path);
+    if (!entry) return entry.status();
+    Entry& e = **entry;
+    if (!e.now) e.now = std::make_unique<Page>(e.old);
+    e.now->set(page_slot(depth, path), node);
+    return Status::ok();
+  }
+
+  // The pages written, encoded, or nullopt for a page left empty. Unchanged pages are left out.
+  std::vector<std::pair<std::string, std::optional<std::string>>> take_writes() {
+    std::vector<std::pair<std::string, std::optional<std::string>>> out;
+    for (auto& [id, e] : pages_) {
+      if (!e.now) continue;
+      std::string key = tree_page_key(id.top, id.prefix);
+      if (e.now->present == 0) {
+        if (e.existed) out.emplace_back(std::move(key), std::nullopt);
+        continue;
+      }
+      if (e.existed && e.now->present == e.old.present && e.now->leaves == e.old.leaves &&
+          e.now->slots == e.old.slots) {
+        continue;
+      }
+      out.emplace_back(std::move(key), e.now->encode());
+    }
+    return out;
+  }
+
+ private:
+  struct Entry {
+    bool existed = false;
+    Page old;
+    std::unique_ptr<Page> now;  // set by the first write
+  };
+  // A page's position: its top depth and the path with the bits from there on zeroed.
+  struct PageId {
+    unsigned top = 0;
+    Hash256 prefix{};
+    bool operator==(const PageId&) const = default;
+  };
+  struct PageIdHash {
+    size_t operator()(const PageId& id) const noexcept {
+      uint64_t head = 0;
+      std::memcpy(&head, id.prefix.data(), sizeof head);
+      return static_cast<size_t>(head * 0x9E3779B97F4A7C15ULL ^ id.top);
+    }
+  };
+
+  static PageId page_id(unsigned depth, const Hash256& path) {
+    PageId id;
+    id.top = page_top(depth);
+    const unsigned whole = id.top / 8;
+    std::copy_n(path.begin(), whole, id.prefix.begin());
+    if (id.top % 8 != 0) {
+      id.prefix[whole] = static_cast<uint8_t>(path[whole] & (0xFF << (8 - id.top % 8)));
+    }
+    return id;
+  }
+
+  Result<Entry*> load(unsigned depth, const Hash256& path) {
+    PageId id = page_id(depth, path);
+    if (last_ != nullptr && id == last_id_) return last_;
+    auto it = pages_.find(id);
+    if (it == pages_.end()) {
+      Entry e;
+      if (auto bytes = store_.get_page(tree_page_key(id.top, id.prefix))) {
+        auto page = decode_page(*bytes, id.top, id.prefix);
+        if (!page) return page.status();
+        e.existed = true;
+        e.old = *page;
+      }
+      it = pages_.emplace(id, std::move(e)).first;
+    }
+    last_id_ = id;
+    last_ = &it->second;
+    return last_;
+  }
+
+  const TreeNodeStore& store_;
+  std::unordered_map<PageId, Entry, PageIdHash> pages_;
+  // The page of the previous call: descents read several nodes of one page in a row.
+  PageId last_id_;
+  Entry* last_ = nullptr;
+};
+
 // Loads a child that the parent's hash says is non-empty: its absence is corruption.
-Result<Node> load_child(const TreeNodeStore& store, unsigned depth, const Hash256& path) {
-  auto node = load_node(store, depth, path);
+Result<Node> load_child(Pages& pages, unsigned depth, const Hash256& path) {
+  auto node = pages.old_node(depth, path);
   if (!node) return node.status();
   if (!node->has_value()) return corrupt(depth, path, "is missing below a non-empty hash");
   return **node;
@@ -132,7 +293,7 @@ struct Subtree {
 // store only when the whole descent succeeds.
 class BatchApplier {
  public:
-  explicit BatchApplier(const TreeNodeStore& store) : store_(store) {}
+  explicit BatchApplier(Pages& pages) : pages_(pages) {}
 
   // Updates the subtree at (depth, path), whose stored node is `old`, with `changes` (all on
   // this path, sorted, non-empty).
@@ -171,7 +332,7 @@ class BatchApplier {
       const Hash256 cpath = child_path(path, depth, bit);
       std::optional<Node> child;
       if (!is_zero(old_hashes[bit])) {
-        auto loaded = load_child(store_, depth + 1, cpath);
+        auto loaded = load_child(pages_, depth + 1, cpath);
         if (!loaded) return loaded.status();
         child = *loaded;
       }
@@ -182,12 +343,11 @@ class BatchApplier {
     return combine(depth, path, sides[0], sides[1], /*had_node=*/true);
   }
 
-  // Places a leaf result at the root (nothing above can lift it) and hands back the writes.
-  std::vector<std::pair<std::string, std::optional<std::string>>> finish(const Subtree& root) {
-    if (root.kind == Subtree::Kind::kLeaf) {
-      put(0, Hash256{}, encode_node(kLeafTag, root.kh, root.value_hash));
-    }
-    return std::move(writes_);
+  // Places a leaf result at the root (nothing above can lift it). Returns the first error a
+  // write ran into (a page that did not decode).
+  Status finish(const Subtree& root) {
+    if (root.kind == Subtree::Kind::kLeaf) put(0, Hash256{}, leaf_node(root.kh, root.value_hash));
+    return first_error_;
   }
 
  private:
@@ -239,7 +399,7 @@ class BatchApplier {
     for (int bit = 0; bit < 2; ++bit) {
       Subtree& side = *sides[bit];
       if (side.kind != Kind::kUntouched || sides[1 - bit]->kind != Kind::kEmpty) continue;
-      auto node = load_child(store_, depth + 1, child_path(path, depth, bit));
+      auto node = load_child(pages_, depth + 1, child_path(path, depth, bit));
       if (!node) return node.status();
       if (node->leaf) {
         side.kind = Kind::kLeaf;
@@ -272,27 +432,28 @@ class BatchApplier {
         case Kind::kInternal:
         case Kind::kUntouched: hashes[bit] = side.hash; break;
         case Kind::kLeaf:
-          put(depth + 1, child_path(path, depth, bit),
-              encode_node(kLeafTag, side.kh, side.value_hash));
+          put(depth + 1, child_path(path, depth, bit), leaf_node(side.kh, side.value_hash));
           hashes[bit] = state_leaf_hash(side.kh, side.value_hash);
           break;
       }
     }
-    put(depth, path, encode_node(kInternalTag, hashes[0], hashes[1]));
+    put(depth, path, Node{false, hashes[0], hashes[1]});
     out.kind = Kind::kInternal;
     out.hash = state_internal_hash(hashes[0], hashes[1]);
     return out;
   }
 
-  void put(unsigned depth, const Hash256& path, std::string node) {
-    writes_.emplace_back(tree_node_key(depth, path), std::move(node));
+  static Node leaf_node(const Hash256& kh, const Hash256& value_hash) {
+    return Node{true, kh, value_hash};
   }
-  void erase(unsigned depth, const Hash256& path) {
-    writes_.emplace_back(tree_node_key(depth, path), std::nullopt);
+  void put(unsigned depth, const Hash256& path, const Node& node) { record(pages_.write(depth, path, node)); }
+  void erase(unsigned depth, const Hash256& path) { record(pages_.write(depth, path, std::nullopt)); }
+  void record(const Status& s) {
+    if (!s && first_error_) first_error_ = s;
   }
 
-  const TreeNodeStore& store_;
-  std::vector<std::pair<std::string, std::optional<std::string>>> writes_;
+  Pages& pages_;
+  Status first_error_;
 };
 
 // Where the walk from the root along kh ends.
@@ -303,9 +464,10 @@ struct Descent {
 };
 
 Result<Descent> descend(const TreeNodeStore& store, const Hash256& kh, bool want_siblings) {
+  Pages pages(store);
   Descent out;
   Hash256 path{};
-  auto root = load_node(store, 0, path);
+  auto root = pages.old_node(0, path);
   if (!root) return root.status();
   std::optional<Node> node = *root;
   while (node && !node->leaf) {
@@ -321,7 +483,7 @@ Result<Descent> descend(const TreeNodeStore& store, const Hash256& kh, bool want
       node.reset();
       break;
     }
-    auto child = load_child(store, out.depth, path);
+    auto child = load_child(pages, out.depth, path);
     if (!child) return child.status();
     node = *child;
   }
@@ -331,7 +493,8 @@ Result<Descent> descend(const TreeNodeStore& store, const Hash256& kh, bool want
 
 }  // namespace
 
-std::string tree_node_key(unsigned depth, const Hash256& path) {
+std::string tree_page_key(unsigned depth, const Hash256& path) {
+  depth = page_top(depth);
   const size_t n = (depth + 7) / 8;
   std::string key;
   key.reserve(2 + n);
@@ -346,7 +509,8 @@ std::string tree_node_key(unsigned depth, const Hash256& path) {
 }
 
 Result<Hash256> RadixTree::root_hash() const {
-  auto root = load_node(store_, 0, Hash256{});
+  Pages pages(store_);
+  auto root = pages.old_node(0, Hash256{});
   if (!root) return root.status();
   return root->has_value() ? node_hash(**root) : kEmptyStateHash;
 }
@@ -357,16 +521,18 @@ Status RadixTree::apply(const std::map<Hash256, std::optional<Hash256>>& changes
   sorted.reserve(changes.size());
   for (const auto& [kh, value_hash] : changes) sorted.push_back({kh, value_hash});
 
-  auto root = load_node(store_, 0, Hash256{});
+  Pages pages(store_);
+  auto root = pages.old_node(0, Hash256{});
   if (!root) return root.status();
-  BatchApplier applier(store_);
+  BatchApplier applier(pages);
   auto result = applier.update(0, Hash256{}, *root, sorted);
   if (!result) return result.status();
-  for (auto& [key, node] : applier.finish(*result)) {
-    if (node) {
-      store_.put_node(key, *node);
+  ANS_RETURN_IF_ERROR(applier.finish(*result));
+  for (auto& [key, page] : pages.take_writes()) {
+    if (page) {
+      store_.put_page(key, *page);
     } else {
-      store_.delete_node(key);
+      store_.delete_page(key);
     }
   }
   return Status::ok();
@@ -421,31 +587,50 @@ namespace {
 using Pairs = std::span<const std::pair<Hash256, Hash256>>;
 using Emit = std::function<void(const std::string&, const std::string&)>;
 
-Result<Hash256> build_subtree(Pairs pairs, unsigned depth, const Emit& emit) {
+// The build is depth-first and emits a node after everything below it, so along the current
+// path only one page per page level is open, and a page is complete once its top node is set.
+class PageBuilder {
+ public:
+  explicit PageBuilder(const Emit& emit) : emit_(emit) {}
+  void set(unsigned depth, const Hash256& path, const Node& node) {
+    Page& page = open_[depth / kPageLevels];
+    page.set(page_slot(depth, path), node);
+    if (depth % kPageLevels != 0) return;
+    emit_(tree_page_key(depth, path), page.encode());
+    page = Page{};
+  }
+
+ private:
+  const Emit& emit_;
+  std::array<Page, (kMaxDepth + kPageLevels) / kPageLevels> open_{};
+};
+
+Result<Hash256> build_subtree(Pairs pairs, unsigned depth, PageBuilder& out) {
   if (pairs.empty()) return kEmptyStateHash;
   const auto& first = pairs.front();
   if (pairs.size() == 1) {
-    emit(tree_node_key(depth, first.first), encode_node(kLeafTag, first.first, first.second));
+    out.set(depth, first.first, Node{true, first.first, first.second});
     return state_leaf_hash(first.first, first.second);
   }
-  if (depth >= 255) {
+  if (depth >= kMaxDepth) {
     return Status(Errc::kInvalidArgument, "two key hashes share their first 255 bits");
   }
   auto split = std::partition_point(pairs.begin(), pairs.end(), [&](const auto& p) {
     return state_key_bit(p.first, depth) == 0;
   });
-  auto left = build_subtree(Pairs(pairs.begin(), split), depth + 1, emit);
+  auto left = build_subtree(Pairs(pairs.begin(), split), depth + 1, out);
   if (!left) return left;
-  auto right = build_subtree(Pairs(split, pairs.end()), depth + 1, emit);
+  auto right = build_subtree(Pairs(split, pairs.end()), depth + 1, out);
   if (!right) return right;
-  emit(tree_node_key(depth, first.first), encode_node(kInternalTag, *left, *right));
+  out.set(depth, first.first, Node{false, *left, *right});
   return state_internal_hash(*left, *right);
 }
 
 }  // namespace
 
 Result<Hash256> build_tree(std::span<const std::pair<Hash256, Hash256>> sorted, const Emit& emit) {
-  return build_subtree(sorted, 0, emit);
+  auto builder = std::make_unique<PageBuilder>(emit);  // 64 open pages: ~62 KB, off the stack
+  return build_subtree(sorted, 0, *builder);
 }
 
 }  // namespace ans

@@ -9,18 +9,18 @@
 namespace ans {
 namespace {
 
-// The unit test's edge: nodes in a std::map.
+// The unit test's edge: pages in a std::map.
 class MemStore : public TreeNodeStore {
  public:
-  std::optional<std::string> get_node(const std::string& key) const override {
-    auto it = nodes.find(key);
-    if (it == nodes.end()) return std::nullopt;
+  std::optional<std::string> get_page(const std::string& key) const override {
+    auto it = pages.find(key);
+    if (it == pages.end()) return std::nullopt;
     return it->second;
   }
-  void put_node(const std::string& key, const std::string& node) override { nodes[key] = node; }
-  void delete_node(const std::string& key) override { nodes.erase(key); }
+  void put_page(const std::string& key, const std::string& page) override { pages[key] = page; }
+  void delete_page(const std::string& key) override { pages.erase(key); }
 
-  std::map<std::string, std::string> nodes;
+  std::map<std::string, std::string> pages;
 };
 
 using Changes = std::map<Hash256, std::optional<Hash256>>;
@@ -37,12 +37,103 @@ Hash256 ref_node_hash(uint8_t tag, const Hash256& a, const Hash256& b) {
   return sha256(input);
 }
 
-std::string ref_key(unsigned depth, Hash256 path) {
+Hash256 ref_mask(Hash256 path, unsigned depth) {
   for (unsigned i = depth; i < 256; ++i) path[i / 8] &= static_cast<uint8_t>(~(0x80u >> (i % 8)));
+  return path;
+}
+
+// The nodes of a tree by position: (depth, path with bits from depth on zeroed) -> tag || a || b.
+using RefNodes = std::map<std::pair<unsigned, Hash256>, std::string>;
+
+// ---- the page format of docs/state-tree.md, written out independently ----
+
+constexpr unsigned kRefPageLevels = 4;
+
+std::string ref_page_key(unsigned depth, const Hash256& path) {
+  const unsigned top = depth - depth % kRefPageLevels;
+  const Hash256 masked = ref_mask(path, top);
   std::string key = "T";
-  key.push_back(static_cast<char>(depth));
-  key.append(reinterpret_cast<const char*>(path.data()), (depth + 7) / 8);
+  key.push_back(static_cast<char>(top));
+  key.append(reinterpret_cast<const char*>(masked.data()), (top + 7) / 8);
   return key;
+}
+
+unsigned ref_slot(unsigned depth, const Hash256& path) {
+  const unsigned top = depth - depth % kRefPageLevels;
+  unsigned index = 0;
+  for (unsigned i = top; i < depth; ++i) index = index * 2 + static_cast<unsigned>(ref_bit(path, i));
+  return (1u << (depth - top)) - 1 + index;
+}
+
+// Packs nodes into the pages the store should hold.
+std::map<std::string, std::string> ref_pack(const RefNodes& nodes) {
+  std::map<std::string, std::map<unsigned, std::string>> slots;
+  for (const auto& [pos, node] : nodes) {
+    slots[ref_page_key(pos.first, pos.second)][ref_slot(pos.first, pos.second)] = node;
+  }
+  std::map<std::string, std::string> pages;
+  for (const auto& [key, page_slots] : slots) {
+    unsigned present = 0, leaves = 0;
+    std::string body;
+    for (const auto& [slot, node] : page_slots) {  // ascending slots
+      present |= 1u << slot;
+      if (node[0] == '\0') leaves |= 1u << slot;
+      body += node.substr(1);
+    }
+    std::string page;
+    page.push_back(static_cast<char>(present >> 8));
+    page.push_back(static_cast<char>(present & 0xFF));
+    page.push_back(static_cast<char>(leaves >> 8));
+    page.push_back(static_cast<char>(leaves & 0xFF));
+    pages[key] = page + body;
+  }
+  return pages;
+}
+
+// The inverse: the nodes a set of well-formed pages holds.
+RefNodes ref_unpack(const std::map<std::string, std::string>& pages) {
+  RefNodes nodes;
+  for (const auto& [key, page] : pages) {
+    const unsigned top = static_cast<uint8_t>(key[1]);
+    Hash256 prefix{};
+    std::copy(key.begin() + 2, key.end(), prefix.begin());
+    const unsigned present = static_cast<uint8_t>(page[0]) * 256u + static_cast<uint8_t>(page[1]);
+    const unsigned leaves = static_cast<uint8_t>(page[2]) * 256u + static_cast<uint8_t>(page[3]);
+    size_t at = 4;
+    for (unsigned slot = 0; slot < 15; ++slot) {
+      if (!(present >> slot & 1u)) continue;
+      unsigned level = 0;
+      while ((2u << level) - 1 <= slot) ++level;
+      const unsigned index = slot - ((1u << level) - 1);
+      Hash256 path = prefix;
+      for (unsigned i = 0; i < level; ++i) {
+        if (index >> (level - 1 - i) & 1u) path[(top + i) / 8] |= static_cast<uint8_t>(0x80u >> ((top + i) % 8));
+      }
+      std::string node(1, (leaves >> slot & 1u) ? '\0' : '\x01');
+      node += page.substr(at, 64);
+      at += 64;
+      nodes[{top + level, path}] = node;
+    }
+  }
+  return nodes;
+}
+
+// Reads or replaces one node of the store, for the corruption tests.
+std::optional<std::string> ref_node(const MemStore& store, unsigned depth, const Hash256& path) {
+  RefNodes nodes = ref_unpack(store.pages);
+  auto it = nodes.find({depth, ref_mask(path, depth)});
+  if (it == nodes.end()) return std::nullopt;
+  return it->second;
+}
+void ref_set_node(MemStore& store, unsigned depth, const Hash256& path,
+                  const std::optional<std::string>& node) {
+  RefNodes nodes = ref_unpack(store.pages);
+  if (node) {
+    nodes[{depth, ref_mask(path, depth)}] = *node;
+  } else {
+    nodes.erase({depth, ref_mask(path, depth)});
+  }
+  store.pages = ref_pack(nodes);
 }
 
 std::string ref_value(uint8_t tag, const Hash256& a, const Hash256& b) {
@@ -56,22 +147,22 @@ using Items = std::vector<std::pair<Hash256, Hash256>>;
 
 // Root hash of items[lo, hi) at `depth`; fills `nodes` with what the store should hold.
 Hash256 ref_build(const Items& items, size_t lo, size_t hi, unsigned depth,
-                  std::map<std::string, std::string>* nodes) {
+                  RefNodes* nodes) {
   if (lo == hi) return Hash256{};
   const Hash256& path = items[lo].first;
   if (hi - lo == 1) {
-    if (nodes) (*nodes)[ref_key(depth, path)] = ref_value(0, items[lo].first, items[lo].second);
+    if (nodes) (*nodes)[{depth, ref_mask(path, depth)}] = ref_value(0, items[lo].first, items[lo].second);
     return ref_node_hash(0, items[lo].first, items[lo].second);
   }
   size_t mid = lo;
   while (mid < hi && ref_bit(items[mid].first, depth) == 0) ++mid;
   Hash256 left = ref_build(items, lo, mid, depth + 1, nodes);
   Hash256 right = ref_build(items, mid, hi, depth + 1, nodes);
-  if (nodes) (*nodes)[ref_key(depth, path)] = ref_value(1, left, right);
+  if (nodes) (*nodes)[{depth, ref_mask(path, depth)}] = ref_value(1, left, right);
   return ref_node_hash(1, left, right);
 }
 
-Hash256 ref_root(const Set& set, std::map<std::string, std::string>* nodes = nullptr) {
+Hash256 ref_root(const Set& set, RefNodes* nodes = nullptr) {
   Items items(set.begin(), set.end());
   return ref_build(items, 0, items.size(), 0, nodes);
 }
@@ -107,16 +198,20 @@ void apply_to_set(Set& set, const Changes& changes) {
   }
 }
 
-// Checks the tree against the reference: same root, and exactly the canonical nodes stored.
+// Checks the tree against the reference: same root, and exactly the canonical nodes stored,
+// in exactly the pages the format gives.
 void expect_matches_reference(const MemStore& store, const Set& set) {
-  std::map<std::string, std::string> expected_nodes;
+  RefNodes expected_nodes;
   const Hash256 expected_root = ref_root(set, &expected_nodes);
+  const std::map<std::string, std::string> expected_pages = ref_pack(expected_nodes);
   MemStore copy = store;
   auto root = RadixTree(copy).root_hash();
   ASSERT_TRUE(root.is_ok()) << root.status().to_string();
   EXPECT_EQ(to_hex(*root), to_hex(expected_root));
-  EXPECT_TRUE(store.nodes == expected_nodes)
-      << "stored " << store.nodes.size() << " nodes, canonical tree has " << expected_nodes.size();
+  EXPECT_TRUE(store.pages == expected_pages)
+      << "stored " << store.pages.size() << " pages, canonical tree has " << expected_pages.size()
+      << " (" << expected_nodes.size() << " nodes)";
+  EXPECT_TRUE(ref_unpack(store.pages) == expected_nodes);
 }
 
 // ---- shape and hashing ----
@@ -128,18 +223,24 @@ TEST(RadixTree, EmptyTreeHasZeroRoot) {
   ASSERT_TRUE(root.is_ok());
   EXPECT_EQ(*root, Hash256{});
   ASSERT_TRUE(tree.apply({}).is_ok());
-  EXPECT_TRUE(store.nodes.empty());
+  EXPECT_TRUE(store.pages.empty());
 }
 
-TEST(RadixTree, NodeKeyLayout) {
+TEST(RadixTree, PageKeyLayout) {
   Hash256 path;
   path.fill(0xFF);
-  EXPECT_EQ(tree_node_key(0, path), std::string("T\0", 2));
-  EXPECT_EQ(tree_node_key(1, path), std::string("T\x01\x80", 3));
-  EXPECT_EQ(tree_node_key(8, path), std::string("T\x08\xFF", 3));
-  EXPECT_EQ(tree_node_key(9, path), std::string("T\x09\xFF\x80", 4));
-  EXPECT_EQ(tree_node_key(255, path).size(), 2u + 32u);
-  EXPECT_EQ(static_cast<uint8_t>(tree_node_key(255, path).back()), 0xFE);
+  EXPECT_EQ(tree_page_key(0, path), std::string("T\0", 2));
+  EXPECT_EQ(tree_page_key(3, path), std::string("T\0", 2));  // depths 0-3 share the root's page
+  EXPECT_EQ(tree_page_key(4, path), std::string("T\x04\xF0", 3));
+  EXPECT_EQ(tree_page_key(8, path), std::string("T\x08\xFF", 3));
+  EXPECT_EQ(tree_page_key(11, path), std::string("T\x08\xFF", 3));
+  EXPECT_EQ(tree_page_key(12, path), std::string("T\x0C\xFF\xF0", 4));
+  EXPECT_EQ(tree_page_key(255, path).size(), 2u + 32u);  // the page at 252
+  EXPECT_EQ(static_cast<uint8_t>(tree_page_key(255, path)[1]), 252);
+  EXPECT_EQ(static_cast<uint8_t>(tree_page_key(255, path).back()), 0xF0);
+  for (unsigned depth = 0; depth < 256; ++depth) {
+    EXPECT_EQ(tree_page_key(depth, path), ref_page_key(depth, path)) << depth;
+  }
 }
 
 TEST(RadixTree, SingleKeyIsALeafAtTheRoot) {
@@ -148,8 +249,8 @@ TEST(RadixTree, SingleKeyIsALeafAtTheRoot) {
   std::mt19937_64 rng(1);
   const Hash256 kh = random_hash(rng), vh = random_hash(rng);
   ASSERT_TRUE(tree.apply({{kh, vh}}).is_ok());
-  ASSERT_EQ(store.nodes.size(), 1u);
-  EXPECT_EQ(store.nodes.begin()->first, std::string("T\0", 2));
+  ASSERT_EQ(store.pages.size(), 1u);
+  EXPECT_EQ(store.pages.begin()->first, std::string("T\0", 2));
   EXPECT_EQ(*tree.root_hash(), ref_node_hash(0, kh, vh));
   EXPECT_EQ(*tree.root_hash(), state_leaf_hash(kh, vh));
 }
@@ -173,7 +274,7 @@ TEST(RadixTree, DeleteCollapsesLoneLeafButKeepsLoneInternal) {
   // Removing c leaves an internal node whose only child is internal: it stays.
   ASSERT_TRUE(tree.apply({{c, std::nullopt}}).is_ok());
   expect_matches_reference(store, {{a, v}, {b, v}});
-  auto root = store.get_node(std::string("T\0", 2));
+  auto root = ref_node(store, 0, Hash256{});
   ASSERT_TRUE(root.has_value());
   EXPECT_EQ((*root)[0], '\x01');
   EXPECT_EQ(root->substr(33), std::string(32, '\0'));
@@ -181,10 +282,10 @@ TEST(RadixTree, DeleteCollapsesLoneLeafButKeepsLoneInternal) {
   // Removing b leaves a lone leaf two levels down: it rises to the root.
   ASSERT_TRUE(tree.apply({{b, std::nullopt}}).is_ok());
   expect_matches_reference(store, {{a, v}});
-  EXPECT_EQ(store.nodes.size(), 1u);
+  EXPECT_EQ(ref_unpack(store.pages).size(), 1u);
 
   ASSERT_TRUE(tree.apply({{a, std::nullopt}, {c, std::nullopt}}).is_ok());  // c: absent, no-op
-  EXPECT_TRUE(store.nodes.empty());
+  EXPECT_TRUE(store.pages.empty());
   EXPECT_EQ(*tree.root_hash(), Hash256{});
 }
 
@@ -249,7 +350,7 @@ TEST(RadixTree, DeepSharedPrefixes) {
     built.erase(kh);
     expect_matches_reference(store, built);
   }
-  EXPECT_TRUE(store.nodes.empty());
+  EXPECT_TRUE(store.pages.empty());
 
   // All at once gives the same tree.
   Changes all;
@@ -282,7 +383,7 @@ TEST(RadixTree, RootIndependentOfOrderAndBatching) {
       }
       ASSERT_TRUE(tree.apply(batch).is_ok());
     }
-    EXPECT_TRUE(store.nodes == one_batch.nodes) << "batch size " << batch_size;
+    EXPECT_TRUE(store.pages == one_batch.pages) << "batch size " << batch_size;
   }
   expect_matches_reference(one_batch, set);
 }
@@ -294,7 +395,7 @@ TEST(RadixTree, InsertThenDeleteRestoresPreviousRoot) {
   Changes first;
   for (int i = 0; i < 100; ++i) first[random_hash(rng)] = random_hash(rng);
   ASSERT_TRUE(tree.apply(first).is_ok());
-  const auto before_nodes = store.nodes;
+  const auto before_nodes = store.pages;
   const Hash256 before = *tree.root_hash();
 
   Changes more, undo;
@@ -307,13 +408,13 @@ TEST(RadixTree, InsertThenDeleteRestoresPreviousRoot) {
   EXPECT_NE(*tree.root_hash(), before);
   ASSERT_TRUE(tree.apply(undo).is_ok());
   EXPECT_EQ(*tree.root_hash(), before);
-  EXPECT_TRUE(store.nodes == before_nodes);
+  EXPECT_TRUE(store.pages == before_nodes);
 
   Changes all_gone;
   for (const auto& [kh, vh] : first) all_gone[kh] = std::nullopt;
   ASSERT_TRUE(tree.apply(all_gone).is_ok());
   EXPECT_EQ(*tree.root_hash(), Hash256{});
-  EXPECT_TRUE(store.nodes.empty());
+  EXPECT_TRUE(store.pages.empty());
 }
 
 TEST(RadixTree, KeysSharing255BitsAreRejectedWithoutWriting) {
@@ -328,13 +429,13 @@ TEST(RadixTree, KeysSharing255BitsAreRejectedWithoutWriting) {
   RadixTree tree(store);
   Status s = tree.apply({{a, v}, {b, v}, {other, v}});
   EXPECT_EQ(s.code(), Errc::kInvalidArgument) << s.to_string();
-  EXPECT_TRUE(store.nodes.empty());
+  EXPECT_TRUE(store.pages.empty());
 
   ASSERT_TRUE(tree.apply({{a, v}, {other, v}}).is_ok());
-  const auto before = store.nodes;
+  const auto before = store.pages;
   s = tree.apply({{b, v}});
   EXPECT_EQ(s.code(), Errc::kInvalidArgument) << s.to_string();
-  EXPECT_TRUE(store.nodes == before);
+  EXPECT_TRUE(store.pages == before);
 
   // Keys sharing 254 bits are fine: the leaves sit at depth 255.
   Hash256 c = a;
@@ -347,11 +448,19 @@ TEST(RadixTree, CorruptNodesAreReportedNotFatal) {
   std::mt19937_64 rng(14);
   const Hash256 kh = random_hash(rng), vh = random_hash(rng);
   const std::string root_key("T\0", 2);
+  // Root pages that do not decode, or hold a node that cannot be: too short; no slot present;
+  // the 16th slot bit set; a leaf bit on an absent slot; a size that disagrees with the masks;
+  // an internal root with two empty children.
+  auto header = [](unsigned present, unsigned leaves) {
+    return std::string{static_cast<char>(present >> 8), static_cast<char>(present & 0xFF),
+                       static_cast<char>(leaves >> 8), static_cast<char>(leaves & 0xFF)};
+  };
   for (const std::string& bad :
-       {std::string("x"), std::string(65, '\x02'), std::string(64, '\x00'),
-        std::string(1, '\x01') + std::string(64, '\0')}) {
+       {std::string("x"), header(0, 0), header(0x8001, 0) + std::string(128, '\x01'),
+        header(1, 2) + std::string(64, '\x01'), header(1, 1) + std::string(65, '\x01'),
+        header(1, 1) + std::string(63, '\x01'), header(1, 0) + std::string(64, '\0')}) {
     MemStore store;
-    store.nodes[root_key] = bad;
+    store.pages[root_key] = bad;
     RadixTree tree(store);
     EXPECT_EQ(tree.root_hash().status().code(), Errc::kCorruption);
     EXPECT_EQ(tree.apply({{kh, vh}}).code(), Errc::kCorruption);
@@ -366,15 +475,14 @@ TEST(RadixTree, CorruptNodesAreReportedNotFatal) {
   left[0] = 0x00;
   right[0] = 0x80;
   ASSERT_TRUE(tree.apply({{left, vh}, {right, vh}}).is_ok());
-  const std::string right_key = ref_key(1, right);
-  const std::string right_leaf = store.nodes.at(right_key);
-  store.nodes.erase(right_key);
+  const std::string right_leaf = ref_node(store, 1, right).value();
+  ref_set_node(store, 1, right, std::nullopt);
   EXPECT_EQ(tree.prove(right, std::nullopt).status().code(), Errc::kCorruption);
   EXPECT_EQ(tree.apply({{right, std::nullopt}}).code(), Errc::kCorruption);
   EXPECT_EQ(tree.apply({{left, std::nullopt}}).code(), Errc::kCorruption);  // right must rise
-  store.nodes[right_key] = ref_value(0, left, vh);  // left's leaf stored on the right
+  ref_set_node(store, 1, right, ref_value(0, left, vh));  // left's leaf stored on the right
   EXPECT_EQ(tree.value_hash(right).status().code(), Errc::kCorruption);
-  store.nodes[right_key] = right_leaf;
+  ref_set_node(store, 1, right, right_leaf);
   EXPECT_TRUE(tree.apply({{left, std::nullopt}}).is_ok());
 }
 
@@ -595,7 +703,7 @@ TEST(RadixTreeProofs, DeepProofsVerify) {
 namespace ans {
 namespace {
 
-// build_tree gives exactly the nodes and root that incremental application gives.
+// build_tree gives exactly the pages and root that incremental application gives.
 TEST(BuildTree, MatchesIncrementalApplyNodeForNode) {
   for (size_t n : {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{100}, size_t{5000}}) {
     std::map<Hash256, std::optional<Hash256>> changes;
@@ -615,26 +723,17 @@ TEST(BuildTree, MatchesIncrementalApplyNodeForNode) {
     }
     std::sort(pairs.begin(), pairs.end());
 
-    struct MapStore final : TreeNodeStore {
-      std::map<std::string, std::string> nodes;
-      std::optional<std::string> get_node(const std::string& k) const override {
-        auto it = nodes.find(k);
-        if (it == nodes.end()) return std::nullopt;
-        return it->second;
-      }
-      void put_node(const std::string& k, const std::string& v) override { nodes[k] = v; }
-      void delete_node(const std::string& k) override { nodes.erase(k); }
-    } incremental;
+    MemStore incremental;
     RadixTree tree(incremental);
     ASSERT_TRUE(tree.apply(changes));
 
     std::map<std::string, std::string> built;
     auto root = build_tree(pairs, [&](const std::string& k, const std::string& v) {
-      EXPECT_TRUE(built.emplace(k, v).second) << "a node emitted twice";
+      EXPECT_TRUE(built.emplace(k, v).second) << "a page emitted twice";
     });
     ASSERT_TRUE(root) << root.status().to_string();
     EXPECT_EQ(*root, tree.root_hash().value()) << n << " keys";
-    EXPECT_EQ(built, incremental.nodes) << n << " keys";
+    EXPECT_EQ(built, incremental.pages) << n << " keys";
   }
 }
 

@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
   uint64_t height = 0;
   // Applies and commits one block; `verified` (if given) is verify_senders' result for it.
   double apply_cpu_s = 0, commit_cpu_s = 0;  // of the registration blocks
+  size_t state_keys = 0, tree_keys = 0, tree_deletes = 0;  // written by the registration blocks
   auto apply_commit = [&](const std::vector<v1::SignedTransaction>& txs,
                           const std::vector<VerifiedSender>* verified, double* apply_s,
                           double* commit_s) {
@@ -123,6 +124,13 @@ int main(int argc, char** argv) {
     }
     auto t3 = Clock::now();
     double cpu3 = thread_cpu_s();
+    if (apply_s) {
+      for (const auto& [k, v] : prepared->writes) {
+        bool tree = !k.empty() && k[0] == 'T';
+        (tree ? tree_keys : state_keys) += 1;
+        if (tree && !v) ++tree_deletes;
+      }
+    }
     if (apply_s) {
       *apply_s += std::chrono::duration<double>(t2 - t1).count();
       apply_cpu_s += cpu2 - cpu1;
@@ -220,6 +228,10 @@ int main(int argc, char** argv) {
   std::printf("  of which on-CPU (applying thread): %.1f us transition+tree, %.1f us commit\n",
               apply_cpu_s * 1e6 / static_cast<double>(names),
               commit_cpu_s * 1e6 / static_cast<double>(names));
+  std::printf("  keys written per registration: %.1f state, %.1f tree nodes (%.1f of them deletions)\n",
+              static_cast<double>(state_keys) / static_cast<double>(names),
+              static_cast<double>(tree_keys) / static_cast<double>(names),
+              static_cast<double>(tree_deletes) / static_cast<double>(names));
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -1,7 +1,7 @@
 // Radix tree benchmark: inserts/s, proofs/s, verifications/s and proof sizes, with an
-// in-memory node store so the figures are the tree's own cost, not the disk's.
+// in-memory page store so the figures are the tree's own cost, not the disk's.
 // Ceiling, measured in the same run: SHA-256 of 65-byte inputs per second (every tree node
-// written costs one such hash).
+// written costs one such hash; a page holds up to 15 nodes).
 //
 //   bench_tree [--keys N] [--batch B] [--proofs P] [--seed S]
 #include <algorithm>
@@ -32,16 +32,16 @@ double seconds_since(Clock::time_point start) {
 
 class MemStore : public ans::TreeNodeStore {
  public:
-  std::optional<std::string> get_node(const std::string& key) const override {
+  std::optional<std::string> get_page(const std::string& key) const override {
     auto it = nodes_.find(key);
     if (it == nodes_.end()) return std::nullopt;
     return it->second;
   }
-  void put_node(const std::string& key, const std::string& node) override {
-    nodes_[key] = node;
+  void put_page(const std::string& key, const std::string& page) override {
+    nodes_[key] = page;
     ++writes_;
   }
-  void delete_node(const std::string& key) override {
+  void delete_page(const std::string& key) override {
     nodes_.erase(key);
     ++writes_;
   }
@@ -170,11 +170,9 @@ int main(int argc, char** argv) {
   }
   const double writes_per_key =
       static_cast<double>(store.writes()) / static_cast<double>(opts->keys);
-  std::printf("inserts                           %12.0f keys/s  (%.1f s; %.1f node writes/key;"
-              " %zu nodes stored)\n",
+  std::printf("inserts                           %12.0f keys/s  (%.1f s; %.1f page writes/key;"
+              " %zu pages stored)\n",
               static_cast<double>(opts->keys) / apply_s, apply_s, writes_per_key, store.size());
-  std::printf("  hash-bound ceiling at that write rate %8.0f keys/s\n",
-              hashes_per_s / writes_per_key);
 
   // ---- proofs (prove + encode), for present keys and for absent ones
   std::vector<ans::Bytes> encoded;
