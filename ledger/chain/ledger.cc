@@ -12,16 +12,26 @@ constexpr std::string_view kChainIdKey = "\xfe" "chain-id";  // not authenticate
 // Tree pages live in the state's key space, written through the block's overlay.
 class OverlayNodeStore final : public TreeNodeStore {
  public:
-  explicit OverlayNodeStore(StateOverlay& overlay) : overlay_(overlay) {}
+  // The tree reads its pages before it writes any, and the state transition never touches
+  // them: so usually the overlay holds none yet, and reads skip it.
+  explicit OverlayNodeStore(StateOverlay& overlay)
+      : overlay_(overlay), read_parent_(!overlay.touches_prefix("T")) {}
   // Tree pages carry no undo data, so their reads need not be remembered for it.
   std::optional<std::string> get_page(const std::string& key) const override {
-    return overlay_.get_unrecorded(key);
+    return read_parent_ ? overlay_.parent().get(key) : overlay_.get_unrecorded(key);
   }
-  void put_page(const std::string& key, const std::string& page) override { overlay_.put(key, page); }
-  void delete_page(const std::string& key) override { overlay_.erase(key); }
+  void put_page(const std::string& key, const std::string& page) override {
+    read_parent_ = false;
+    overlay_.put(key, page);
+  }
+  void delete_page(const std::string& key) override {
+    read_parent_ = false;
+    overlay_.erase(key);
+  }
 
  private:
   StateOverlay& overlay_;
+  bool read_parent_;  // no page in the overlay yet
 };
 
 // Read-only access for proofs against a committed or historical state.

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <thread>
 
 #include "ledger/rules/names.h"
@@ -161,28 +162,47 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
   return out;
 }
 
+namespace {
+
+// Shape, signature and sender of one transaction: the key is parsed once, for both.
+void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, VerifiedSender& out) {
+  if (!check_transaction_shape(stx)) return;
+  auto key = PublicKey::parse(as_bytes(stx.tx().sender_key()));
+  if (!key) return;
+  auto sig = signature_field(stx.signature(), "signature");
+  if (!sig || !key->verify(transaction_signing_hash(chain_id, stx.tx()), *sig)) return;
+  out.valid = true;
+  out.signature = stx.signature();
+  out.sender = EthAddress::from_public_key(*key);
+}
+
+}  // namespace
+
+SenderVerification::SenderVerification(const ChainId& chain_id,
+                                       std::span<const v1::SignedTransaction> txs)
+    : chain_id_(chain_id), txs_(txs), out_(txs.size()) {}
+
+void SenderVerification::work() {
+  constexpr size_t kClaim = 16;  // small enough to share the tail of a block evenly
+  for (;;) {
+    const size_t begin = next_.fetch_add(kClaim, std::memory_order_relaxed);
+    if (begin >= txs_.size()) return;
+    const size_t end = std::min(begin + kClaim, txs_.size());
+    for (size_t i = begin; i < end; ++i) verify_sender(chain_id_, txs_[i], out_[i]);
+  }
+}
+
+std::vector<VerifiedSender> SenderVerification::take() { return std::move(out_); }
+
 std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
                                            std::span<const v1::SignedTransaction> txs,
                                            unsigned threads) {
-  std::vector<VerifiedSender> out(txs.size());
-  auto work = [&](size_t begin, size_t step) {
-    for (size_t i = begin; i < txs.size(); i += step) {
-      if (!check_transaction_shape(txs[i]) || !verify_transaction_signature(chain_id, txs[i])) continue;
-      out[i].valid = true;
-      out[i].signature = txs[i].signature();
-      out[i].sender = EthAddress::from_public_key(
-          PublicKey::parse(as_bytes(txs[i].tx().sender_key())).value());
-    }
-  };
-  if (threads <= 1 || txs.size() < 2) {
-    work(0, 1);
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t, threads);
-    work(0, threads);
-    for (auto& th : pool) th.join();
-  }
-  return out;
+  SenderVerification job(chain_id, txs);
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads && t < txs.size(); ++t) helpers.emplace_back([&job] { job.work(); });
+  job.work();
+  for (auto& th : helpers) th.join();
+  return job.take();
 }
 
 std::vector<bool> verify_signatures(const ChainId& chain_id,

@@ -5,6 +5,8 @@
 // Writes go into the overlay; the caller commits them (ledger/chain/ledger.h).
 #pragma once
 
+#include <atomic>
+
 #include <span>
 #include <vector>
 
@@ -72,5 +74,26 @@ std::vector<bool> verify_signatures(const ChainId& chain_id,
 std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
                                            std::span<const v1::SignedTransaction> txs,
                                            unsigned threads);
+
+// verify_senders() for one block, shared out among whichever threads call work(): a
+// validator's helper thread starts on the next block while the applying thread is still busy
+// with this one, and the applying thread joins in as soon as it is free, so the two cores
+// never wait on each other. Deterministic like verify_senders().
+class SenderVerification {
+ public:
+  // The transactions must outlive this object and not change.
+  SenderVerification(const ChainId& chain_id, std::span<const v1::SignedTransaction> txs);
+  // Verifies transactions until none is left to claim. Any number of threads may call it at
+  // once; each claims a few transactions at a time.
+  void work();
+  // The results. REQUIRES: every call to work() has returned (e.g. the helpers are joined).
+  std::vector<VerifiedSender> take();
+
+ private:
+  ChainId chain_id_;
+  std::span<const v1::SignedTransaction> txs_;
+  std::vector<VerifiedSender> out_;
+  std::atomic<size_t> next_{0};
+};
 
 }  // namespace ans

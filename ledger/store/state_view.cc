@@ -19,6 +19,14 @@ std::optional<std::string> StateOverlay::get_unrecorded(std::string_view key) co
   return parent_.get(key);
 }
 
+bool StateOverlay::touches_prefix(std::string_view prefix) const {
+  for (const WriteSet* set : {&writes_, static_cast<const WriteSet*>(&parent_reads_)}) {
+    auto it = set->lower_bound(prefix);
+    if (it != set->end() && it->first.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
 void StateOverlay::put(std::string_view key, std::string value) {
   writes_.insert_or_assign(std::string(key), std::optional<std::string>(std::move(value)));
 }

@@ -51,6 +51,11 @@ class StateOverlay final : public StateReader {
 
   // This overlay as a parent for a child overlay.
   const StateReader& reader() const { return *this; }
+  // What this overlay lies over.
+  const StateReader& parent() const { return parent_; }
+  // True when this overlay has written or remembered a key starting with `prefix`: when not,
+  // reads of such keys may go straight to parent() and skip the overlay's two map lookups.
+  bool touches_prefix(std::string_view prefix) const;
 
   std::optional<std::string> get(std::string_view key) const override;
   // The value get() gives, without recording what the parent held in parent_reads(): for
