@@ -328,7 +328,15 @@ Result<PreparedBlock> Engine::prepare(const v1::BlockHeader& header, const Block
   context.time_ms = clock_.slot_start_ms(header.slot());
   context.producer = header.producer();
   context.final_height = header_final.height;
-  return ledger_.prepare_block(context, txs);
+  // The signatures of a large block are checked on several threads first; the results do
+  // not depend on how many, so this keeps the engine deterministic.
+  constexpr size_t kParallelFrom = 64;
+  if (txs.size() < kParallelFrom || options_.verify_threads <= 1) {
+    return ledger_.prepare_block(context, txs);
+  }
+  const std::vector<VerifiedSender> verified =
+      verify_senders(ledger_.chain_id(), txs, options_.verify_threads);
+  return ledger_.prepare_block(context, txs, &verified);
 }
 
 Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const v1::Block& block) {

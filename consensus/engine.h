@@ -89,6 +89,9 @@ struct EngineOptions {
   std::function<uint64_t()> monotonic_us;
   size_t mempool_capacity = 20'000;
   size_t max_early_vote_blocks = 256; // blocks whose votes arrived before them
+  // Threads that check a block's signatures before it is applied (the calling thread is one
+  // of them), for blocks of at least 64 transactions; smaller blocks are checked inline.
+  unsigned verify_threads = 2;
 };
 
 struct EngineStats {

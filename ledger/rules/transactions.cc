@@ -148,14 +148,17 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
   BlockOutcome out;
   out.tx_ids.reserve(txs.size());
   for (size_t i = 0; i < txs.size(); ++i) {
-    TxStatus st = (verified && i < verified->size())
-                      ? apply_transaction(env, block, state, txs[i], (*verified)[i])
-                      : apply_transaction(env, block, state, txs[i]);
+    const VerifiedSender* checked = verified ? &(*verified)[i] : nullptr;
+    TxStatus st = checked ? apply_transaction(env, block, state, txs[i], *checked)
+                          : apply_transaction(env, block, state, txs[i]);
     if (!st) {
       return Status(Errc::kInvalidArgument,
                     "transaction " + std::to_string(i) + " is invalid: " + st.to_string());
     }
-    out.tx_ids.push_back(transaction_id(txs[i].tx()));
+    // A valid entry was computed for this very transaction (apply_transaction checked its
+    // signature matches), so its id is this transaction's.
+    const bool reuse = checked && checked->valid && checked->signature == txs[i].signature();
+    out.tx_ids.push_back(reuse ? checked->tx_id : transaction_id(txs[i].tx()));
   }
   ANS_RETURN_IF_ERROR(end_block(env, block, state));
   ANS_RETURN_IF_ERROR(state.status());
@@ -170,10 +173,13 @@ void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, Ve
   auto key = PublicKey::parse(as_bytes(stx.tx().sender_key()));
   if (!key) return;
   auto sig = signature_field(stx.signature(), "signature");
-  if (!sig || !key->verify(transaction_signing_hash(chain_id, stx.tx()), *sig)) return;
+  if (!sig) return;
+  const TransactionHashes hashes = transaction_hashes(chain_id, stx.tx());
+  if (!key->verify(hashes.signing, *sig)) return;
   out.valid = true;
   out.signature = stx.signature();
   out.sender = EthAddress::from_public_key(*key);
+  out.tx_id = hashes.id;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // shape), Transfer, and apply_block's all-or-nothing rule.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "ledger/rules/test_chain.h"
 #include "ledger/rules/test_helpers.h"
 #include "ledger/rules/transition.h"
@@ -425,6 +427,58 @@ TEST(VerifiedSenders, MustMatchTheirTransactions) {
   VerifiedSender lie{true, testing::address_of(bob), txs[1].signature()};
   StateOverlay o2(c.store());
   EXPECT_EQ(apply_transaction(env, c.block(), o2, forged, lie).code(), TxError::kBadSignature);
+}
+
+// However many threads share the checks, and however they split them, each entry is the one
+// a single thread computes: valid or not, the sender, the signature, the transaction id.
+TEST(VerifiedSenders, SharedVerificationMatchesOneThread) {
+  testing::TestChain c;
+  std::vector<v1::SignedTransaction> txs;
+  for (int i = 0; i < 301; ++i) {
+    PrivateKey from = testing::test_key("sender" + std::to_string(i % 7));
+    v1::SignedTransaction stx = c.make_tx(from, [&](v1::Transaction& t) {
+      t.mutable_transfer()->set_to(to_field(testing::address_of(testing::test_key("carol")).bytes()));
+      t.mutable_transfer()->set_amount(to_field(Amount::from_dimt(1 + static_cast<uint64_t>(i)).to_bytes()));
+    });
+    if (i % 10 == 3) {  // a bad signature
+      std::string sig = stx.signature();
+      sig[5] = static_cast<char>(sig[5] ^ 0x10);
+      stx.set_signature(sig);
+    }
+    if (i % 17 == 5) stx.mutable_tx()->set_sender_key("short");  // a malformed key
+    txs.push_back(stx);
+  }
+  const std::vector<VerifiedSender> one = verify_senders(c.chain_id(), txs, 1);
+  size_t valid = 0;
+  for (size_t i = 0; i < txs.size(); ++i) {
+    EXPECT_EQ(one[i].valid, i % 10 != 3 && i % 17 != 5) << i;
+    if (!one[i].valid) continue;
+    ++valid;
+    EXPECT_EQ(one[i].tx_id, transaction_id(txs[i].tx())) << i;
+    EXPECT_EQ(one[i].signature, txs[i].signature()) << i;
+    EXPECT_EQ(one[i].sender, EthAddress::from_public_key(
+                                 PublicKey::parse(as_bytes(txs[i].tx().sender_key())).value()));
+  }
+  EXPECT_GT(valid, 200u);
+
+  auto same = [&](const std::vector<VerifiedSender>& got, const std::string& how) {
+    ASSERT_EQ(got.size(), one.size()) << how;
+    for (size_t i = 0; i < one.size(); ++i) {
+      EXPECT_EQ(got[i].valid, one[i].valid) << how << " #" << i;
+      EXPECT_EQ(got[i].sender, one[i].sender) << how << " #" << i;
+      EXPECT_EQ(got[i].signature, one[i].signature) << how << " #" << i;
+      EXPECT_EQ(got[i].tx_id, one[i].tx_id) << how << " #" << i;
+    }
+  };
+  same(verify_senders(c.chain_id(), txs, 2), "2 threads");
+  same(verify_senders(c.chain_id(), txs, 5), "5 threads");
+  // Helpers that start before, and the caller joining late.
+  SenderVerification job(c.chain_id(), txs);
+  std::vector<std::thread> helpers;
+  for (int t = 0; t < 3; ++t) helpers.emplace_back([&job] { job.work(); });
+  job.work();
+  for (auto& th : helpers) th.join();
+  same(job.take(), "3 helpers and the caller");
 }
 
 }  // namespace

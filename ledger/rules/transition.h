@@ -28,6 +28,7 @@ struct VerifiedSender {
   bool valid = false;
   EthAddress sender;
   std::string signature;  // the verified transaction's signature: ties the entry to it
+  Hash256 tx_id{};        // transaction_id(), computed from the encoding the check hashed
 };
 
 // Applies one transaction on top of `block_state`. On success its writes are merged into

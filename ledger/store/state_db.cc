@@ -169,11 +169,15 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   undo.set_height(height);
   if (has_head_) undo.set_prev_head_hash(std::string(head_hash_.begin(), head_hash_.end()));
   // The value `key` has in the store now: from known_before when it is there, else read.
+  // Keys come in order, so known_before is walked alongside `writes`, not searched.
+  WriteSet::const_iterator known;
+  if (known_before) known = known_before->begin();
   auto value_now = [&](const std::string& key, std::string& out) -> Result<bool> {
     if (known_before) {
-      if (auto it = known_before->find(key); it != known_before->end()) {
-        if (!it->second) return false;
-        out = *it->second;
+      while (known != known_before->end() && known->first < key) ++known;
+      if (known != known_before->end() && known->first == key) {
+        if (!known->second) return false;
+        out = *known->second;
         return true;
       }
     }

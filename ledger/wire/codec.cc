@@ -187,6 +187,11 @@ Hash256 transaction_id(const v1::Transaction& tx) {
   return tagged_hash(kTxIdTag, {body});
 }
 
+TransactionHashes transaction_hashes(const ChainId& chain_id, const v1::Transaction& tx) {
+  Bytes body = encode(tx);
+  return {tagged_hash(kTxIdTag, {body}), tagged_hash(kTxSigTag, {chain_id, body})};
+}
+
 v1::SignedTransaction sign_transaction(const PrivateKey& key, const ChainId& chain_id,
                                        const v1::Transaction& tx, const FixedBytes<32>& aux_rand) {
   v1::SignedTransaction stx;

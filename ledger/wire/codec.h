@@ -50,6 +50,12 @@ Status check_transaction_shape(const v1::SignedTransaction& stx);
 Hash256 transaction_signing_hash(const ChainId& chain_id, const v1::Transaction& tx);
 // The transaction id: independent of the signature, so re-signing cannot change it.
 Hash256 transaction_id(const v1::Transaction& tx);
+// Both of the above from one encoding of the transaction.
+struct TransactionHashes {
+  Hash256 id;
+  Hash256 signing;
+};
+TransactionHashes transaction_hashes(const ChainId& chain_id, const v1::Transaction& tx);
 v1::SignedTransaction sign_transaction(const PrivateKey& key, const ChainId& chain_id,
                                        const v1::Transaction& tx);
 // The same with caller-chosen BIP-340 auxiliary randomness (a replayable simulation signs
