@@ -70,16 +70,9 @@ TxStatus apply_body(TxScope& s, const v1::Transaction& tx) {
 
 namespace {
 
-// Everything after the signature: expiry, nonce, fee, body, all in a child overlay.
-TxStatus apply_checked(const ApplyEnv& env, const BlockContext& block, StateOverlay& block_state,
-                       const v1::SignedTransaction& stx, const EthAddress& sender) {
-  const v1::Transaction& tx = stx.tx();
-  if (tx.expiry_height() < block.height) {
-    return TxStatus(TxError::kExpired, "expired at height " + std::to_string(tx.expiry_height()) +
-                                           "; this block is " + std::to_string(block.height));
-  }
-  StateOverlay tx_state(block_state.reader());
-  LedgerState st(tx_state);
+// Nonce, fee and body, writing into `st`; the caller takes the writes back on failure.
+TxStatus apply_nonce_fee_body(const ApplyEnv& env, const BlockContext& block, LedgerState& st,
+                                const v1::Transaction& tx, const EthAddress& sender) {
   TxScope scope{env, block, st, sender};
   v1::AccountState acct = st.account(scope.sender);
   if (tx.nonce() != acct.nonce()) {
@@ -96,8 +89,28 @@ TxStatus apply_checked(const ApplyEnv& env, const BlockContext& block, StateOver
   ANS_TX_CHECK(scope.pay_to_pool(fee, "the fee"));
   ANS_TX_CHECK(apply_body(scope, tx));
   if (Status io = st.status(); !io) return TxStatus(TxError::kStorage, io.to_string());
-  tx_state.commit_into(block_state);
   return TxStatus::ok();
+}
+
+// Everything after the signature: expiry, nonce, fee, body. The transaction writes into the
+// block's overlay behind a savepoint: if any rule rejects it, every write it made is taken
+// back, so it leaves no trace.
+TxStatus apply_checked(const ApplyEnv& env, const BlockContext& block, StateOverlay& block_state,
+                       const v1::SignedTransaction& stx, const EthAddress& sender) {
+  const v1::Transaction& tx = stx.tx();
+  if (tx.expiry_height() < block.height) {
+    return TxStatus(TxError::kExpired, "expired at height " + std::to_string(tx.expiry_height()) +
+                                           "; this block is " + std::to_string(block.height));
+  }
+  block_state.begin_savepoint();
+  LedgerState st(block_state);
+  TxStatus result = apply_nonce_fee_body(env, block, st, tx, sender);
+  if (result) {
+    block_state.release_savepoint();
+  } else {
+    block_state.rollback();
+  }
+  return result;
 }
 
 }  // namespace

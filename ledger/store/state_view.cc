@@ -1,5 +1,6 @@
 #include "ledger/store/state_view.h"
 
+#include <cassert>
 #include <cstdint>
 #include <vector>
 
@@ -28,11 +29,48 @@ bool StateOverlay::touches_prefix(std::string_view prefix) const {
 }
 
 void StateOverlay::put(std::string_view key, std::string value) {
-  writes_.insert_or_assign(std::string(key), std::optional<std::string>(std::move(value)));
+  write(key, std::optional<std::string>(std::move(value)));
 }
 
-void StateOverlay::erase(std::string_view key) {
-  writes_.insert_or_assign(std::string(key), std::nullopt);
+void StateOverlay::erase(std::string_view key) { write(key, std::nullopt); }
+
+void StateOverlay::write(std::string_view key, std::optional<std::string> value) {
+  if (!in_savepoint_) {
+    writes_.insert_or_assign(std::string(key), std::move(value));
+    return;
+  }
+  auto [it, inserted] = writes_.try_emplace(std::string(key));
+  if (inserted) {
+    journal_.push_back({it, std::nullopt});
+  } else {
+    journal_.push_back({it, std::move(it->second)});
+  }
+  it->second = std::move(value);
+}
+
+void StateOverlay::begin_savepoint() {
+  assert(!in_savepoint_ && "savepoints do not nest");
+  journal_.clear();
+  in_savepoint_ = true;
+}
+
+void StateOverlay::release_savepoint() {
+  journal_.clear();
+  in_savepoint_ = false;
+}
+
+void StateOverlay::rollback() {
+  // Newest first: a key written twice gets its older value back, then (if the first write
+  // created its entry) loses the entry.
+  for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
+    if (it->before) {
+      it->entry->second = std::move(*it->before);
+    } else {
+      writes_.erase(it->entry);
+    }
+  }
+  journal_.clear();
+  in_savepoint_ = false;
 }
 
 void StateOverlay::commit_into(StateOverlay& target) {

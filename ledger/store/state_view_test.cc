@@ -103,3 +103,40 @@ TEST(StateOverlay, ChildOverlayStartsEmptyAndSeesTheParent) {
 
 }  // namespace
 }  // namespace ans
+
+namespace ans {
+namespace {
+
+// A rollback puts the writes back exactly as at the savepoint, whatever happened in between:
+// new keys, overwrites of older writes, deletions, keys written several times.
+TEST(StateOverlay, RollbackRestoresTheWritesOfTheSavepoint) {
+  MemoryStore base;
+  base.apply({{"kept", "base"}});
+  StateOverlay block(base);
+  block.put("a", "1");
+  block.erase("gone");
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    const WriteSet before = block.writes();
+    block.begin_savepoint();
+    const int n = static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) {
+      const std::string key(1, static_cast<char>('a' + rng() % 6));
+      if (rng() % 3 == 0) {
+        block.erase(key);
+      } else {
+        block.put(key, std::to_string(rng() % 100));
+      }
+    }
+    if (rng() % 2 == 0) {
+      block.rollback();
+      EXPECT_EQ(block.writes(), before) << "round " << round;
+    } else {
+      block.release_savepoint();  // keep them: the next round starts from here
+    }
+  }
+  EXPECT_EQ(block.get("kept"), "base");
+}
+
+}  // namespace
+}  // namespace ans
