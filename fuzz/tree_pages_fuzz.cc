@@ -6,34 +6,18 @@
 // selector s > 0 is the depth-4 page under the nibble s & 0x0F, or with s & 0x10 the depth-8
 // page under the byte that follows the length byte. A length byte L below 0x80 means a
 // well-formed size, 4 + 64 * (L & 0x0F) bytes; from 0x80 on, L & 0x7F bytes.
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
-#include <map>
 #include <string>
 
 #include "fuzz/fuzz_check.h"
 #include "ledger/proof/state_proof.h"
 #include "ledger/state/radix_tree.h"
-
-namespace {
-
-class MapStore final : public ans::TreeNodeStore {
- public:
-  std::optional<std::string> get_page(const std::string& key) const override {
-    auto it = pages.find(key);
-    if (it == pages.end()) return std::nullopt;
-    return it->second;
-  }
-  void put_page(const std::string& key, const std::string& page) override { pages[key] = page; }
-  void delete_page(const std::string& key) override { pages.erase(key); }
-  std::map<std::string, std::string> pages;
-};
-
-}  // namespace
+#include "ledger/testing/map_page_store.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  MapStore store;
+  ans::testing::MapPageStore store;
   size_t at = 0;
   while (at + 2 <= size) {
     const uint8_t selector = data[at];

@@ -6,22 +6,13 @@
 #include <random>
 #include <vector>
 
+#include "ledger/testing/map_page_store.h"
+
 namespace ans {
 namespace {
 
 // The unit test's edge: pages in a std::map.
-class MemStore : public TreeNodeStore {
- public:
-  std::optional<std::string> get_page(const std::string& key) const override {
-    auto it = pages.find(key);
-    if (it == pages.end()) return std::nullopt;
-    return it->second;
-  }
-  void put_page(const std::string& key, const std::string& page) override { pages[key] = page; }
-  void delete_page(const std::string& key) override { pages.erase(key); }
-
-  std::map<std::string, std::string> pages;
-};
+using MemStore = testing::MapPageStore;
 
 using Changes = std::map<Hash256, std::optional<Hash256>>;
 using Set = std::map<Hash256, Hash256>;  // key hash -> value hash
