@@ -118,17 +118,17 @@ TxStatus apply_checked(const ApplyEnv& env, const BlockContext& block, StateOver
 TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
                            StateOverlay& block_state, const v1::SignedTransaction& stx,
                            SignatureCheck check) {
-  if (Status shape = check_transaction_shape(stx); !shape) {
-    return TxStatus(TxError::kMalformed, shape.to_string());
-  }
+  // The key is parsed once, for the shape, the signature and the sender.
+  auto key = check_transaction_shape_key(stx);
+  if (!key) return TxStatus(TxError::kMalformed, key.status().to_string());
   if (check == SignatureCheck::kVerify) {
-    if (Status sig = verify_transaction_signature(env.chain_id, stx); !sig) {
+    if (Status sig = verify_transaction_signature(
+            stx, *key, transaction_signing_hash(env.chain_id, stx.tx()));
+        !sig) {
       return TxStatus(TxError::kBadSignature, sig.message());
     }
   }
-  EthAddress sender =
-      EthAddress::from_public_key(PublicKey::parse(as_bytes(stx.tx().sender_key())).value());
-  return apply_checked(env, block, block_state, stx, sender);
+  return apply_checked(env, block, block_state, stx, EthAddress::from_public_key(*key));
 }
 
 TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
@@ -182,13 +182,10 @@ namespace {
 
 // Shape, signature and sender of one transaction: the key is parsed once, for both.
 void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, VerifiedSender& out) {
-  if (!check_transaction_shape(stx)) return;
-  auto key = PublicKey::parse(as_bytes(stx.tx().sender_key()));
+  auto key = check_transaction_shape_key(stx);
   if (!key) return;
-  auto sig = signature_field(stx.signature(), "signature");
-  if (!sig) return;
   const TransactionHashes hashes = transaction_hashes(chain_id, stx.tx());
-  if (!key->verify(hashes.signing, *sig)) return;
+  if (!verify_transaction_signature(stx, *key, hashes.signing)) return;
   out.valid = true;
   out.signature = stx.signature();
   out.sender = EthAddress::from_public_key(*key);

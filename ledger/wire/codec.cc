@@ -162,15 +162,20 @@ Result<SchnorrSignature> signature_field(const std::string& bytes, std::string_v
   return sig;
 }
 
-Status check_transaction_shape(const v1::SignedTransaction& stx) {
+Result<PublicKey> check_transaction_shape_key(const v1::SignedTransaction& stx) {
   const v1::Transaction& tx = stx.tx();
   ANS_RETURN_IF_ERROR(check_size(tx.sender_key(), 33, "sender_key"));
-  if (auto key = PublicKey::parse(field_bytes(tx.sender_key())); !key) {
-    return wrap("sender_key", key.status());
-  }
+  auto key = PublicKey::parse(field_bytes(tx.sender_key()));
+  if (!key) return wrap("sender_key", key.status());
   ANS_RETURN_IF_ERROR(check_size(stx.signature(), 64, "signature"));
   ANS_RETURN_IF_ERROR(check_amount(tx.fee(), "fee"));
-  return check_body_shape(tx);
+  ANS_RETURN_IF_ERROR(check_body_shape(tx));
+  return key;
+}
+
+Status check_transaction_shape(const v1::SignedTransaction& stx) {
+  auto key = check_transaction_shape_key(stx);
+  return key ? Status::ok() : key.status();
 }
 
 Result<v1::SignedTransaction> decode_transaction(ByteView bytes) {
@@ -232,9 +237,14 @@ v1::SignedTransaction sign_transaction(const PrivateKey& key, const ChainId& cha
 Status verify_transaction_signature(const ChainId& chain_id, const v1::SignedTransaction& stx) {
   auto key = PublicKey::parse(field_bytes(stx.tx().sender_key()));
   if (!key) return Status(Errc::kBadSignature, "sender_key: " + key.status().message());
+  return verify_transaction_signature(stx, *key, transaction_signing_hash(chain_id, stx.tx()));
+}
+
+Status verify_transaction_signature(const v1::SignedTransaction& stx, const PublicKey& key,
+                                    const Hash256& signing_hash) {
   auto sig = signature_field(stx.signature(), "signature");
   if (!sig) return Status(Errc::kBadSignature, sig.status().message());
-  if (!key->verify(transaction_signing_hash(chain_id, stx.tx()), *sig)) {
+  if (!key.verify(signing_hash, *sig)) {
     return Status(Errc::kBadSignature, "transaction signature does not verify for this chain");
   }
   return Status::ok();

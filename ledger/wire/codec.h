@@ -46,6 +46,9 @@ Status decode_canonical(ByteView bytes, size_t max_bytes, google::protobuf::Mess
 Result<v1::SignedTransaction> decode_transaction(ByteView bytes);
 // The same structural checks on an already-decoded transaction (e.g. built in memory).
 Status check_transaction_shape(const v1::SignedTransaction& stx);
+// The same, giving the sender's key it parsed (decoding the point is the costly part of the
+// checks, about as much as the rest of a signature check besides the verification itself).
+Result<PublicKey> check_transaction_shape_key(const v1::SignedTransaction& stx);
 
 Hash256 transaction_signing_hash(const ChainId& chain_id, const v1::Transaction& tx);
 // The transaction id: independent of the signature, so re-signing cannot change it.
@@ -64,6 +67,10 @@ v1::SignedTransaction sign_transaction(const PrivateKey& key, const ChainId& cha
                                        const v1::Transaction& tx, const FixedBytes<32>& aux_rand);
 // Errors: kBadSignature (bad key or signature bytes, or the signature does not verify).
 Status verify_transaction_signature(const ChainId& chain_id, const v1::SignedTransaction& stx);
+// The same with the sender's key already parsed and the signing hash
+// (transaction_signing_hash or transaction_hashes) already computed.
+Status verify_transaction_signature(const v1::SignedTransaction& stx, const PublicKey& key,
+                                    const Hash256& signing_hash);
 
 // ---- headers and votes
 
