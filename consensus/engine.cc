@@ -321,22 +321,25 @@ Status Engine::check_header(BlockNode& parent, const Hash256& hash, const v1::Bl
 }
 
 Result<PreparedBlock> Engine::prepare(const v1::BlockHeader& header, const BlockNode& header_final,
-                                      std::span<const v1::SignedTransaction> txs) {
+                                      std::span<const v1::SignedTransaction> txs,
+                                      const std::vector<VerifiedSender>* checked) {
   BlockContext context;
   context.height = header.height();
   context.slot = header.slot();
   context.time_ms = clock_.slot_start_ms(header.slot());
   context.producer = header.producer();
   context.final_height = header_final.height;
-  // The signatures of a large block are checked on several threads first; the results do
-  // not depend on how many, so this keeps the engine deterministic.
-  constexpr size_t kParallelFrom = 64;
-  if (txs.size() < kParallelFrom || options_.verify_threads <= 1) {
-    return ledger_.prepare_block(context, txs);
-  }
-  const std::vector<VerifiedSender> verified =
-      verify_senders(ledger_.chain_id(), txs, options_.verify_threads);
+  if (checked) return ledger_.prepare_block(context, txs, checked);
+  const std::vector<VerifiedSender> verified = check_transactions(txs);
   return ledger_.prepare_block(context, txs, &verified);
+}
+
+std::vector<VerifiedSender> Engine::check_transactions(
+    std::span<const v1::SignedTransaction> txs) const {
+  constexpr size_t kParallelFrom = 64;
+  const unsigned threads =
+      txs.size() >= kParallelFrom ? std::max(1u, options_.verify_threads) : 1u;
+  return verify_senders(ledger_.chain_id(), txs, threads);
 }
 
 Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const v1::Block& block) {
@@ -359,8 +362,13 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
     add_evidence(std::move(ev));
   }
 
-  for (const auto& stx : block.transactions()) ANS_RETURN_IF_ERROR(check_transaction_shape(stx));
   std::vector<v1::SignedTransaction> txs = transactions_of(block);
+  // Shape, signature and sender of each transaction, in parallel for a large block. A
+  // malformed transaction is refused here, as the first one in block order.
+  const std::vector<VerifiedSender> checked = check_transactions(txs);
+  for (size_t i = 0; i < txs.size(); ++i) {
+    if (!checked[i].valid) ANS_RETURN_IF_ERROR(check_transaction_shape(txs[i]));
+  }
   if (header.tx_root() != to_field(transactions_root(txs))) {
     return Status(Errc::kInvalidArgument, "tx_root does not match the transactions");
   }
@@ -369,7 +377,7 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   ANS_RETURN_IF_ERROR(switch_ledger(parent));
   failure_condemns_hash_ = true;
   BlockNode* hfinal = BlockTree::header_final(parent, *justify);
-  auto prepared = prepare(header, *hfinal, txs);
+  auto prepared = prepare(header, *hfinal, txs, &checked);
   if (!prepared) return prepared.status();
   if (to_field(prepared->state_root) != header.state_root()) {
     return Status(Errc::kInvalidArgument, "state_root does not match the state after the block");

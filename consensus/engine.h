@@ -164,9 +164,14 @@ class Engine {
   // Moves the ledger's head to `target` (undoing and re-applying non-final blocks).
   Status switch_ledger(BlockNode& target);
   // The ledger's preparation of `header`'s block on the ledger's head (which must be its
-  // parent), with the final height its header chain gives.
+  // parent), with the final height its header chain gives. `checked` (optional) is
+  // check_transactions(txs); without it the transactions are checked here.
   Result<PreparedBlock> prepare(const v1::BlockHeader& header, const BlockNode& header_final,
-                                std::span<const v1::SignedTransaction> txs);
+                                std::span<const v1::SignedTransaction> txs,
+                                const std::vector<VerifiedSender>* checked = nullptr);
+  // Shape and signature of every transaction, and its sender: on verify_threads threads for
+  // a block of 64 transactions or more. The verdicts do not depend on the thread count.
+  std::vector<VerifiedSender> check_transactions(std::span<const v1::SignedTransaction> txs) const;
 
   void maybe_vote(BlockNode& node);
   void count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote);

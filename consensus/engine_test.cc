@@ -114,11 +114,11 @@ class EngineTest : public ::testing::Test {
   Message block_message(const v1::Block& b) { return Message::of(b); }
   // A transfer of 1 unit from the producer's own account to itself: makes a second, different
   // valid block for the same slot.
-  v1::SignedTransaction self_transfer(size_t node) {
+  v1::SignedTransaction self_transfer(size_t node, uint64_t nonce = 0) {
     PublicKey pub = keys_[node].owner.public_key();
     v1::Transaction tx;
     tx.set_sender_key(to_field(pub.compressed()));
-    tx.set_nonce(0);
+    tx.set_nonce(nonce);
     tx.set_fee(to_field(genesis_.params.min_tx_fee.to_bytes()));
     tx.set_expiry_height(10);
     tx.mutable_transfer()->set_to(to_field(EthAddress::from_public_key(pub).bytes()));
@@ -254,6 +254,34 @@ TEST_F(EngineTest, InvalidBlocksAreRejectedAndChangeNothing) {
   // And the genuine block is still accepted and voted for afterwards.
   voter.engine().on_message(0, block_message(good), at(1) + 10);
   EXPECT_EQ(voter.net.count(Message::Kind::kVote), 1u);
+}
+
+// A block of 64 transactions or more has its signatures checked on several threads before it
+// is applied: one bad signature among them still rejects it, and the genuine block passes.
+TEST_F(EngineTest, ALargeBlockIsCheckedInParallelWithTheSameVerdicts) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  std::vector<v1::SignedTransaction> txs;
+  for (uint64_t n = 0; n < 100; ++n) txs.push_back(self_transfer(index_of(producer), n));
+  v1::Block good = producer.engine().build_block(chain_id_, 1, txs).value();
+  ASSERT_EQ(good.transactions_size(), 100);
+
+  v1::Block bad = good;
+  std::string sig = bad.transactions(57).signature();
+  sig[9] = static_cast<char>(sig[9] ^ 0x01);
+  bad.mutable_transactions(57)->set_signature(sig);
+  std::vector<v1::SignedTransaction> bad_txs(bad.transactions().begin(), bad.transactions().end());
+  bad.mutable_header()->mutable_header()->set_tx_root(to_field(transactions_root(bad_txs)));
+  bad.mutable_header()->set_signature(to_field(keys_[index_of(producer)].validator.sign(
+      header_signing_hash(chain_id_, block_hash(bad.header().header())))));
+  const uint64_t rejected = voter.engine().stats().blocks_rejected;
+  voter.engine().on_message(0, block_message(bad), at(1) + 10);
+  EXPECT_EQ(voter.engine().stats().blocks_rejected, rejected + 1);
+  EXPECT_EQ(voter.net.count(Message::Kind::kVote), 0u);
+
+  voter.engine().on_message(0, block_message(good), at(1) + 10);
+  EXPECT_EQ(voter.net.count(Message::Kind::kVote), 1u);
+  EXPECT_EQ(voter.engine().head().height, 1u);
 }
 
 TEST_F(EngineTest, ABlockFromTheFutureWaits) {
