@@ -3,13 +3,16 @@
 namespace ans::consensus {
 
 Result<bool> Mempool::add(const ChainId& chain_id, const v1::SignedTransaction& tx) {
-  ANS_RETURN_IF_ERROR(check_transaction_shape(tx));
-  Hash256 id = transaction_id(tx.tx());
+  // One key parse and one encoding serve the shape, the id and the signature.
+  auto key = check_transaction_shape_key(tx);
+  if (!key) return key.status();
+  const TransactionHashes hashes = transaction_hashes(chain_id, tx.tx());
+  const Hash256& id = hashes.id;
   if (by_id_.count(id) != 0) return false;
   if (by_id_.size() >= capacity_) {
     return Status(Errc::kTooLarge, "the mempool is full (" + std::to_string(capacity_) + " transactions)");
   }
-  ANS_RETURN_IF_ERROR(verify_transaction_signature(chain_id, tx));
+  ANS_RETURN_IF_ERROR(verify_transaction_signature(tx, *key, hashes.signing));
   uint64_t seq = next_seq_++;
   by_seq_.emplace(seq, tx);
   by_id_.emplace(id, seq);
