@@ -1,11 +1,12 @@
 // Reading and writing state as key/value pairs.
 //
 // The state transition reads through StateReader and writes into a StateOverlay; it never
-// touches storage directly. A block gets one overlay over the committed store, each
-// transaction a child overlay over the block's: a rejected transaction's overlay is dropped,
-// so it leaves no trace.
+// touches storage directly. A block gets one overlay over the committed store; each
+// transaction runs behind a savepoint of it, and a rejected transaction's writes are rolled
+// back, so it leaves no trace.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -22,6 +23,42 @@ namespace ans {
 using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
 
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+// A hash index over the entries of an overlay's two maps, so that a lookup costs one probe of
+// a flat table instead of two descents of ordered maps that hold a whole block's keys. Open
+// addressing with linear probing; it stores the key as a view of the map node's key (nodes do
+// not move) and a pointer to the entry. Removal leaves a tombstone (only rollbacks remove).
+class OverlayIndex {
+ public:
+  struct Found {
+    WriteSet::value_type* entry = nullptr;
+    bool written = false;  // the entry is in the overlay's writes, not its record of reads
+  };
+  // The entry for `key`, or {nullptr}.
+  Found find(std::string_view key) const;
+  // Points `key` at `entry`, replacing what it pointed at. `entry->first` is `key` and must
+  // stay where it is while it is indexed.
+  void set(WriteSet::value_type* entry, bool written);
+  // Forgets `key`.
+  void remove(std::string_view key);
+  void clear();
+
+ private:
+  enum class State : uint8_t { kEmpty, kFull, kTomb };
+  struct Slot {
+    uint64_t hash = 0;
+    WriteSet::value_type* entry = nullptr;
+    State state = State::kEmpty;
+    bool written = false;
+  };
+  static uint64_t hash_of(std::string_view key);
+  // The slot holding `key`, or the empty slot where a search for it ends.
+  size_t probe(std::string_view key, uint64_t hash) const;
+  void grow();
+
+  std::vector<Slot> slots_;  // size 0 or a power of two
+  size_t used_ = 0;          // full slots and tombstones
+};
 
 class StateReader {
  public:
@@ -72,12 +109,12 @@ class StateOverlay final : public StateReader {
   // The writes made here, to hand to the store or to a parent overlay.
   const WriteSet& writes() const { return writes_; }
   // Moves the writes out, leaving this overlay empty.
-  WriteSet take_writes() { return std::exchange(writes_, {}); }
+  WriteSet take_writes();
 
   // What this overlay read from its parent, per key, the first time (nullopt = absent).
   // A store commit uses it as the undo data for those keys instead of reading them again.
   const WriteSet& parent_reads() const { return parent_reads_; }
-  WriteSet take_parent_reads() { return std::exchange(parent_reads_, {}); }
+  WriteSet take_parent_reads();
   // Applies this overlay's writes to `target` and clears them. Typically target is the parent.
   void commit_into(StateOverlay& target);
 
@@ -92,13 +129,21 @@ class StateOverlay final : public StateReader {
  private:
   void write(std::string_view key, std::optional<std::string> value);
 
+  // Marks index_ for a rebuild from what is left after one of the maps was moved out.
+  void reindex();
+  // index_, rebuilt first if it is stale.
+  const OverlayIndex& index() const;
+
   const StateReader& parent_;
   WriteSet writes_;
   mutable WriteSet parent_reads_;  // a memo of reads, not state: see parent_reads()
+  // Every key of writes_ and parent_reads_, pointing at the writes_ entry if there is one.
+  mutable OverlayIndex index_;
+  mutable bool index_stale_ = false;
   // Since the savepoint: each write's entry, and what the entry held before (nullopt: the
-  // key was not written yet). Map iterators stay valid until their entry is erased.
+  // key was not written yet). Map nodes stay where they are until their entry is erased.
   struct Undo {
-    WriteSet::iterator entry;
+    WriteSet::value_type* entry;
     std::optional<std::optional<std::string>> before;
   };
   bool in_savepoint_ = false;
