@@ -20,9 +20,9 @@ class OverlayNodeStore final : public TreeNodeStore {
   std::optional<std::string> get_page(const std::string& key) const override {
     return read_parent_ ? overlay_.parent().get(key) : overlay_.get_unrecorded(key);
   }
-  void put_page(const std::string& key, const std::string& page) override {
+  void put_page(const std::string& key, std::string page) override {
     read_parent_ = false;
-    overlay_.put(key, page);
+    overlay_.put(key, std::move(page));
   }
   void delete_page(const std::string& key) override {
     read_parent_ = false;
@@ -40,7 +40,7 @@ class ReaderNodeStore final : public TreeNodeStore {
   explicit ReaderNodeStore(const StateReader& reader) : reader_(reader) {}
   std::optional<std::string> get_page(const std::string& key) const override { return reader_.get(key); }
   // Proving never writes; a write here is a programming error, made harmless.
-  void put_page(const std::string&, const std::string&) override { assert(false); }
+  void put_page(const std::string&, std::string) override { assert(false); }
   void delete_page(const std::string&) override { assert(false); }
 
  private:

@@ -530,7 +530,7 @@ Status RadixTree::apply(const std::map<Hash256, std::optional<Hash256>>& changes
   ANS_RETURN_IF_ERROR(applier.finish(*result));
   for (auto& [key, page] : pages.take_writes()) {
     if (page) {
-      store_.put_page(key, *page);
+      store_.put_page(key, std::move(*page));
     } else {
       store_.delete_page(key);
     }

@@ -33,7 +33,7 @@ class TreeNodeStore {
  public:
   virtual ~TreeNodeStore() = default;
   virtual std::optional<std::string> get_page(const std::string& page_key) const = 0;
-  virtual void put_page(const std::string& page_key, const std::string& page) = 0;
+  virtual void put_page(const std::string& page_key, std::string page) = 0;
   virtual void delete_page(const std::string& page_key) = 0;
 };
 

@@ -16,7 +16,7 @@ class MapPageStore : public TreeNodeStore {
     if (it == pages.end()) return std::nullopt;
     return it->second;
   }
-  void put_page(const std::string& key, const std::string& page) override { pages[key] = page; }
+  void put_page(const std::string& key, std::string page) override { pages[key] = std::move(page); }
   void delete_page(const std::string& key) override { pages.erase(key); }
 
   std::map<std::string, std::string> pages;

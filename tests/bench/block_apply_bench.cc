@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -45,6 +46,23 @@ double cpu_s(clockid_t clock) {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 double thread_cpu_s() { return cpu_s(CLOCK_THREAD_CPUTIME_ID); }
+
+// Under `perf record --delay=-1 --control fifo:CTL,ACK`, with ANS_PERF_CTL=CTL and
+// ANS_PERF_ACK=ACK set, profiles only the measured block application.
+void perf_control(const char* command) {
+  const char* ctl = std::getenv("ANS_PERF_CTL");
+  const char* ack = std::getenv("ANS_PERF_ACK");
+  if (!ctl || !ack) return;
+  if (FILE* f = std::fopen(ctl, "w")) {
+    std::fprintf(f, "%s\n", command);
+    std::fclose(f);
+  }
+  if (FILE* f = std::fopen(ack, "r")) {
+    char buf[16];
+    (void)std::fgets(buf, sizeof buf, f);
+    std::fclose(f);
+  }
+}
 
 PrivateKey key(size_t i) {
   return PrivateKey::from_bytes(sha256(as_bytes("bench/account/" + std::to_string(i)))).value();
@@ -227,6 +245,7 @@ int main(int argc, char** argv) {
   }
 
   double verify_wait_s = 0, apply_s = 0, commit_s = 0;
+  perf_control("enable");
   const double process_cpu0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
   auto m0 = Clock::now();
   if (overlap) {
@@ -256,6 +275,7 @@ int main(int argc, char** argv) {
     }
   }
   double total_s = seconds_since(m0);
+  perf_control("disable");
   // All threads, LevelDB's background compaction included.
   const double process_cpu = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - process_cpu0;
   double rate = static_cast<double>(names) / total_s;

@@ -37,8 +37,8 @@ class MemStore : public ans::TreeNodeStore {
     if (it == nodes_.end()) return std::nullopt;
     return it->second;
   }
-  void put_page(const std::string& key, const std::string& page) override {
-    nodes_[key] = page;
+  void put_page(const std::string& key, std::string page) override {
+    nodes_[key] = std::move(page);
     ++writes_;
   }
   void delete_page(const std::string& key) override {
