@@ -146,7 +146,7 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
 Status StateDb::status() const { return first_error_; }
 
 Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                             const WriteSet* known_before) {
+                             const ReadMemo* known_before) {
   return commit(height, block_hash, writes, /*final=*/false, known_before);
 }
 
@@ -156,7 +156,7 @@ Status StateDb::commit_final_block(uint64_t height, const Hash256& block_hash,
 }
 
 Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                       bool final, const WriteSet* known_before) {
+                       bool final, const ReadMemo* known_before) {
   if (has_head_ ? height != head_height_ + 1 : height != 0) {
     return Status(Errc::kInvalidArgument,
                   "block " + std::to_string(height) + " does not extend the head (" +
@@ -169,17 +169,11 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   undo.set_height(height);
   if (has_head_) undo.set_prev_head_hash(std::string(head_hash_.begin(), head_hash_.end()));
   // The value `key` has in the store now: from known_before when it is there, else read.
-  // Keys come in order, so known_before is walked alongside `writes`, not searched.
-  WriteSet::const_iterator known;
-  if (known_before) known = known_before->begin();
   auto value_now = [&](const std::string& key, std::string& out) -> Result<bool> {
-    if (known_before) {
-      while (known != known_before->end() && known->first < key) ++known;
-      if (known != known_before->end() && known->first == key) {
-        if (!known->second) return false;
-        out = *known->second;
-        return true;
-      }
+    if (const auto* known = known_before ? known_before->find(key) : nullptr) {
+      if (!known->second) return false;
+      out = *known->second;
+      return true;
     }
     leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);
     if (s.IsNotFound()) return false;

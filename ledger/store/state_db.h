@@ -95,7 +95,7 @@ class StateDb final : public StateReader {
   // absent), e.g. the reads the block's overlay made; the undo record takes them from there
   // instead of reading the store again. REQUIRES: they are current.
   Status commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                      const WriteSet* known_before = nullptr);
+                      const ReadMemo* known_before = nullptr);
 
   // Commits block `height` as already final: no undo record is written (it could never be
   // used), which makes bulk imports and the genesis block cheaper. Same REQUIRES as above.
@@ -132,7 +132,7 @@ class StateDb final : public StateReader {
   using CacheWrites = std::vector<std::pair<std::string_view, std::optional<std::string_view>>>;
   void update_cache(const CacheWrites& written);
   Status commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes, bool final,
-                const WriteSet* known_before);
+                const ReadMemo* known_before);
 
   StateDbOptions options_;
   // LevelDB does not own its cache and filter policy; they must outlive db_ (declared after).

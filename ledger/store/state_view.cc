@@ -8,11 +8,11 @@
 
 namespace ans {
 
-uint64_t OverlayIndex::hash_of(std::string_view key) {
+uint64_t EntryIndex::hash_of(std::string_view key) {
   return std::hash<std::string_view>{}(key);
 }
 
-size_t OverlayIndex::probe(std::string_view key, uint64_t hash) const {
+size_t EntryIndex::probe(std::string_view key, uint64_t hash) const {
   const size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
@@ -21,35 +21,35 @@ size_t OverlayIndex::probe(std::string_view key, uint64_t hash) const {
   }
 }
 
-OverlayIndex::Found OverlayIndex::find(std::string_view key) const {
-  if (slots_.empty()) return {};
+EntryIndex::Entry* EntryIndex::find(std::string_view key) const {
+  if (slots_.empty()) return nullptr;
   const Slot& slot = slots_[probe(key, hash_of(key))];
-  if (slot.state != State::kFull) return {};
-  return {slot.entry, slot.written};
+  return slot.state == State::kFull ? slot.entry : nullptr;
 }
 
-void OverlayIndex::set(WriteSet::value_type* entry, bool written) {
+void EntryIndex::set(Entry* entry) {
   // At most half the slots in use (tombstones count), so a probe always meets an empty slot.
   if ((used_ + 1) * 2 > slots_.size()) grow();
   const uint64_t hash = hash_of(entry->first);
   Slot& slot = slots_[probe(entry->first, hash)];
   if (slot.state == State::kEmpty) ++used_;
-  slot = {hash, entry, State::kFull, written};
+  slot = {hash, entry, State::kFull};
 }
 
-void OverlayIndex::remove(std::string_view key) {
+void EntryIndex::remove(std::string_view key) {
   if (slots_.empty()) return;
   Slot& slot = slots_[probe(key, hash_of(key))];
-  if (slot.state == State::kFull) slot = {0, nullptr, State::kTomb, false};
+  if (slot.state == State::kFull) slot = {0, nullptr, State::kTomb};
 }
 
-void OverlayIndex::clear() {
+void EntryIndex::clear() {
   slots_.clear();
   used_ = 0;
 }
 
-void OverlayIndex::grow() {
-  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(std::max<size_t>(64, slots_.size() * 2)));
+void EntryIndex::grow() {
+  std::vector<Slot> old =
+      std::exchange(slots_, std::vector<Slot>(std::max<size_t>(64, slots_.size() * 2)));
   used_ = 0;
   const size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
@@ -61,36 +61,44 @@ void OverlayIndex::grow() {
   }
 }
 
-const OverlayIndex& StateOverlay::index() const {
-  if (index_stale_) {
-    index_.clear();
-    for (auto& entry : parent_reads_) index_.set(&entry, false);
-    // The index hands out entries to write through; only the non-const members do.
-    for (auto& entry : const_cast<WriteSet&>(writes_)) index_.set(&entry, true);
-    index_stale_ = false;
+ReadMemo& ReadMemo::operator=(const ReadMemo& other) {
+  if (this == &other) return *this;
+  entries_.clear();
+  index_.clear();
+  for (const Entry& e : other.entries_) entries_.emplace_back(e);
+  for (Entry& e : entries_) index_.set(&e);
+  return *this;
+}
+
+const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string> value) {
+  Entry& e = entries_.emplace_back(std::string(key), std::move(value));
+  index_.set(&e);
+  return e;
+}
+
+bool ReadMemo::has_prefix(std::string_view prefix) const {
+  for (const Entry& e : entries_) {
+    if (e.first.starts_with(prefix)) return true;
   }
-  return index_;
+  return false;
 }
 
 std::optional<std::string> StateOverlay::get(std::string_view key) const {
-  if (auto found = index().find(key); found.entry) return found.entry->second;
-  std::optional<std::string> value = parent_.get(key);
-  auto it = parent_reads_.emplace(std::string(key), value).first;
-  index_.set(&*it, false);
-  return value;
+  if (const auto* e = written_.find(key)) return e->second;
+  if (const auto* e = parent_reads_.find(key)) return e->second;
+  return parent_reads_.add(key, parent_.get(key)).second;
 }
 
 std::optional<std::string> StateOverlay::get_unrecorded(std::string_view key) const {
-  if (auto found = index().find(key); found.entry) return found.entry->second;
+  if (const auto* e = written_.find(key)) return e->second;
+  if (const auto* e = parent_reads_.find(key)) return e->second;
   return parent_.get(key);
 }
 
 bool StateOverlay::touches_prefix(std::string_view prefix) const {
-  for (const WriteSet* set : {&writes_, static_cast<const WriteSet*>(&parent_reads_)}) {
-    auto it = set->lower_bound(prefix);
-    if (it != set->end() && it->first.starts_with(prefix)) return true;
-  }
-  return false;
+  auto it = writes_.lower_bound(prefix);
+  if (it != writes_.end() && it->first.starts_with(prefix)) return true;
+  return parent_reads_.has_prefix(prefix);
 }
 
 void StateOverlay::put(std::string_view key, std::string value) {
@@ -100,13 +108,13 @@ void StateOverlay::put(std::string_view key, std::string value) {
 void StateOverlay::erase(std::string_view key) { write(key, std::nullopt); }
 
 void StateOverlay::write(std::string_view key, std::optional<std::string> value) {
-  if (auto found = index().find(key); found.written) {
-    if (in_savepoint_) journal_.push_back({found.entry, std::move(found.entry->second)});
-    found.entry->second = std::move(value);
+  if (auto* entry = written_.find(key)) {
+    if (in_savepoint_) journal_.push_back({entry, std::move(entry->second)});
+    entry->second = std::move(value);
     return;
   }
   auto it = writes_.emplace(std::string(key), std::move(value)).first;
-  index_.set(&*it, true);
+  written_.set(&*it);
   if (in_savepoint_) journal_.push_back({&*it, std::nullopt});
 }
 
@@ -123,17 +131,14 @@ void StateOverlay::release_savepoint() {
 
 void StateOverlay::rollback() {
   // Newest first: a key written twice gets its older value back, then (if the first write
-  // created its entry) loses the entry, and reads see what the parent held again.
+  // created its entry) loses the entry.
   for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
     if (it->before) {
       it->entry->second = std::move(*it->before);
       continue;
     }
-    const std::string_view key = it->entry->first;
-    auto written = writes_.find(key);
-    (void)index();
-    index_.remove(key);
-    if (auto read = parent_reads_.find(key); read != parent_reads_.end()) index_.set(&*read, false);
+    auto written = writes_.find(it->entry->first);
+    written_.remove(it->entry->first);
     writes_.erase(written);
   }
   journal_.clear();
@@ -141,27 +146,14 @@ void StateOverlay::rollback() {
 }
 
 WriteSet StateOverlay::take_writes() {
-  WriteSet out = std::exchange(writes_, {});
-  reindex();
-  return out;
-}
-
-WriteSet StateOverlay::take_parent_reads() {
-  WriteSet out = std::exchange(parent_reads_, {});
-  reindex();
-  return out;
-}
-
-void StateOverlay::reindex() {
-  // Lazily: an overlay whose maps are taken is usually dropped next.
-  index_.clear();
-  index_stale_ = true;
+  written_.clear();
+  return std::exchange(writes_, {});
 }
 
 void StateOverlay::commit_into(StateOverlay& target) {
   for (auto& [key, value] : writes_) target.write(key, std::move(value));
   writes_.clear();
-  reindex();
+  written_.clear();
 }
 
 void StateOverlay::scan(std::string_view prefix, std::string_view start, size_t limit,

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -24,21 +25,18 @@ using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
 
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
 
-// A hash index over the entries of an overlay's two maps, so that a lookup costs one probe of
-// a flat table instead of two descents of ordered maps that hold a whole block's keys. Open
-// addressing with linear probing; it stores the key as a view of the map node's key (nodes do
-// not move) and a pointer to the entry. Removal leaves a tombstone (only rollbacks remove).
-class OverlayIndex {
+// A hash index over map entries that do not move (nodes of a std::map, elements of a deque),
+// so that a lookup costs one probe of a flat table instead of a descent of an ordered map
+// that holds a whole block's keys. Open addressing with linear probing; each slot keeps the
+// key's hash and a pointer to the entry, whose key it compares. Removal leaves a tombstone.
+class EntryIndex {
  public:
-  struct Found {
-    WriteSet::value_type* entry = nullptr;
-    bool written = false;  // the entry is in the overlay's writes, not its record of reads
-  };
-  // The entry for `key`, or {nullptr}.
-  Found find(std::string_view key) const;
-  // Points `key` at `entry`, replacing what it pointed at. `entry->first` is `key` and must
-  // stay where it is while it is indexed.
-  void set(WriteSet::value_type* entry, bool written);
+  using Entry = WriteSet::value_type;
+  // The entry for `key`, or nullptr.
+  Entry* find(std::string_view key) const;
+  // Indexes `entry` under its key, replacing what that key pointed at. The entry must stay
+  // where it is while it is indexed.
+  void set(Entry* entry);
   // Forgets `key`.
   void remove(std::string_view key);
   void clear();
@@ -47,9 +45,8 @@ class OverlayIndex {
   enum class State : uint8_t { kEmpty, kFull, kTomb };
   struct Slot {
     uint64_t hash = 0;
-    WriteSet::value_type* entry = nullptr;
+    Entry* entry = nullptr;
     State state = State::kEmpty;
-    bool written = false;
   };
   static uint64_t hash_of(std::string_view key);
   // The slot holding `key`, or the empty slot where a search for it ends.
@@ -58,6 +55,35 @@ class OverlayIndex {
 
   std::vector<Slot> slots_;  // size 0 or a power of two
   size_t used_ = 0;          // full slots and tombstones
+};
+
+// What an overlay read from its parent: each key's value the first time it was read (nullopt
+// = absent), in the order read, with a hash lookup. A store commit takes it as the undo data
+// of the keys the block wrote after reading them, instead of reading the store again.
+class ReadMemo {
+ public:
+  using Entry = WriteSet::value_type;
+  ReadMemo() = default;
+  // Moving keeps the entries where they are, so the index stays valid.
+  ReadMemo(ReadMemo&&) = default;
+  ReadMemo& operator=(ReadMemo&&) = default;
+  ReadMemo(const ReadMemo& other) { *this = other; }
+  ReadMemo& operator=(const ReadMemo& other);
+
+  // The value recorded for `key`, or nullptr when it was not read.
+  const Entry* find(std::string_view key) const { return index_.find(key); }
+  // Records `value` for `key`. REQUIRES: `key` is not recorded yet.
+  const Entry& add(std::string_view key, std::optional<std::string> value);
+  // True when a recorded key starts with `prefix` (a walk over all of them).
+  bool has_prefix(std::string_view prefix) const;
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+
+ private:
+  std::deque<Entry> entries_;
+  EntryIndex index_;
 };
 
 class StateReader {
@@ -113,8 +139,8 @@ class StateOverlay final : public StateReader {
 
   // What this overlay read from its parent, per key, the first time (nullopt = absent).
   // A store commit uses it as the undo data for those keys instead of reading them again.
-  const WriteSet& parent_reads() const { return parent_reads_; }
-  WriteSet take_parent_reads();
+  const ReadMemo& parent_reads() const { return parent_reads_; }
+  ReadMemo take_parent_reads() { return std::exchange(parent_reads_, {}); }
   // Applies this overlay's writes to `target` and clears them. Typically target is the parent.
   void commit_into(StateOverlay& target);
 
@@ -129,17 +155,10 @@ class StateOverlay final : public StateReader {
  private:
   void write(std::string_view key, std::optional<std::string> value);
 
-  // Marks index_ for a rebuild from what is left after one of the maps was moved out.
-  void reindex();
-  // index_, rebuilt first if it is stale.
-  const OverlayIndex& index() const;
-
   const StateReader& parent_;
   WriteSet writes_;
-  mutable WriteSet parent_reads_;  // a memo of reads, not state: see parent_reads()
-  // Every key of writes_ and parent_reads_, pointing at the writes_ entry if there is one.
-  mutable OverlayIndex index_;
-  mutable bool index_stale_ = false;
+  EntryIndex written_;  // every entry of writes_
+  mutable ReadMemo parent_reads_;  // a memo of reads, not state: see parent_reads()
   // Since the savepoint: each write's entry, and what the entry held before (nullopt: the
   // key was not written yet). Map nodes stay where they are until their entry is erased.
   struct Undo {

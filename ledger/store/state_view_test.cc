@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
 #include <random>
 
 #include "ledger/store/memory_store.h"
@@ -136,6 +139,133 @@ TEST(StateOverlay, RollbackRestoresTheWritesOfTheSavepoint) {
     }
   }
   EXPECT_EQ(block.get("kept"), "base");
+}
+
+}  // namespace
+}  // namespace ans
+
+namespace ans {
+namespace {
+
+// Random writes, reads, savepoints and rollbacks over tens of thousands of keys (enough for
+// the overlay's hash index to grow many times and to collect tombstones from rolled-back new
+// keys) read exactly like a plain model of the state; every read of the parent is remembered
+// with the parent's value.
+TEST(StateOverlay, ReadsMatchAModelAcrossGrowthAndRollbacks) {
+  constexpr int kKeys = 40000;
+  std::mt19937_64 rng(11);
+  MemoryStore base;
+  WriteSet initial;
+  for (int i = 0; i < kKeys; i += 2) initial["k" + std::to_string(i)] = "base" + std::to_string(i);
+  base.apply(initial);
+  StateOverlay o(base);
+  std::map<std::string, std::optional<std::string>> model;  // key -> value (nullopt: absent)
+  auto model_get = [&](const std::string& k) -> std::optional<std::string> {
+    if (auto it = model.find(k); it != model.end()) return it->second;
+    if (auto it = initial.find(k); it != initial.end()) return it->second;
+    return std::nullopt;
+  };
+  // The model's own undo log while a savepoint is open: each key's model entry before.
+  std::vector<std::pair<std::string, std::optional<std::optional<std::string>>>> model_undo;
+  bool in_savepoint = false;
+  std::vector<std::string> touched;  // keys written at some point: reads favour them
+  auto any_key = [&] { return "k" + std::to_string(rng() % kKeys); };
+  auto write = [&](const std::string& k, int step) {
+    if (in_savepoint) {
+      auto it = model.find(k);
+      model_undo.emplace_back(k, it == model.end() ? std::nullopt
+                                                   : std::optional<std::optional<std::string>>(it->second));
+    }
+    if (rng() % 3 == 0) {
+      o.erase(k);
+      model[k] = std::nullopt;
+    } else {
+      o.put(k, "v" + std::to_string(step));
+      model[k] = "v" + std::to_string(step);
+    }
+    touched.push_back(k);
+  };
+  for (int step = 0; step < 60000; ++step) {
+    const int op = static_cast<int>(rng() % 10);
+    if (op < 3) {
+      write(rng() % 2 && !touched.empty() ? touched[rng() % touched.size()] : any_key(), step);
+    } else if (op == 3) {
+      o.begin_savepoint();
+      in_savepoint = true;
+      for (int i = 0, n = static_cast<int>(rng() % 30); i < n; ++i) {
+        write(rng() % 4 && !touched.empty() ? any_key() : touched[rng() % touched.size()], step);
+      }
+      if (rng() % 2) {
+        o.rollback();
+        for (auto it = model_undo.rbegin(); it != model_undo.rend(); ++it) {
+          if (it->second) {
+            model[it->first] = *it->second;
+          } else {
+            model.erase(it->first);
+          }
+        }
+      } else {
+        o.release_savepoint();
+      }
+      in_savepoint = false;
+      model_undo.clear();
+    } else {
+      const std::string k = rng() % 2 && !touched.empty() ? touched[rng() % touched.size()] : any_key();
+      ASSERT_EQ(o.get(k), model_get(k)) << "step " << step << " key " << k;
+    }
+  }
+  for (const auto& [k, v] : o.parent_reads()) EXPECT_EQ(v, base.get(k)) << k;
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    ASSERT_EQ(o.get(k), model_get(k)) << k;
+  }
+}
+
+// The index finds every entry it holds and none it forgot, whatever the order of removals
+// (a removal must not cut the probe chains of the keys behind it).
+TEST(EntryIndex, FindsWhatItHoldsAfterRemovalsInAnyOrder) {
+  std::mt19937_64 rng(5);
+  std::deque<WriteSet::value_type> entries;
+  EntryIndex index;
+  for (int i = 0; i < 5000; ++i) index.set(&entries.emplace_back("e" + std::to_string(i), std::to_string(i)));
+  std::vector<bool> removed(entries.size());
+  for (int i = 0; i < 2500; ++i) {
+    const size_t r = rng() % entries.size();
+    index.remove(entries[r].first);
+    removed[r] = true;
+  }
+  for (size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(index.find(entries[i].first), removed[i] ? nullptr : &entries[i]) << i;
+  }
+  // Set again, a removed key is found at its new entry.
+  WriteSet::value_type again("e7", "again");
+  index.set(&again);
+  EXPECT_EQ(index.find("e7"), &again);
+}
+
+// The record of reads finds every key after a move and after a copy (whose index must point
+// into the copy, not into the original).
+TEST(ReadMemo, FindsWhatItRecordedAfterAMoveOrACopy) {
+  ReadMemo memo;
+  for (int i = 0; i < 500; ++i) {
+    memo.add("r" + std::to_string(i), i % 3 ? std::optional<std::string>(std::to_string(i)) : std::nullopt);
+  }
+  auto check = [](const ReadMemo& m) {
+    ASSERT_EQ(m.size(), 500u);
+    for (int i = 0; i < 500; ++i) {
+      const auto* e = m.find("r" + std::to_string(i));
+      ASSERT_NE(e, nullptr) << i;
+      EXPECT_EQ(e->second, i % 3 ? std::optional<std::string>(std::to_string(i)) : std::nullopt);
+    }
+    EXPECT_EQ(m.find("r500"), nullptr);
+    EXPECT_TRUE(m.has_prefix("r4"));
+    EXPECT_FALSE(m.has_prefix("s"));
+  };
+  ReadMemo moved = std::move(memo);
+  check(moved);
+  auto copy = std::make_unique<ReadMemo>(moved);
+  moved = ReadMemo();  // the copy must not lean on the original's entries
+  check(*copy);
 }
 
 }  // namespace
