@@ -233,8 +233,12 @@ TxStatus apply_name_register(TxScope& s, const v1::NameRegister& body) {
   *rec.mutable_records() = body.records();
   rec.set_registered_height(s.block.height);
   s.state.put_name(rec);
-  s.state.index_owner(s.sender, name, true);
-  s.state.index_expiry(rec.expiry_s(), name, true);
+  if (existing) {
+    s.state.index_owner(s.sender, name, true);
+    s.state.index_expiry(rec.expiry_s(), name, true);
+  } else {
+    s.state.index_new_name(s.sender, name, rec.expiry_s());
+  }
   return TxStatus::ok();
 }
 

@@ -86,7 +86,8 @@ void LedgerState::put_commitment(const Hash256& c, const v1::CommitmentState& s)
 
 void LedgerState::erase_commitment(const Hash256& c, uint64_t time_s) {
   overlay_.erase(keys::commitment(c));
-  overlay_.erase(keys::commitment_index(time_s, c));
+  // A commitment and its index entry are written and erased together, so the entry is there.
+  overlay_.erase_over(keys::commitment_index(time_s, c), std::string());
 }
 
 std::optional<v1::SpState> LedgerState::sp(std::string_view sp_id) const {
@@ -141,6 +142,13 @@ void LedgerState::index_owner(const EthAddress& owner, std::string_view n, bool 
   } else {
     overlay_.erase(keys::owner_index(owner, n));
   }
+}
+
+void LedgerState::index_new_name(const EthAddress& owner, std::string_view n, uint64_t expiry_s) {
+  // Index entries exist only for names with a record, and name records are never deleted: a
+  // name without one has none.
+  overlay_.put_over(keys::owner_index(owner, n), std::string(), std::nullopt);
+  overlay_.put_over(keys::expiry_index(expiry_s, n), std::string(), std::nullopt);
 }
 
 void LedgerState::index_expiry(uint64_t expiry_s, std::string_view n, bool present) {

@@ -63,6 +63,9 @@ class LedgerState {
 
   void index_owner(const EthAddress& owner, std::string_view n, bool present);
   void index_expiry(uint64_t expiry_s, std::string_view n, bool present);
+  // index_owner and index_expiry for a name that had no record before this write: none of its
+  // index keys can exist, which spares the store reading them for undo data.
+  void index_new_name(const EthAddress& owner, std::string_view n, uint64_t expiry_s);
 
  private:
   template <typename Msg>

@@ -107,6 +107,22 @@ void StateOverlay::put(std::string_view key, std::string value) {
 
 void StateOverlay::erase(std::string_view key) { write(key, std::nullopt); }
 
+void StateOverlay::put_over(std::string_view key, std::string value, std::optional<std::string> before) {
+  note_parent_value(key, std::move(before));
+  write(key, std::optional<std::string>(std::move(value)));
+}
+
+void StateOverlay::erase_over(std::string_view key, std::optional<std::string> before) {
+  note_parent_value(key, std::move(before));
+  write(key, std::nullopt);
+}
+
+void StateOverlay::note_parent_value(std::string_view key, std::optional<std::string> before) {
+  if (written_.find(key) || parent_reads_.find(key)) return;
+  assert(parent_.get(key) == before && "the parent does not hold the value claimed for this key");
+  parent_reads_.add(key, std::move(before));
+}
+
 void StateOverlay::write(std::string_view key, std::optional<std::string> value) {
   if (auto* entry = written_.find(key)) {
     if (in_savepoint_) journal_.push_back({entry, std::move(entry->second)});

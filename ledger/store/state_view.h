@@ -131,6 +131,12 @@ class StateOverlay final : public StateReader {
 
   void put(std::string_view key, std::string value);
   void erase(std::string_view key);
+  // put/erase of a key whose value in the parent the caller already knows, because a record it
+  // has read implies it (an index key beside its record): unless this overlay has written or
+  // read the key, `before` is remembered as the parent's value, as if read, so the store's
+  // undo record takes it instead of reading the store. Debug builds check the claim.
+  void put_over(std::string_view key, std::string value, std::optional<std::string> before);
+  void erase_over(std::string_view key, std::optional<std::string> before);
 
   // The writes made here, to hand to the store or to a parent overlay.
   const WriteSet& writes() const { return writes_; }
@@ -154,6 +160,7 @@ class StateOverlay final : public StateReader {
 
  private:
   void write(std::string_view key, std::optional<std::string> value);
+  void note_parent_value(std::string_view key, std::optional<std::string> before);
 
   const StateReader& parent_;
   WriteSet writes_;
