@@ -1,5 +1,7 @@
 #include "ledger/chain/ledger.h"
 
+#include <algorithm>
+
 #include "ledger/rules/genesis_state.h"
 #include "ledger/state/keys.h"
 #include "ledger/state/radix_tree.h"
@@ -32,6 +34,36 @@ class OverlayNodeStore final : public TreeNodeStore {
  private:
   StateOverlay& overlay_;
   bool read_parent_;  // no page in the overlay yet
+};
+
+// A block's tree update: pages are read from the store under the block's overlay and written
+// to a list of their own, which the commit merges into the block's batch. The pages never
+// enter the overlay's maps, which hold every other key of the block.
+// REQUIRES: the overlay has no tree pages (the state transition never writes any). One
+// update per collector: reads after writes (the new root) search the written list.
+class PageCollector final : public TreeNodeStore {
+ public:
+  explicit PageCollector(const StateOverlay& overlay) : parent_(overlay.parent()) {}
+  std::optional<std::string> get_page(const std::string& key) const override {
+    for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
+      if (it->first == key) return it->second;
+    }
+    return parent_.get(key);
+  }
+  void put_page(const std::string& key, std::string page) override {
+    writes_.emplace_back(key, std::move(page));
+  }
+  void delete_page(const std::string& key) override { writes_.emplace_back(key, std::nullopt); }
+  // The pages written, sorted by key (a tree update writes each page at most once).
+  WriteList take_sorted() {
+    std::sort(writes_.begin(), writes_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    return std::move(writes_);
+  }
+
+ private:
+  const StateReader& parent_;
+  WriteList writes_;
 };
 
 // Read-only access for proofs against a committed or historical state.
@@ -172,8 +204,11 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
   ApplyEnv env{genesis_.params, chain_id_};
   auto outcome = apply_block(env, context, block_state, txs, verified);
   if (!outcome) return outcome.status();
-  OverlayNodeStore nodes(block_state);
-  RadixTree tree(nodes);
+  if (block_state.touches_prefix("T")) {
+    return Status(Errc::kCorruption, "the state transition touched the tree's own keys");
+  }
+  PageCollector pages(block_state);
+  RadixTree tree(pages);
   ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.writes())));
   auto root = tree.root_hash();
   if (!root) return root.status();
@@ -182,6 +217,7 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
   out.context = context;
   out.parent_hash = db_->head_hash();
   out.writes = block_state.take_writes();
+  out.tree_writes = pages.take_sorted();
   out.read_before = block_state.take_parent_reads();
   out.state_root = *root;
   out.tx_ids = std::move(outcome->tx_ids);
@@ -193,7 +229,8 @@ Status Ledger::commit_block(const PreparedBlock& block, const Hash256& block_has
     return Status(Errc::kInvalidArgument, "block " + std::to_string(block.context.height) +
                                               " was prepared on another head");
   }
-  return db_->commit_block(block.context.height, block_hash, block.writes, &block.read_before);
+  return db_->commit_block(block.context.height, block_hash, block.writes, &block.read_before,
+                           &block.tree_writes);
 }
 
 Result<ProvenRead> Ledger::prove(std::string_view state_key, std::optional<uint64_t> height) const {

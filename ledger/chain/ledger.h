@@ -21,7 +21,8 @@ namespace ans {
 struct PreparedBlock {
   BlockContext context;
   Hash256 parent_hash{};    // the head it was prepared on; commit refuses any other
-  WriteSet writes;          // state and tree-node writes, ready to commit
+  WriteSet writes;          // state writes, ready to commit
+  WriteList tree_writes;    // tree pages, sorted by key: they carry no undo data
   ReadMemo read_before;     // values the block read from the head state (undo data for free)
   Hash256 state_root{};     // the root after the block: goes into its header
   std::vector<Hash256> tx_ids;

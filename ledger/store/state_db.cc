@@ -4,6 +4,7 @@
 #include <leveldb/write_batch.h>
 
 #include "ans/v1/state.pb.h"
+#include "ledger/util/bytes.h"
 
 namespace ans {
 namespace {
@@ -146,17 +147,17 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
 Status StateDb::status() const { return first_error_; }
 
 Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                             const ReadMemo* known_before) {
-  return commit(height, block_hash, writes, /*final=*/false, known_before);
+                             const ReadMemo* known_before, const WriteList* exempt_writes) {
+  return commit(height, block_hash, writes, /*final=*/false, known_before, exempt_writes);
 }
 
 Status StateDb::commit_final_block(uint64_t height, const Hash256& block_hash,
                                    const WriteSet& writes) {
-  return commit(height, block_hash, writes, /*final=*/true, nullptr);
+  return commit(height, block_hash, writes, /*final=*/true, nullptr, nullptr);
 }
 
 Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                       bool final, const ReadMemo* known_before) {
+                       bool final, const ReadMemo* known_before, const WriteList* exempt_writes) {
   if (has_head_ ? height != head_height_ + 1 : height != 0) {
     return Status(Errc::kInvalidArgument,
                   "block " + std::to_string(height) + " does not extend the head (" +
@@ -180,16 +181,51 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
     if (!s.ok()) return from_leveldb(s, "reading for undo");
     return true;
   };
+  auto is_exempt = [&](std::string_view key) {
+    return !options_.undo_exempt_prefix.empty() && key.starts_with(options_.undo_exempt_prefix);
+  };
+  if (exempt_writes) {
+    if (options_.undo_exempt_prefix.empty()) {
+      return Status(Errc::kInvalidArgument, "this store has no undo-exempt keys");
+    }
+    for (size_t i = 0; i < exempt_writes->size(); ++i) {
+      const std::string& key = (*exempt_writes)[i].first;
+      if (!is_exempt(key) || (i > 0 && !((*exempt_writes)[i - 1].first < key))) {
+        return Status(Errc::kInvalidArgument,
+                      "exempt writes must be sorted, unique and under the exempt prefix");
+      }
+    }
+  }
   leveldb::WriteBatch batch;
   CacheWrites cache_writes;
-  for (const auto& [key, value] : writes) {
+  auto put = [&](const std::string& key, const std::optional<std::string>& value) {
     if (cacheable(key)) cache_writes.emplace_back(key, value);
+    if (value) {
+      batch.Put(slice(key), slice(*value));
+    } else {
+      batch.Delete(slice(key));
+    }
+  };
+  // The batch gets its keys in order, the exempt writes merged in where they fall. Returns
+  // false when the next exempt write has `key` itself: the two lists must be apart.
+  size_t next_exempt = 0;
+  auto put_exempt_before = [&](const std::string* key) {
+    for (; exempt_writes && next_exempt < exempt_writes->size(); ++next_exempt) {
+      const auto& [k, v] = (*exempt_writes)[next_exempt];
+      if (key && !(k < *key)) return k != *key;
+      put(k, v);
+    }
+    return true;
+  };
+  for (const auto& [key, value] : writes) {
     if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) {
       return Status(Errc::kInvalidArgument, "state keys may not start with 0xFF");
     }
-    bool exempt = !options_.undo_exempt_prefix.empty() &&
-                  key.compare(0, options_.undo_exempt_prefix.size(), options_.undo_exempt_prefix) == 0;
-    if (!final && !exempt) {
+    if (!put_exempt_before(&key)) {
+      return Status(Errc::kInvalidArgument, "key " + to_hex(as_bytes(key)) +
+                                                " is both an exempt write and a write of the block");
+    }
+    if (!final && !is_exempt(key)) {
       v1::UndoEntry* entry = undo.add_entries();
       entry->set_key(key);
       auto existed = value_now(key, *entry->mutable_value());
@@ -197,12 +233,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
       entry->set_existed(*existed);
       if (!*existed) entry->clear_value();
     }
-    if (value) {
-      batch.Put(slice(key), slice(*value));
-    } else {
-      batch.Delete(slice(key));
-    }
+    put(key, value);
   }
+  put_exempt_before(nullptr);
   uint64_t new_final = final_height_;
   if (final) {
     new_final = height;

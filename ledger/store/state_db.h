@@ -94,8 +94,12 @@ class StateDb final : public StateReader {
   // `known_before` (optional) holds values of keys as they are in the store now (nullopt =
   // absent), e.g. the reads the block's overlay made; the undo record takes them from there
   // instead of reading the store again. REQUIRES: they are current.
+  // `exempt_writes` (optional) are more writes, all of keys under undo_exempt_prefix (tree
+  // pages), kept apart from `writes` by whoever built them: sorted by key, no key twice and
+  // none in `writes`.
   Status commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                      const ReadMemo* known_before = nullptr);
+                      const ReadMemo* known_before = nullptr,
+                      const WriteList* exempt_writes = nullptr);
 
   // Commits block `height` as already final: no undo record is written (it could never be
   // used), which makes bulk imports and the genesis block cheaper. Same REQUIRES as above.
@@ -132,7 +136,7 @@ class StateDb final : public StateReader {
   using CacheWrites = std::vector<std::pair<std::string_view, std::optional<std::string_view>>>;
   void update_cache(const CacheWrites& written);
   Status commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes, bool final,
-                const ReadMemo* known_before);
+                const ReadMemo* known_before, const WriteList* exempt_writes);
 
   StateDbOptions options_;
   // LevelDB does not own its cache and filter policy; they must outlive db_ (declared after).

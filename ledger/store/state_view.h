@@ -22,6 +22,8 @@ namespace ans {
 
 // Key -> new value, or nullopt for a deletion.
 using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
+// The same as a list, for writes that come in bulk and are sorted once.
+using WriteList = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
 

@@ -148,11 +148,9 @@ int main(int argc, char** argv) {
     auto t3 = Clock::now();
     double cpu3 = thread_cpu_s();
     if (apply_s) {
-      for (const auto& [k, v] : prepared->writes) {
-        bool tree = !k.empty() && k[0] == 'T';
-        (tree ? tree_keys : state_keys) += 1;
-        if (tree && !v) ++tree_deletes;
-      }
+      state_keys += prepared->writes.size();
+      tree_keys += prepared->tree_writes.size();
+      for (const auto& [k, v] : prepared->tree_writes) tree_deletes += !v;
     }
     if (apply_s) {
       *apply_s += std::chrono::duration<double>(t2 - t1).count();
