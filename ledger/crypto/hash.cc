@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace ans {
 namespace {
@@ -16,11 +19,6 @@ const EVP_MD* fetch_or_die(const char* name) {
     std::fprintf(stderr, "fatal: OpenSSL has no %s digest\n", name);
     std::abort();
   }
-  return md;
-}
-
-const EVP_MD* sha256_md() {
-  static const EVP_MD* md = fetch_or_die("SHA256");
   return md;
 }
 
@@ -49,8 +47,6 @@ FixedBytes<N> digest(const EVP_MD* md, ByteView data) {
 
 }  // namespace
 
-Hash256 sha256(ByteView data) { return digest<32>(sha256_md(), data); }
-
 Hash256 sha256d(ByteView data) {
   Hash256 once = sha256(data);
   return sha256(once);
@@ -63,31 +59,26 @@ Hash160 hash160(ByteView data) {
   return ripemd160(inner);
 }
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr) != 1) {
-    std::fprintf(stderr, "fatal: OpenSSL SHA-256 init failed\n");
-    std::abort();
-  }
-}
-
-Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
-
-Sha256& Sha256::update(ByteView data) {
-  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
-  return *this;
-}
-
-Hash256 Sha256::finish() {
-  Hash256 out{};
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out.data(), &len);
-  return out;
-}
-
 Hash256 tagged_hash(std::string_view tag, std::initializer_list<ByteView> parts) {
-  Hash256 tag_hash = sha256(as_bytes(tag));
+  // SHA256(tag) || SHA256(tag) is exactly one block: its state is kept per tag (per thread,
+  // for the few tags the chain uses), so each hash starts after it.
+  constexpr size_t kMaxTags = 32;
+  thread_local std::vector<std::pair<std::string, Sha256>> after_tag;
+  const Sha256* start = nullptr;
+  for (const auto& [t, h] : after_tag) {
+    if (t == tag) {
+      start = &h;
+      break;
+    }
+  }
   Sha256 h;
-  h.update(tag_hash).update(tag_hash);
+  if (start != nullptr) {
+    h = *start;
+  } else {
+    const Hash256 tag_hash = sha256(as_bytes(tag));
+    h.update(tag_hash).update(tag_hash);
+    if (after_tag.size() < kMaxTags) after_tag.emplace_back(std::string(tag), h);
+  }
   for (ByteView part : parts) h.update(part);
   return h.finish();
 }

@@ -1,8 +1,10 @@
-// Hash functions. SHA-256 and RIPEMD-160 come from OpenSSL 3 (each digest is fetched once
-// per process, not per call); Keccak-256 (Ethereum's, not SHA3-256) from Crypto++.
-// All functions are thread-safe.
+// Hash functions. SHA-256 is our own (sha256.cc: the x86 SHA extensions when present, else
+// portable C++); RIPEMD-160 comes from OpenSSL 3 (fetched once per process, not per call);
+// Keccak-256 (Ethereum's, not SHA3-256) from Crypto++. All functions are thread-safe.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string_view>
 
 #include "ledger/util/bytes.h"
@@ -22,13 +24,11 @@ Hash160 hash160(ByteView data);
 // Defined in keccak.cc (Crypto++), which the stand-alone proof verifier does not link.
 Hash256 keccak256(ByteView data);
 
-// Incremental SHA-256 for hashing several pieces without concatenating them.
+// Incremental SHA-256 for hashing several pieces without concatenating them. A copy goes on
+// from the same point, so a common prefix can be hashed once (tagged_hash does).
 class Sha256 {
  public:
   Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
 
   Sha256& update(ByteView data);
   Sha256& update(std::string_view text) { return update(as_bytes(text)); }
@@ -36,8 +36,18 @@ class Sha256 {
   Hash256 finish();
 
  private:
-  void* ctx_;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay out of this header.
+  std::array<uint32_t, 8> state_;
+  std::array<uint8_t, 64> buffer_{};
+  size_t buffered_ = 0;  // bytes in buffer_
+  uint64_t length_ = 0;  // bytes hashed in all
 };
+
+namespace sha256_internal {
+// True when the CPU has the x86 SHA extensions (then they are used).
+bool hardware_available();
+// For tests: use the portable block function even where the extensions are present.
+void use_portable(bool portable);
+}  // namespace sha256_internal
 
 // Domain-separated hash in the style of BIP-340: SHA256(SHA256(tag) || SHA256(tag) || parts...).
 // Every signature on the chain signs such a hash, so a signature made for one purpose

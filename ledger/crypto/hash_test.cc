@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+
+#include <random>
 #include <thread>
 
 namespace ans {
@@ -64,6 +67,89 @@ TEST(TaggedHash, SeparatesDomains) {
   manual.insert(manual.end(), t.begin(), t.end());
   manual.push_back('x');
   EXPECT_EQ(a, sha256(manual));
+}
+
+// OpenSSL's SHA-256, the reference for our own.
+Hash256 openssl_sha256(ByteView data) {
+  Hash256 out{};
+  unsigned int len = 0;
+  EXPECT_EQ(EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr), 1);
+  return out;
+}
+
+// Runs `body` with the portable block function and, where the CPU has them, with the SHA
+// extensions.
+template <typename F>
+void with_each_block_function(F body) {
+  for (bool portable : {true, false}) {
+    if (!portable && !sha256_internal::hardware_available()) continue;
+    sha256_internal::use_portable(portable);
+    SCOPED_TRACE(portable ? "portable" : "SHA extensions");
+    body();
+  }
+  sha256_internal::use_portable(false);
+}
+
+TEST(Sha256, NistVectorsOnEachBlockFunction) {
+  with_each_block_function([] {
+    EXPECT_EQ(hex_of(sha256(as_bytes("abc"))),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(hex_of(sha256(as_bytes("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
+                                     "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"))),
+              "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+    Sha256 million;
+    const std::string chunk(1000, 'a');
+    for (int i = 0; i < 1000; ++i) million.update(chunk);
+    EXPECT_EQ(hex_of(million.finish()),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  });
+}
+
+// Every length across the padding boundaries, cut into pieces at random points, equals
+// OpenSSL's digest.
+TEST(Sha256, MatchesOpenSslForEveryLengthAndSplit) {
+  std::mt19937_64 rng(3);
+  Bytes data(1100);
+  for (auto& b : data) b = static_cast<uint8_t>(rng());
+  with_each_block_function([&] {
+    for (size_t n = 0; n <= data.size(); ++n) {
+      const ByteView msg(data.data(), n);
+      ASSERT_EQ(sha256(msg), openssl_sha256(msg)) << n;
+      Sha256 pieces;
+      for (size_t at = 0; at < n;) {
+        const size_t take = std::min<size_t>(n - at, rng() % 150);
+        pieces.update(ByteView(data.data() + at, take));
+        at += take;
+      }
+      ASSERT_EQ(pieces.finish(), openssl_sha256(msg)) << n;
+    }
+  });
+}
+
+// A copy of a hash in progress goes on from the same point, independently.
+TEST(Sha256, ACopyContinuesFromTheSamePoint) {
+  Sha256 a;
+  a.update("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq-and-a-common-prefix");
+  Sha256 b = a;
+  a.update("x");
+  b.update("y");
+  EXPECT_EQ(a.finish(), sha256(as_bytes("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq-and-a-common-prefixx")));
+  EXPECT_EQ(b.finish(), sha256(as_bytes("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq-and-a-common-prefixy")));
+}
+
+// The state kept after each tag gives the definition's answer every time, for more tags
+// than are kept.
+TEST(TaggedHash, RepeatedAndManyTagsMatchTheDefinition) {
+  for (int round = 0; round < 3; ++round) {
+    for (int t = 0; t < 40; ++t) {
+      const std::string tag = "tag/" + std::to_string(t);
+      Hash256 th = sha256(as_bytes(tag));
+      Bytes manual(th.begin(), th.end());
+      manual.insert(manual.end(), th.begin(), th.end());
+      manual.push_back('m');
+      ASSERT_EQ(tagged_hash(tag, {as_bytes("m")}), sha256(manual)) << tag << " round " << round;
+    }
+  }
 }
 
 TEST(Sha256, ThreadSafe) {
