@@ -219,6 +219,7 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
   out.writes = block_state.take_writes();
   out.tree_writes = pages.take_sorted();
   out.read_before = block_state.take_parent_reads();
+  out.first_writes = block_state.take_first_writes();
   out.state_root = *root;
   out.tx_ids = std::move(outcome->tx_ids);
   return out;
@@ -229,7 +230,7 @@ Status Ledger::commit_block(const PreparedBlock& block, const Hash256& block_has
     return Status(Errc::kInvalidArgument, "block " + std::to_string(block.context.height) +
                                               " was prepared on another head");
   }
-  return db_->commit_block(block.context.height, block_hash, block.writes, &block.read_before,
+  return db_->commit_block(block.context.height, block_hash, block.writes, &block.first_writes,
                            &block.tree_writes);
 }
 

@@ -18,12 +18,20 @@
 
 namespace ans {
 
+// Move-only: first_writes points into writes and read_before.
 struct PreparedBlock {
+  PreparedBlock() = default;
+  PreparedBlock(PreparedBlock&&) = default;
+  PreparedBlock& operator=(PreparedBlock&&) = default;
+  PreparedBlock(const PreparedBlock&) = delete;
+  PreparedBlock& operator=(const PreparedBlock&) = delete;
+
   BlockContext context;
   Hash256 parent_hash{};    // the head it was prepared on; commit refuses any other
   WriteSet writes;          // state writes, ready to commit
   WriteList tree_writes;    // tree pages, sorted by key: they carry no undo data
   ReadMemo read_before;     // values the block read from the head state (undo data for free)
+  std::vector<FirstWrite> first_writes;  // each key of writes, with its old value if read
   Hash256 state_root{};     // the root after the block: goes into its header
   std::vector<Hash256> tx_ids;
 };

@@ -147,8 +147,8 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
 Status StateDb::status() const { return first_error_; }
 
 Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                             const ReadMemo* known_before, const WriteList* exempt_writes) {
-  return commit(height, block_hash, writes, /*final=*/false, known_before, exempt_writes);
+                             const std::vector<FirstWrite>* first_writes, const WriteList* exempt_writes) {
+  return commit(height, block_hash, writes, /*final=*/false, first_writes, exempt_writes);
 }
 
 Status StateDb::commit_final_block(uint64_t height, const Hash256& block_hash,
@@ -157,7 +157,7 @@ Status StateDb::commit_final_block(uint64_t height, const Hash256& block_hash,
 }
 
 Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                       bool final, const ReadMemo* known_before, const WriteList* exempt_writes) {
+                       bool final, const std::vector<FirstWrite>* first_writes, const WriteList* exempt_writes) {
   if (has_head_ ? height != head_height_ + 1 : height != 0) {
     return Status(Errc::kInvalidArgument,
                   "block " + std::to_string(height) + " does not extend the head (" +
@@ -169,11 +169,12 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   v1::UndoRecord& undo = *google::protobuf::Arena::CreateMessage<v1::UndoRecord>(&arena);
   undo.set_height(height);
   if (has_head_) undo.set_prev_head_hash(std::string(head_hash_.begin(), head_hash_.end()));
-  // The value `key` has in the store now: from known_before when it is there, else read.
-  auto value_now = [&](const std::string& key, std::string& out) -> Result<bool> {
-    if (const auto* known = known_before ? known_before->find(key) : nullptr) {
-      if (!known->second) return false;
-      out = *known->second;
+  // The value `key` has in the store now: `known` when given, else read.
+  auto value_now = [&](std::string_view key, const std::optional<std::string>* known,
+                       std::string& out) -> Result<bool> {
+    if (known != nullptr) {
+      if (!*known) return false;
+      out = **known;
       return true;
     }
     leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);
@@ -196,6 +197,15 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
       }
     }
   }
+  auto add_undo = [&](std::string_view key, const std::optional<std::string>* known) -> Status {
+    v1::UndoEntry* entry = undo.add_entries();
+    entry->set_key(std::string(key));
+    auto existed = value_now(key, known, *entry->mutable_value());
+    if (!existed) return existed.status();
+    entry->set_existed(*existed);
+    if (!*existed) entry->clear_value();
+    return Status::ok();
+  };
   leveldb::WriteBatch batch;
   CacheWrites cache_writes;
   auto put = [&](const std::string& key, const std::optional<std::string>& value) {
@@ -225,17 +235,21 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
       return Status(Errc::kInvalidArgument, "key " + to_hex(as_bytes(key)) +
                                                 " is both an exempt write and a write of the block");
     }
-    if (!final && !is_exempt(key)) {
-      v1::UndoEntry* entry = undo.add_entries();
-      entry->set_key(key);
-      auto existed = value_now(key, *entry->mutable_value());
-      if (!existed) return existed.status();
-      entry->set_existed(*existed);
-      if (!*existed) entry->clear_value();
+    if (!final && !first_writes && !is_exempt(key)) {
+      ANS_RETURN_IF_ERROR(add_undo(key, nullptr));
     }
     put(key, value);
   }
   put_exempt_before(nullptr);
+  if (!final && first_writes) {
+    // In the order written: each entry's old value is at hand, no search needed.
+    if (first_writes->size() != writes.size()) {
+      return Status(Errc::kInvalidArgument, "the first writes do not match the block's writes");
+    }
+    for (const FirstWrite& w : *first_writes) {
+      if (!is_exempt(w.key)) ANS_RETURN_IF_ERROR(add_undo(w.key, w.before));
+    }
+  }
   uint64_t new_final = final_height_;
   if (final) {
     new_final = height;

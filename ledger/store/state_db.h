@@ -91,14 +91,14 @@ class StateDb final : public StateReader {
 
   // Commits block `height` atomically. REQUIRES: height == head_height() + 1, or height == 0
   // (genesis) on an empty store. No key in `writes` may start with 0xFF.
-  // `known_before` (optional) holds values of keys as they are in the store now (nullopt =
-  // absent), e.g. the reads the block's overlay made; the undo record takes them from there
-  // instead of reading the store again. REQUIRES: they are current.
+  // `first_writes` (optional) lists every key of `writes` once (its overlay's first_writes()),
+  // with the value the store holds now where the overlay knew it; the undo record takes those
+  // from there instead of reading the store. REQUIRES: they are current.
   // `exempt_writes` (optional) are more writes, all of keys under undo_exempt_prefix (tree
   // pages), kept apart from `writes` by whoever built them: sorted by key, no key twice and
   // none in `writes`.
   Status commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                      const ReadMemo* known_before = nullptr,
+                      const std::vector<FirstWrite>* first_writes = nullptr,
                       const WriteList* exempt_writes = nullptr);
 
   // Commits block `height` as already final: no undo record is written (it could never be
@@ -136,7 +136,7 @@ class StateDb final : public StateReader {
   using CacheWrites = std::vector<std::pair<std::string_view, std::optional<std::string_view>>>;
   void update_cache(const CacheWrites& written);
   Status commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes, bool final,
-                const ReadMemo* known_before, const WriteList* exempt_writes);
+                const std::vector<FirstWrite>* first_writes, const WriteList* exempt_writes);
 
   StateDbOptions options_;
   // LevelDB does not own its cache and filter policy; they must outlive db_ (declared after).

@@ -131,6 +131,9 @@ void StateOverlay::write(std::string_view key, std::optional<std::string> value)
   }
   auto it = writes_.emplace(std::string(key), std::move(value)).first;
   written_.set(&*it);
+  // The key was usually read just before: its record of reads is still in cache.
+  const auto* read = parent_reads_.find(key);
+  first_writes_.push_back({it->first, read ? &read->second : nullptr});
   if (in_savepoint_) journal_.push_back({&*it, std::nullopt});
 }
 
@@ -153,6 +156,9 @@ void StateOverlay::rollback() {
       it->entry->second = std::move(*it->before);
       continue;
     }
+    // New entries are the newest first writes, so they come off the end in the same order.
+    assert(!first_writes_.empty() && first_writes_.back().key.data() == it->entry->first.data());
+    first_writes_.pop_back();
     auto written = writes_.find(it->entry->first);
     written_.remove(it->entry->first);
     writes_.erase(written);
@@ -170,6 +176,7 @@ void StateOverlay::commit_into(StateOverlay& target) {
   for (auto& [key, value] : writes_) target.write(key, std::move(value));
   writes_.clear();
   written_.clear();
+  first_writes_.clear();
 }
 
 void StateOverlay::scan(std::string_view prefix, std::string_view start, size_t limit,

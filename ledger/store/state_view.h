@@ -25,6 +25,14 @@ using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
 // The same as a list, for writes that come in bulk and are sorted once.
 using WriteList = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
+// A key an overlay wrote, and what its parent held there when the overlay first wrote it, if
+// the overlay knew (it had read the key or been told): the store builds a block's undo record
+// from these without searching. Both point into the overlay's (or what was taken from it).
+struct FirstWrite {
+  std::string_view key;
+  const std::optional<std::string>* before = nullptr;  // nullptr: not known, read the store
+};
+
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
 
 // A hash index over map entries that do not move (nodes of a std::map, elements of a deque),
@@ -149,6 +157,12 @@ class StateOverlay final : public StateReader {
   // A store commit uses it as the undo data for those keys instead of reading them again.
   const ReadMemo& parent_reads() const { return parent_reads_; }
   ReadMemo take_parent_reads() { return std::exchange(parent_reads_, {}); }
+  // One entry per key written, in the order of their first writes (rolled-back ones gone),
+  // since construction or the last take_first_writes(). The views and pointers stay valid
+  // while the writes and the reads (or what take_writes() and take_parent_reads() gave) live,
+  // wherever those are moved.
+  const std::vector<FirstWrite>& first_writes() const { return first_writes_; }
+  std::vector<FirstWrite> take_first_writes() { return std::exchange(first_writes_, {}); }
   // Applies this overlay's writes to `target` and clears them. Typically target is the parent.
   void commit_into(StateOverlay& target);
 
@@ -176,6 +190,7 @@ class StateOverlay final : public StateReader {
   };
   bool in_savepoint_ = false;
   std::vector<Undo> journal_;
+  std::vector<FirstWrite> first_writes_;
 };
 
 }  // namespace ans

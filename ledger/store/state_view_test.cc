@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 #include "ledger/store/memory_store.h"
 
@@ -215,6 +216,17 @@ TEST(StateOverlay, ReadsMatchAModelAcrossGrowthAndRollbacks) {
     }
   }
   for (const auto& [k, v] : o.parent_reads()) EXPECT_EQ(v, base.get(k)) << k;
+  // The first writes name each written key once, with the parent's value where known.
+  std::set<std::string> first;
+  for (const FirstWrite& w : o.first_writes()) {
+    EXPECT_TRUE(first.insert(std::string(w.key)).second) << w.key;
+    if (w.before) {
+      EXPECT_EQ(*w.before, base.get(w.key)) << w.key;
+    }
+  }
+  std::set<std::string> written;
+  for (const auto& [k, v] : o.writes()) written.insert(k);
+  EXPECT_EQ(first, written);
   for (int i = 0; i < kKeys; ++i) {
     const std::string k = "k" + std::to_string(i);
     ASSERT_EQ(o.get(k), model_get(k)) << k;
