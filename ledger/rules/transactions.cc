@@ -7,23 +7,36 @@
 
 namespace ans {
 
-TxStatus TxScope::debit_sender(const Amount& amount, std::string_view what) {
-  v1::AccountState acct = state.account(sender);
-  Amount balance = state.amount(acct.balance());
+TxStatus TxScope::debit(v1::AccountState& account, const Amount& amount, std::string_view what) {
+  Amount balance = state.amount(account.balance());
   if (balance < amount) {
     return TxStatus(TxError::kInsufficientFunds,
                     std::string(what) + " needs " + amount.to_string() + " DIMT; the balance is " +
                         balance.to_string());
   }
-  acct.set_balance(LedgerState::amount_bytes(balance.checked_sub(amount).value()));
+  account.set_balance(LedgerState::amount_bytes(balance.checked_sub(amount).value()));
+  return TxStatus::ok();
+}
+
+TxStatus TxScope::debit_sender(const Amount& amount, std::string_view what) {
+  v1::AccountState acct = state.account(sender);
+  ANS_TX_CHECK(debit(acct, amount, what));
   state.put_account(sender, acct);
   return TxStatus::ok();
 }
 
-TxStatus TxScope::pay_to_pool(const Amount& amount, std::string_view what) {
-  ANS_TX_CHECK(debit_sender(amount, what));
+TxStatus TxScope::pay_to_pool(v1::AccountState& sender_account, const Amount& amount,
+                              std::string_view what) {
+  ANS_TX_CHECK(debit(sender_account, amount, what));
   // The pool can never overflow: it is bounded by the fixed total supply.
   state.set_reward_pool(state.reward_pool().checked_add(amount).value());
+  return TxStatus::ok();
+}
+
+TxStatus TxScope::pay_to_pool(const Amount& amount, std::string_view what) {
+  v1::AccountState acct = state.account(sender);
+  ANS_TX_CHECK(pay_to_pool(acct, amount, what));
+  state.put_account(sender, acct);
   return TxStatus::ok();
 }
 
@@ -85,8 +98,8 @@ TxStatus apply_nonce_fee_body(const ApplyEnv& env, const BlockContext& block, Le
                                              env.params.min_tx_fee.to_string());
   }
   acct.set_nonce(acct.nonce() + 1);
-  st.put_account(scope.sender, acct);
-  ANS_TX_CHECK(scope.pay_to_pool(fee, "the fee"));
+  ANS_TX_CHECK(scope.pay_to_pool(acct, fee, "the fee"));
+  st.put_account(scope.sender, acct);  // the nonce and the fee in one write
   ANS_TX_CHECK(apply_body(scope, tx));
   if (Status io = st.status(); !io) return TxStatus(TxError::kStorage, io.to_string());
   return TxStatus::ok();
