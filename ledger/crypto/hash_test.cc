@@ -126,6 +126,20 @@ TEST(Sha256, MatchesOpenSslForEveryLengthAndSplit) {
   });
 }
 
+// An empty view without a data pointer hashes like the empty string, as an update of
+// nothing. (Under UBSan, handing its null pointer to memcpy was a finding of the
+// consensus_input fuzz target.)
+TEST(Sha256, EmptyViewWithoutData) {
+  with_each_block_function([] {
+    const ByteView nothing;
+    ASSERT_EQ(nothing.data(), nullptr);
+    EXPECT_EQ(sha256(nothing), sha256(as_bytes("")));
+    Sha256 h;
+    h.update("abc").update(nothing);
+    EXPECT_EQ(h.finish(), sha256(as_bytes("abc")));
+  });
+}
+
 // A copy of a hash in progress goes on from the same point, independently.
 TEST(Sha256, ACopyContinuesFromTheSamePoint) {
   Sha256 a;

@@ -173,6 +173,8 @@ void use_portable(bool portable) { g_compress.store(portable ? compress_portable
 Sha256::Sha256() : state_(kInitial) {}
 
 Sha256& Sha256::update(ByteView data) {
+  // An empty view may have no data pointer at all, which memcpy must not be given.
+  if (data.empty()) return *this;
   const Compress compress = g_compress.load(std::memory_order_relaxed);
   const uint8_t* p = data.data();
   size_t n = data.size();
@@ -192,7 +194,7 @@ Sha256& Sha256::update(ByteView data) {
     p += n / 64 * 64;
     n %= 64;
   }
-  std::memcpy(buffer_.data(), p, n);
+  if (n > 0) std::memcpy(buffer_.data(), p, n);
   buffered_ = n;
   return *this;
 }
