@@ -61,15 +61,6 @@ void EntryIndex::grow() {
   }
 }
 
-ReadMemo& ReadMemo::operator=(const ReadMemo& other) {
-  if (this == &other) return *this;
-  entries_.clear();
-  index_.clear();
-  for (const Entry& e : other.entries_) entries_.emplace_back(e);
-  for (Entry& e : entries_) index_.set(&e);
-  return *this;
-}
-
 const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string> value) {
   Entry& e = entries_.emplace_back(std::string(key), std::move(value));
   index_.set(&e);
@@ -108,22 +99,15 @@ void StateOverlay::put(std::string_view key, std::string value) {
 void StateOverlay::erase(std::string_view key) { write(key, std::nullopt); }
 
 void StateOverlay::put_over(std::string_view key, std::string value, std::optional<std::string> before) {
-  note_parent_value(key, std::move(before));
-  write(key, std::optional<std::string>(std::move(value)));
+  write(key, std::optional<std::string>(std::move(value)), &before);
 }
 
 void StateOverlay::erase_over(std::string_view key, std::optional<std::string> before) {
-  note_parent_value(key, std::move(before));
-  write(key, std::nullopt);
+  write(key, std::nullopt, &before);
 }
 
-void StateOverlay::note_parent_value(std::string_view key, std::optional<std::string> before) {
-  if (written_.find(key) || parent_reads_.find(key)) return;
-  assert(parent_.get(key) == before && "the parent does not hold the value claimed for this key");
-  parent_reads_.add(key, std::move(before));
-}
-
-void StateOverlay::write(std::string_view key, std::optional<std::string> value) {
+void StateOverlay::write(std::string_view key, std::optional<std::string> value,
+                         std::optional<std::string>* claimed_before) {
   if (auto* entry = written_.find(key)) {
     if (in_savepoint_) journal_.push_back({entry, std::move(entry->second)});
     entry->second = std::move(value);
@@ -131,8 +115,14 @@ void StateOverlay::write(std::string_view key, std::optional<std::string> value)
   }
   auto it = writes_.emplace(std::string(key), std::move(value)).first;
   written_.set(&*it);
-  // The key was usually read just before: its record of reads is still in cache.
+  // The key was usually read just before: its record of reads is still in cache. A value
+  // the caller claims for the parent is recorded as if read, unless the key was read.
   const auto* read = parent_reads_.find(key);
+  if (read == nullptr && claimed_before != nullptr) {
+    assert(parent_.get(key) == *claimed_before &&
+           "the parent does not hold the value claimed for this key");
+    read = &parent_reads_.add(key, std::move(*claimed_before));
+  }
   first_writes_.push_back({it->first, read ? &read->second : nullptr});
   if (in_savepoint_) journal_.push_back({&*it, std::nullopt});
 }

@@ -74,11 +74,12 @@ class ReadMemo {
  public:
   using Entry = WriteSet::value_type;
   ReadMemo() = default;
-  // Moving keeps the entries where they are, so the index stays valid.
+  // Moving keeps the entries where they are, so the index (and any FirstWrite pointing at
+  // them) stays valid. A copy would not carry those pointers over: there is none.
   ReadMemo(ReadMemo&&) = default;
   ReadMemo& operator=(ReadMemo&&) = default;
-  ReadMemo(const ReadMemo& other) { *this = other; }
-  ReadMemo& operator=(const ReadMemo& other);
+  ReadMemo(const ReadMemo&) = delete;
+  ReadMemo& operator=(const ReadMemo&) = delete;
 
   // The value recorded for `key`, or nullptr when it was not read.
   const Entry* find(std::string_view key) const { return index_.find(key); }
@@ -175,8 +176,9 @@ class StateOverlay final : public StateReader {
   void rollback();
 
  private:
-  void write(std::string_view key, std::optional<std::string> value);
-  void note_parent_value(std::string_view key, std::optional<std::string> before);
+  // `claimed_before` (optional): what the caller knows the parent holds at `key` (put_over).
+  void write(std::string_view key, std::optional<std::string> value,
+             std::optional<std::string>* claimed_before = nullptr);
 
   const StateReader& parent_;
   WriteSet writes_;
