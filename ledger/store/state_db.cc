@@ -40,19 +40,25 @@ StateDb::StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> 
 
 StateDb::~StateDb() = default;
 
-Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
-                                               const StateDbOptions& options) {
-  std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
-  std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
+leveldb::Options StateDb::leveldb_options(const StateDbOptions& options, leveldb::Cache* cache,
+                                          const leveldb::FilterPolicy* filter) {
   leveldb::Options lo;
   lo.create_if_missing = options.create_if_missing;
   lo.paranoid_checks = true;
-  lo.block_cache = cache.get();
-  lo.filter_policy = filter.get();
+  lo.block_cache = cache;
+  lo.filter_policy = filter;
   lo.write_buffer_size = options.write_buffer_bytes;
   lo.compression = options.compression ? leveldb::kSnappyCompression : leveldb::kNoCompression;
   lo.max_open_files = 500;
   if (options.env != nullptr) lo.env = options.env;
+  return lo;
+}
+
+Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
+                                               const StateDbOptions& options) {
+  std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
+  std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
+  leveldb::Options lo = leveldb_options(options, cache.get(), filter.get());
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(lo, path, &raw);
   if (!s.ok()) return from_leveldb(s, "opening state store at " + path);

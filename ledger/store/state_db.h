@@ -77,6 +77,11 @@ class StateDb final : public StateReader {
   // Errors: kIoError (cannot open), kCorruption (bookkeeping unreadable).
   static Result<std::unique_ptr<StateDb>> open(const std::string& path,
                                                const StateDbOptions& options = {});
+  // The LevelDB options the store opens its database with, given its cache and filter (which
+  // must outlive the database). Public so that a benchmark can time bare LevelDB work on
+  // exactly the store's settings.
+  static leveldb::Options leveldb_options(const StateDbOptions& options, leveldb::Cache* cache,
+                                          const leveldb::FilterPolicy* filter);
   ~StateDb() override;
 
   std::optional<std::string> get(std::string_view key) const override;
