@@ -1,10 +1,11 @@
 // Block-apply throughput of signed name registrations (docs/benchmarks.md).
 //
-//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C]
+//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env]
 //
 // --no-overlap verifies every block before applying any, to show the serial cost of the
 // transition and the commit alone. --write-buffer-mb and --block-cache-mb set the store's
-// LevelDB memtable and block cache sizes.
+// LevelDB memtable and block cache sizes. --mem-env runs LevelDB on memory instead of files
+// (leveldb::NewMemEnv, as the consensus simulator does): the same work without the kernel's.
 //
 // Builds a ledger whose genesis funds 2,000 accounts, commits N names (commitments made
 // beforehand, 3 blocks old), then applies blocks of B NameRegister transactions the way a
@@ -34,7 +35,9 @@
 
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
+#include <leveldb/env.h>
 #include <leveldb/filter_policy.h>
+#include <leveldb/helpers/memenv.h>
 #include <leveldb/write_batch.h>
 
 #include "ledger/chain/ledger.h"
@@ -188,6 +191,7 @@ int main(int argc, char** argv) {
   bool overlap = true;
   size_t write_buffer_mb = 0;  // 0: the store's default
   size_t block_cache_mb = 0;   // 0: the store's default
+  bool mem_env = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--names") && i + 1 < argc) names = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--block") && i + 1 < argc) per_block = std::stoul(argv[++i]);
@@ -195,8 +199,9 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--no-overlap")) overlap = false;
     else if (!std::strcmp(argv[i], "--write-buffer-mb") && i + 1 < argc) write_buffer_mb = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--block-cache-mb") && i + 1 < argc) block_cache_mb = std::stoul(argv[++i]);
+    else if (!std::strcmp(argv[i], "--mem-env")) mem_env = true;
     else {
-      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C]\n");
+      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env]\n");
       return 2;
     }
   }
@@ -230,6 +235,20 @@ int main(int argc, char** argv) {
   options.sync = sync;
   if (write_buffer_mb) options.write_buffer_bytes = write_buffer_mb << 20;
   if (block_cache_mb) options.block_cache_bytes = block_cache_mb << 20;
+  std::unique_ptr<leveldb::Env> memory_env;
+  if (mem_env) {
+    memory_env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
+    options.env = memory_env.get();
+  }
+  // Empties the store's directory, on disk or in the memory environment.
+  auto wipe_store = [&] {
+    std::filesystem::remove_all(dir);
+    if (memory_env) {
+      leveldb::Options lo;
+      lo.env = memory_env.get();
+      (void)leveldb::DestroyDB(dir, lo);
+    }
+  };
   auto ledger = Ledger::open(dir, g, chain_id, options).value();
 
   uint64_t height = 0;
@@ -420,7 +439,7 @@ int main(int argc, char** argv) {
   // what each read from the store and what it wrote; then that I/O alone, replayed on a bare
   // LevelDB opened as the store opens it, over the same genesis state and commitments.
   std::vector<BlockIo> setup_io, register_io;
-  std::filesystem::remove_all(dir);
+  wipe_store();
   ledger = Ledger::open(dir, g, chain_id, options).value();
   height = 0;
   capture = &setup_io;
@@ -431,7 +450,7 @@ int main(int argc, char** argv) {
   capture = nullptr;
   ledger.reset();
   auto fresh_genesis_store = [&] {
-    std::filesystem::remove_all(dir);
+    wipe_store();
     ledger = Ledger::open(dir, g, chain_id, options).value();
     ledger.reset();
   };
@@ -445,9 +464,9 @@ int main(int argc, char** argv) {
   for (const auto& b : register_io) floor_reads += b.reads.size();
   double rate = static_cast<double>(names) / total_s;
 
-  std::printf("block apply: %zu signed NameRegister in %zu blocks of %zu, sync=%s, LevelDB write buffer %zu MiB, block cache %zu MiB\n",
+  std::printf("block apply: %zu signed NameRegister in %zu blocks of %zu, sync=%s, LevelDB write buffer %zu MiB, block cache %zu MiB%s\n",
               names, register_blocks.size(), per_block, sync ? "on" : "off", options.write_buffer_bytes >> 20,
-              options.block_cache_bytes >> 20);
+              options.block_cache_bytes >> 20, mem_env ? ", in memory" : "");
   std::printf("  ceiling: transaction signature checks (decode the key, hash, BIP-340 verify, derive the\n"
               "           sender), 2 threads: %.0f/s (before %.0f, after %.0f; 1 thread: %.0f/s)\n",
               ceiling, ceiling_before, ceiling_after, single);
