@@ -1,6 +1,7 @@
 // Child process of the crash test (chain/crash_test.cc): opens the ledger at DIR and applies
 // the recorded blocks of FILE from its head onward, committing each and keeping finality two
 // blocks behind, until the parent kills it. Exit 0 when all blocks are in, 1 on any error.
+// With a third argument "memory", the store has the memory layout, snapshotting often.
 #include <cstdio>
 
 #include "ledger/chain/ledger.h"
@@ -11,8 +12,8 @@
 int main(int argc, char** argv) {
   using namespace ans;
   using namespace ans::testing;
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: ledger_crash_child DIR BLOCK_FILE\n");
+  if (argc != 3 && !(argc == 4 && std::string_view(argv[3]) == "memory")) {
+    std::fprintf(stderr, "usage: ledger_crash_child DIR BLOCK_FILE [memory]\n");
     return 2;
   }
   auto blocks = read_block_file(argv[2]);
@@ -20,8 +21,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", blocks.status().to_string().c_str());
     return 1;
   }
-  StateDbOptions options;
-  options.sync = false;  // a process crash loses nothing LevelDB has accepted
+  StateDbOptions options = test_store_options(argc == 4);
   auto ledger = Ledger::open(argv[1], make_test_genesis(test_params()), test_chain_id(), options);
   if (!ledger) {
     std::fprintf(stderr, "open: %s\n", ledger.status().to_string().c_str());

@@ -30,13 +30,12 @@ struct Reference {
   std::vector<Hash256> roots;
 };
 
-TEST(LedgerCrash, SigkillAtRandomMomentsNeverLeavesAMix) {
+void crash_test(bool memory) {
   TempDir tmp("ans-crash");
   // The reference chain, recorded block by block with the context each block was built in.
   Reference ref;
   {
-    StateDbOptions options;
-    options.sync = false;
+    StateDbOptions options = test_store_options(memory);
     auto ledger = Ledger::open(tmp.sub("reference"), make_test_genesis(test_params()),
                                test_chain_id(), options).value();
     ref.digests.push_back(state_digest(ledger->db()));
@@ -62,8 +61,7 @@ TEST(LedgerCrash, SigkillAtRandomMomentsNeverLeavesAMix) {
   }
   // The producer is a function of the slot and the active set; replay it the same way.
   {
-    StateDbOptions options;
-    options.sync = false;
+    StateDbOptions options = test_store_options(memory);
     auto replay = Ledger::open(tmp.sub("replay"), make_test_genesis(test_params()),
                                test_chain_id(), options).value();
     for (auto& b : ref.blocks) {
@@ -90,6 +88,7 @@ TEST(LedgerCrash, SigkillAtRandomMomentsNeverLeavesAMix) {
   std::mt19937_64 rng(99);
   std::string dir = tmp.sub("victim");
   std::set<uint64_t> heights_seen;
+  std::set<uint64_t> snapshots_seen;  // memory layout: which snapshot each reopening loaded
   int kills = 0, completions = 0;
   // Until 110 kills landed (a child that finished every block before its kill counts as a
   // completion, not a kill) at 20 or more distinct heights, bounded so a broken child cannot
@@ -97,7 +96,9 @@ TEST(LedgerCrash, SigkillAtRandomMomentsNeverLeavesAMix) {
   // (sanitizers, other load) more rounds still reach more heights.
   for (int round = 0; (kills < 110 || heights_seen.size() < 20) && round < 800; ++round) {
     pid_t pid = 0;
-    char* args[] = {const_cast<char*>(ANS_CRASH_CHILD), dir.data(), block_file.data(), nullptr};
+    char memory_arg[] = "memory";
+    char* args[] = {const_cast<char*>(ANS_CRASH_CHILD), dir.data(), block_file.data(),
+                    memory ? memory_arg : nullptr, nullptr};
     ASSERT_EQ(posix_spawn(&pid, ANS_CRASH_CHILD, nullptr, nullptr, args, environ), 0);
     // From before the child has opened the store to well into its block loop.
     std::this_thread::sleep_for(std::chrono::microseconds(2'000 + rng() % 150'000));
@@ -111,12 +112,12 @@ TEST(LedgerCrash, SigkillAtRandomMomentsNeverLeavesAMix) {
       ++completions;
     }
 
-    StateDbOptions options;
-    options.sync = false;
+    StateDbOptions options = test_store_options(memory);
     auto ledger = Ledger::open(dir, make_test_genesis(test_params()), test_chain_id(), options);
     ASSERT_TRUE(ledger) << "round " << round << ": " << ledger.status().to_string();
     uint64_t h = (*ledger)->head_height();
     heights_seen.insert(h);
+    snapshots_seen.insert((*ledger)->db().snapshot_seq());
     ASSERT_LT(h, ref.digests.size());
     EXPECT_EQ(state_digest((*ledger)->db()), ref.digests[h]) << "round " << round << " height " << h;
     EXPECT_EQ((*ledger)->state_root().value(), ref.roots[h]) << "round " << round << " height " << h;
@@ -130,9 +131,18 @@ TEST(LedgerCrash, SigkillAtRandomMomentsNeverLeavesAMix) {
   }
   EXPECT_GE(kills, 100);
   EXPECT_GE(heights_seen.size(), 20u) << "kills should land at many different heights";
+  if (memory) {
+    EXPECT_GE(snapshots_seen.size(), 4u) << "reopenings should cross several snapshots";
+  }
   std::cout << kills << " kills, " << completions << " clean completions, " << heights_seen.size()
-            << " distinct heights at the moment of the kill\n";
+            << " distinct heights at the moment of the kill, " << snapshots_seen.size()
+            << " distinct snapshots loaded\n";
 }
+
+TEST(LedgerCrash, SigkillAtRandomMomentsNeverLeavesAMix) { crash_test(false); }
+
+// The memory layout snapshots every few blocks here, so kills also land inside snapshots.
+TEST(LedgerCrash, MemoryLayoutSigkillAtRandomMomentsNeverLeavesAMix) { crash_test(true); }
 
 }  // namespace
 }  // namespace ans

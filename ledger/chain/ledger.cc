@@ -132,6 +132,9 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
   // 964 bytes, about 70 MB when all are full (a tree of millions of keys).
   store_options.cached_prefix = "T";
   store_options.cached_key_max_bytes = 4;
+  // The memory layout keeps in key order only what the rules and queries scan: not the tree
+  // pages, name records ("N") or commitments ("C"), which are only read by key.
+  store_options.unordered_prefixes = {"T", "N", "C"};
   auto db = StateDb::open(path, store_options);
   if (!db) return db.status();
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(db).value(), genesis, chain_id));
@@ -146,6 +149,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
                         (stored ? to_hex(as_bytes(*stored)) : std::string("missing")) +
                         ", expected " + to_hex(chain_id) + ")");
     }
+    ANS_RETURN_IF_ERROR(ledger->derive_replayed_tree());
     return ledger;
   }
   StateOverlay genesis_state(store);
@@ -156,6 +160,20 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
   genesis_state.put(kChainIdKey, id);
   ANS_RETURN_IF_ERROR(store.commit_final_block(0, chain_id, genesis_state.writes()));
   return ledger;
+}
+
+Status Ledger::derive_replayed_tree() {
+  // The memory layout journals state writes only; the tree pages it loaded are those of its
+  // snapshot. The tree's shape is a function of the state, so applying the replayed keys'
+  // values now to the snapshot's tree gives the head's tree.
+  WriteSet replayed = db_->take_replayed();
+  if (replayed.empty()) return Status::ok();
+  StateOverlay head(*db_);
+  PageCollector pages(head);
+  RadixTree tree(pages);
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(replayed)));
+  ANS_RETURN_IF_ERROR(db_->status());
+  return db_->load_derived(pages.take_sorted());
 }
 
 Result<Hash256> Ledger::state_root() const { return root_of(*db_); }

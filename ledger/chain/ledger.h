@@ -88,6 +88,8 @@ class Ledger {
  private:
   Ledger(std::unique_ptr<StateDb> db, GenesisConfig genesis, const ChainId& chain_id)
       : db_(std::move(db)), genesis_(std::move(genesis)), chain_id_(chain_id) {}
+  // Memory layout, at opening: brings the tree up to the state the journal replayed.
+  Status derive_replayed_tree();
 
   std::unique_ptr<StateDb> db_;
   GenesisConfig genesis_;

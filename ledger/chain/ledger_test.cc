@@ -14,14 +14,17 @@ namespace {
 
 using namespace ans::testing;
 
-StateDbOptions fast() {
+// `memory`: the memory layout, with snapshots every few blocks so that tests cross them.
+StateDbOptions fast(bool memory) {
   StateDbOptions o;
   o.sync = false;
+  o.memory_state = memory;
+  o.snapshot_min_journal_bytes = 16 << 10;
   return o;
 }
 
-std::unique_ptr<Ledger> open_ledger(const std::string& dir) {
-  auto l = Ledger::open(dir, make_test_genesis(test_params()), test_chain_id(), fast());
+std::unique_ptr<Ledger> open_ledger(const std::string& dir, bool memory) {
+  auto l = Ledger::open(dir, make_test_genesis(test_params()), test_chain_id(), fast(memory));
   EXPECT_TRUE(l) << l.status().to_string();
   return l ? std::move(l).value() : nullptr;
 }
@@ -64,9 +67,14 @@ std::vector<std::string> query_answers(const Ledger& ledger) {
   return out;
 }
 
-TEST(Ledger, GenesisIsBlockZeroAndFinal) {
+// Every test runs on both store layouts (StateDbOptions::memory_state).
+class LedgerTest : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(Layouts, LedgerTest, ::testing::Values(false, true),
+                         [](const auto& p) { return p.param ? "Memory" : "LevelDb"; });
+
+TEST_P(LedgerTest, GenesisIsBlockZeroAndFinal) {
   TempDir dir;
-  auto ledger = open_ledger(dir.path());
+  auto ledger = open_ledger(dir.path(), GetParam());
   ASSERT_TRUE(ledger);
   EXPECT_EQ(ledger->head_height(), 0u);
   EXPECT_EQ(ledger->final_height(), 0u);
@@ -77,9 +85,9 @@ TEST(Ledger, GenesisIsBlockZeroAndFinal) {
   EXPECT_EQ(ledger->undo_head_block().code(), Errc::kInvalidArgument);  // final: never reverted
 }
 
-TEST(Ledger, UndoRestoresStateRootAndEveryQueryAnswer) {
+TEST_P(LedgerTest, UndoRestoresStateRootAndEveryQueryAnswer) {
   TempDir dir;
-  auto ledger = open_ledger(dir.path());
+  auto ledger = open_ledger(dir.path(), GetParam());
   ASSERT_TRUE(ledger);
   {
     ChainDriver history(*ledger, 77, 25);
@@ -117,9 +125,9 @@ TEST(Ledger, UndoRestoresStateRootAndEveryQueryAnswer) {
   }
 }
 
-TEST(Ledger, HistoricalViewsAndProofsBetweenFinalAndHead) {
+TEST_P(LedgerTest, HistoricalViewsAndProofsBetweenFinalAndHead) {
   TempDir dir;
-  auto ledger = open_ledger(dir.path());
+  auto ledger = open_ledger(dir.path(), GetParam());
   ASSERT_TRUE(ledger);
   ChainDriver driver(*ledger, 5, 20);
   driver.set_finality_lag(6);
@@ -158,19 +166,19 @@ TEST(Ledger, HistoricalViewsAndProofsBetweenFinalAndHead) {
   EXPECT_EQ(rec.records().target(), "moky@anywhere");
 }
 
-TEST(Ledger, ReopenKeepsHeadAndRefusesAnotherChain) {
+TEST_P(LedgerTest, ReopenKeepsHeadAndRefusesAnotherChain) {
   TempDir dir;
   Hash256 root;
   Hash256 digest;
   {
-    auto ledger = open_ledger(dir.path());
+    auto ledger = open_ledger(dir.path(), GetParam());
     ASSERT_TRUE(ledger);
     ChainDriver driver(*ledger, 9, 15);
     drive(driver, 25);
     root = ledger->state_root().value();
     digest = state_digest(ledger->db());
   }
-  auto again = open_ledger(dir.path());
+  auto again = open_ledger(dir.path(), GetParam());
   ASSERT_TRUE(again);
   EXPECT_EQ(again->head_height(), 25u);
   EXPECT_EQ(again->state_root().value(), root);
@@ -178,15 +186,15 @@ TEST(Ledger, ReopenKeepsHeadAndRefusesAnotherChain) {
   again.reset();
 
   auto other = Ledger::open(dir.path(), make_test_genesis(test_params()),
-                            sha256(as_bytes("another chain")), fast());
+                            sha256(as_bytes("another chain")), fast(GetParam()));
   ASSERT_FALSE(other);
   EXPECT_EQ(other.status().code(), Errc::kInvalidArgument);
   EXPECT_NE(other.status().message().find("another chain"), std::string::npos);
 }
 
-TEST(Ledger, InvalidBlockIsRejectedAndChangesNothing) {
+TEST_P(LedgerTest, InvalidBlockIsRejectedAndChangesNothing) {
   TempDir dir;
-  auto ledger = open_ledger(dir.path());
+  auto ledger = open_ledger(dir.path(), GetParam());
   ASSERT_TRUE(ledger);
   Hash256 digest = state_digest(ledger->db());
   ChainDriver driver(*ledger, 3, 1);
@@ -212,9 +220,9 @@ TEST(Ledger, InvalidBlockIsRejectedAndChangesNothing) {
 namespace ans {
 namespace {
 
-TEST(Ledger, APreparedBlockCommitsOnlyOnTheHeadItWasPreparedOn) {
+TEST_P(LedgerTest, APreparedBlockCommitsOnlyOnTheHeadItWasPreparedOn) {
   TempDir dir;
-  auto ledger = open_ledger(dir.path());
+  auto ledger = open_ledger(dir.path(), GetParam());
   ASSERT_TRUE(ledger);
   ChainDriver driver(*ledger, 11, 5);
   driver.set_finality_lag(1'000'000);

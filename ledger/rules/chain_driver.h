@@ -53,6 +53,17 @@ class ChainDriver {
 // A stable hash of every state key and value (the store's own 0xFF bookkeeping aside).
 Hash256 state_digest(const StateReader& state);
 
+// Store options for the property and crash tests (and the crash test's child): no fsync (a
+// process crash loses nothing LevelDB has accepted); with `memory`, the memory layout,
+// snapshotting every few blocks.
+inline StateDbOptions test_store_options(bool memory) {
+  StateDbOptions o;
+  o.sync = false;
+  o.memory_state = memory;
+  o.snapshot_min_journal_bytes = 64 << 10;
+  return o;
+}
+
 // The block hash the driver gives block `height` with root `state_root` (tests have no
 // headers): tagged_hash("ANS/test/block", height || root).
 Hash256 test_block_hash(uint64_t height, const Hash256& state_root);

@@ -3,6 +3,8 @@
 #include <google/protobuf/arena.h>
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
+
 #include "ans/v1/state.pb.h"
 #include "ledger/util/bytes.h"
 
@@ -11,6 +13,10 @@ namespace {
 
 constexpr std::string_view kMetaKey = "\xff" "meta";
 constexpr std::string_view kUndoPrefix = "\xff" "undo";
+constexpr std::string_view kJournalPrefix = "\xff" "jrnl";
+constexpr std::string_view kSnapshotPrefix = "\xff" "snap";
+// A snapshot is split into values of about this size.
+constexpr size_t kSnapshotChunkBytes = size_t{1} << 20;
 
 std::string be64(uint64_t v) {
   std::string out(8, '\0');
@@ -22,6 +28,19 @@ std::string be64(uint64_t v) {
 }
 
 std::string undo_key(uint64_t height) { return std::string(kUndoPrefix) + be64(height); }
+std::string journal_key(uint64_t seq) { return std::string(kJournalPrefix) + be64(seq); }
+std::string snapshot_prefix(uint64_t seq) { return std::string(kSnapshotPrefix) + be64(seq); }
+std::string snapshot_key(uint64_t seq, uint64_t chunk) { return snapshot_prefix(seq) + be64(chunk); }
+
+void add_write(v1::JournalRecord& record, std::string_view key,
+               const std::optional<std::string_view>& value) {
+  v1::StateWrite* w = record.add_writes();
+  w->set_key(std::string(key));
+  if (value) {
+    w->set_present(true);
+    w->set_value(std::string(*value));
+  }
+}
 
 Status from_leveldb(const leveldb::Status& s, std::string_view what) {
   if (s.ok()) return Status::ok();
@@ -65,6 +84,7 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
   std::unique_ptr<StateDb> out(new StateDb(options, std::move(cache), std::move(filter),
                                            std::unique_ptr<leveldb::DB>(raw)));
   ANS_RETURN_IF_ERROR(out->load_meta());
+  if (options.memory_state) ANS_RETURN_IF_ERROR(out->load_memory());
   return out;
 }
 
@@ -77,20 +97,216 @@ Status StateDb::load_meta() {
   if (!meta.ParseFromString(raw) || (meta.has_head() && meta.head_hash().size() != 32)) {
     return Status(Errc::kCorruption, "store metadata is unreadable");
   }
+  if (meta.memory_layout() != options_.memory_state) {
+    return Status(Errc::kInvalidArgument,
+                  std::string("the state store was created with the ") +
+                      (meta.memory_layout() ? "memory" : "LevelDB") +
+                      " layout and cannot be opened with the other one");
+  }
   has_head_ = meta.has_head();
   head_height_ = meta.head_height();
   final_height_ = meta.final_height();
   if (has_head_) std::copy(meta.head_hash().begin(), meta.head_hash().end(), head_hash_.begin());
+  journal_seq_ = meta.journal_seq();
+  snapshot_seq_ = meta.snapshot_seq();
+  snapshot_chunks_ = meta.snapshot_chunks();
+  snapshot_bytes_ = meta.snapshot_bytes();
+  if (snapshot_seq_ > journal_seq_ || (snapshot_seq_ == 0) != (snapshot_chunks_ == 0)) {
+    return Status(Errc::kCorruption, "store metadata is inconsistent (journal and snapshot)");
+  }
   return Status::ok();
 }
 
+Status StateDb::load_memory() {
+  // Snapshot chunks of another sequence number are left over from a snapshot that a crash
+  // interrupted before its meta was written: nothing refers to them.
+  {
+    leveldb::WriteBatch orphans;
+    size_t n_orphans = 0;
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+    const std::string keep = snapshot_seq_ ? snapshot_prefix(snapshot_seq_) : std::string();
+    for (it->Seek(slice(kSnapshotPrefix)); it->Valid() && it->key().starts_with(slice(kSnapshotPrefix));
+         it->Next()) {
+      if (keep.empty() || !it->key().starts_with(slice(keep))) {
+        orphans.Delete(it->key());
+        ++n_orphans;
+      }
+    }
+    ANS_RETURN_IF_ERROR(from_leveldb(it->status(), "listing snapshots"));
+    if (n_orphans > 0) {
+      ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(leveldb::WriteOptions(), &orphans),
+                                       "deleting an interrupted snapshot"));
+    }
+  }
+  auto read_record = [&](const std::string& key, uint64_t seq, std::string_view what,
+                         v1::JournalRecord& record) -> Status {
+    std::string raw;
+    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &raw);
+    if (s.IsNotFound()) {
+      return Status(Errc::kCorruption, std::string(what) + " " + std::to_string(seq) + " is missing");
+    }
+    ANS_RETURN_IF_ERROR(from_leveldb(s, "reading " + std::string(what)));
+    if (!record.ParseFromString(raw) || record.seq() != seq) {
+      return Status(Errc::kCorruption, std::string(what) + " " + std::to_string(seq) + " is unreadable");
+    }
+    if (what == "journal record") journal_bytes_ += raw.size();
+    return Status::ok();
+  };
+  v1::JournalRecord record;
+  std::vector<std::string_view> in_order;
+  for (uint64_t chunk = 0; chunk < snapshot_chunks_; ++chunk) {
+    ANS_RETURN_IF_ERROR(read_record(snapshot_key(snapshot_seq_, chunk), snapshot_seq_,
+                                    "snapshot chunk of", record));
+    for (const v1::StateWrite& w : record.writes()) {
+      auto [it, added] = mem_.emplace(w.key(), w.value());
+      if (!added) return Status(Errc::kCorruption, "the snapshot holds a key twice");
+      if (kept_in_order(it->first)) in_order.push_back(it->first);
+    }
+  }
+  std::sort(in_order.begin(), in_order.end());
+  for (std::string_view key : in_order) ordered_.emplace_hint(ordered_.end(), key);
+  for (uint64_t seq = snapshot_seq_ + 1; seq <= journal_seq_; ++seq) {
+    ANS_RETURN_IF_ERROR(read_record(journal_key(seq), seq, "journal record", record));
+    for (const v1::StateWrite& w : record.writes()) {
+      std::optional<std::string_view> value;
+      if (w.present()) value = w.value();
+      mem_put(w.key(), value);
+      replayed_[w.key()] = w.present() ? std::optional<std::string>(w.value()) : std::nullopt;
+    }
+  }
+  return Status::ok();
+}
+
+bool StateDb::kept_in_order(std::string_view key) const {
+  for (const std::string& prefix : options_.unordered_prefixes) {
+    if (key.starts_with(prefix)) return false;
+  }
+  return true;
+}
+
+void StateDb::mem_put(std::string_view key, std::optional<std::string_view> value) {
+  auto it = mem_.find(key);
+  if (!value) {
+    if (it == mem_.end()) return;
+    if (kept_in_order(key)) ordered_.erase(it->first);
+    mem_.erase(it);
+  } else if (it != mem_.end()) {
+    it->second.assign(value->data(), value->size());
+  } else {
+    it = mem_.emplace(std::string(key), std::string(*value)).first;
+    if (kept_in_order(key)) ordered_.insert(it->first);
+  }
+}
+
+void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
+                           const ScanVisitor& visit) const {
+  const std::string_view from = start.empty() ? prefix : start;
+  std::vector<const std::pair<const std::string, std::string>*> matching;
+  for (const auto& entry : mem_) {
+    if (entry.first.starts_with(prefix) && std::string_view(entry.first) >= from) {
+      matching.push_back(&entry);
+    }
+  }
+  std::sort(matching.begin(), matching.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (size_t i = 0; i < matching.size() && i < limit; ++i) {
+    if (!visit(matching[i]->first, matching[i]->second)) break;
+  }
+}
+
+Status StateDb::load_derived(const WriteList& derived) {
+  if (!options_.memory_state) {
+    return Status(Errc::kInvalidArgument, "only the memory layout loads derived keys");
+  }
+  for (const auto& [key, value] : derived) {
+    if (!is_exempt(key)) {
+      return Status(Errc::kInvalidArgument,
+                    "derived key " + to_hex(as_bytes(key)) + " is outside the exempt prefix");
+    }
+  }
+  for (const auto& [key, value] : derived) {
+    mem_put(key, value ? std::optional<std::string_view>(*value) : std::nullopt);
+  }
+  return Status::ok();
+}
+
+size_t StateDb::journal(leveldb::WriteBatch& batch, const v1::JournalRecord& record) {
+  std::string raw = record.SerializeAsString();
+  batch.Put(slice(journal_key(record.seq())), slice(raw));
+  return raw.size();
+}
+
+Status StateDb::write_snapshot() {
+  if (!options_.memory_state) return Status(Errc::kInvalidArgument, "only the memory layout has snapshots");
+  if (!has_head_ || journal_seq_ == snapshot_seq_) return Status::ok();
+  const uint64_t seq = journal_seq_;
+  // The chunks first, in batches of their own: until the meta below names them, a crash
+  // leaves them orphaned (and deleted at the next opening), never half-adopted.
+  google::protobuf::Arena arena;
+  v1::JournalRecord* chunk = google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena);
+  uint64_t chunks = 0, bytes = 0;
+  size_t chunk_bytes = 0;
+  auto flush = [&]() -> Status {
+    chunk->set_seq(seq);
+    std::string raw = chunk->SerializeAsString();
+    bytes += raw.size();
+    leveldb::WriteBatch batch;
+    batch.Put(slice(snapshot_key(seq, chunks++)), slice(raw));
+    chunk->Clear();
+    chunk_bytes = 0;
+    return from_leveldb(db_->Write(leveldb::WriteOptions(), &batch), "writing a snapshot");
+  };
+  for (const auto& [key, value] : mem_) {
+    add_write(*chunk, key, value);
+    chunk_bytes += key.size() + value.size() + 8;
+    if (chunk_bytes >= kSnapshotChunkBytes) ANS_RETURN_IF_ERROR(flush());
+  }
+  if (chunk->writes_size() > 0 || chunks == 0) ANS_RETURN_IF_ERROR(flush());
+  // Then, atomically: the meta names the new snapshot, the journal it holds and the old
+  // snapshot go.
+  leveldb::WriteBatch batch;
+  for (uint64_t s = snapshot_seq_ + 1; s <= seq; ++s) batch.Delete(slice(journal_key(s)));
+  for (uint64_t c = 0; c < snapshot_chunks_; ++c) batch.Delete(slice(snapshot_key(snapshot_seq_, c)));
+  const uint64_t old_seq = snapshot_seq_, old_chunks = snapshot_chunks_, old_bytes = snapshot_bytes_;
+  snapshot_seq_ = seq;
+  snapshot_chunks_ = chunks;
+  snapshot_bytes_ = bytes;
+  batch.Put(slice(kMetaKey), encode_meta(true, head_height_, head_hash_, final_height_, journal_seq_));
+  leveldb::WriteOptions wo;
+  wo.sync = options_.sync;
+  Status written = from_leveldb(db_->Write(wo, &batch), "adopting a snapshot");
+  if (!written) {
+    snapshot_seq_ = old_seq;
+    snapshot_chunks_ = old_chunks;
+    snapshot_bytes_ = old_bytes;
+    return written;
+  }
+  journal_bytes_ = 0;
+  return Status::ok();
+}
+
+Status StateDb::maybe_snapshot() {
+  if (!options_.memory_state) return Status::ok();
+  if (journal_bytes_ < std::max<uint64_t>(options_.snapshot_min_journal_bytes, snapshot_bytes_)) {
+    return Status::ok();
+  }
+  return write_snapshot();
+}
+
 std::string StateDb::encode_meta(bool has_head, uint64_t head, const Hash256& hash,
-                                 uint64_t final) const {
+                                 uint64_t final, uint64_t journal_seq) const {
   v1::StoreMeta meta;
   meta.set_has_head(has_head);
   meta.set_head_height(head);
   if (has_head) meta.set_head_hash(std::string(hash.begin(), hash.end()));
   meta.set_final_height(final);
+  if (options_.memory_state) {
+    meta.set_memory_layout(true);
+    meta.set_journal_seq(journal_seq);
+    meta.set_snapshot_seq(snapshot_seq_);
+    meta.set_snapshot_chunks(snapshot_chunks_);
+    meta.set_snapshot_bytes(snapshot_bytes_);
+  }
   return meta.SerializeAsString();
 }
 
@@ -119,6 +335,11 @@ void StateDb::update_cache(const CacheWrites& written) {
 }
 
 std::optional<std::string> StateDb::get(std::string_view key) const {
+  if (options_.memory_state) {
+    auto it = mem_.find(key);
+    if (it == mem_.end()) return std::nullopt;
+    return it->second;
+  }
   const bool cached = cacheable(key);
   if (cached) {
     if (auto it = cache_values_.find(key); it != cache_values_.end()) return it->second;
@@ -139,6 +360,20 @@ std::optional<std::string> StateDb::get(std::string_view key) const {
 
 void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit,
                    const ScanVisitor& visit) const {
+  if (options_.memory_state) {
+    for (const std::string& unordered : options_.unordered_prefixes) {
+      if (unordered.starts_with(prefix) || prefix.starts_with(unordered)) {
+        return scan_sorting(prefix, start, limit, visit);
+      }
+    }
+    size_t n = 0;
+    for (auto it = ordered_.lower_bound(start.empty() ? prefix : start);
+         it != ordered_.end() && n < limit && it->starts_with(prefix); ++it) {
+      ++n;
+      if (!visit(*it, mem_.find(*it)->second)) break;
+    }
+    return;
+  }
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
   size_t n = 0;
   for (it->Seek(slice(start.empty() ? prefix : start)); it->Valid() && n < limit; it->Next()) {
@@ -183,13 +418,7 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
       out = **known;
       return true;
     }
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);
-    if (s.IsNotFound()) return false;
-    if (!s.ok()) return from_leveldb(s, "reading for undo");
-    return true;
-  };
-  auto is_exempt = [&](std::string_view key) {
-    return !options_.undo_exempt_prefix.empty() && key.starts_with(options_.undo_exempt_prefix);
+    return stored(key, out);
   };
   if (exempt_writes) {
     if (options_.undo_exempt_prefix.empty()) {
@@ -212,10 +441,22 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
     if (!*existed) entry->clear_value();
     return Status::ok();
   };
+  const bool memory = options_.memory_state;
   leveldb::WriteBatch batch;
-  CacheWrites cache_writes;
+  // LevelDB layout: the cached keys written. Memory layout: every key written, applied to
+  // memory once the batch (with the journal record of the non-exempt ones) is written.
+  CacheWrites mem_writes;
+  v1::JournalRecord* record =
+      memory ? google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena) : nullptr;
   auto put = [&](const std::string& key, const std::optional<std::string>& value) {
-    if (cacheable(key)) cache_writes.emplace_back(key, value);
+    std::optional<std::string_view> view;
+    if (value) view = *value;
+    if (memory) {
+      mem_writes.emplace_back(key, view);
+      if (!is_exempt(key)) add_write(*record, key, view);
+      return;
+    }
+    if (cacheable(key)) mem_writes.emplace_back(key, view);
     if (value) {
       batch.Put(slice(key), slice(*value));
     } else {
@@ -262,16 +503,49 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   } else {
     batch.Put(slice(undo_key(height)), undo.SerializeAsString());
   }
-  batch.Put(slice(kMetaKey), encode_meta(true, height, block_hash, new_final));
+  size_t journaled = 0;
+  if (memory) {
+    record->set_seq(journal_seq_ + 1);
+    journaled = journal(batch, *record);
+  }
+  const uint64_t new_seq = memory ? journal_seq_ + 1 : 0;
+  batch.Put(slice(kMetaKey), encode_meta(true, height, block_hash, new_final, new_seq));
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
   ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "committing block"));
-  update_cache(cache_writes);
+  apply_written(mem_writes);
   has_head_ = true;
   head_height_ = height;
   head_hash_ = block_hash;
   final_height_ = new_final;
+  if (memory) {
+    journal_seq_ = new_seq;
+    journal_bytes_ += journaled;
+    // The block is in either way: a failed snapshot leaves the journal, and is tried again.
+    snapshot_status_ = maybe_snapshot();
+  }
   return Status::ok();
+}
+
+void StateDb::apply_written(const CacheWrites& written) {
+  if (!options_.memory_state) {
+    update_cache(written);
+    return;
+  }
+  for (const auto& [key, value] : written) mem_put(key, value);
+}
+
+Result<bool> StateDb::stored(std::string_view key, std::string& out) const {
+  if (options_.memory_state) {
+    auto it = mem_.find(key);
+    if (it == mem_.end()) return false;
+    out = it->second;
+    return true;
+  }
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return from_leveldb(s, "reading for undo");
+  return true;
 }
 
 Result<v1::UndoRecord> StateDb::read_undo(uint64_t height) const {
@@ -307,26 +581,30 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
   }
   auto undo = read_undo(head_height_);
   if (!undo) return undo.status();
+  const bool memory = options_.memory_state;
   leveldb::WriteBatch batch;
-  CacheWrites cache_writes;
-  for (const auto& e : undo->entries()) {
-    if (cacheable(e.key())) {
-      cache_writes.emplace_back(e.key(), e.existed() ? std::optional<std::string_view>(e.value())
-                                                     : std::nullopt);
+  CacheWrites written;  // as in commit()
+  google::protobuf::Arena arena;
+  v1::JournalRecord* record =
+      memory ? google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena) : nullptr;
+  auto put = [&](std::string_view key, std::optional<std::string_view> value, bool exempt) {
+    if (memory) {
+      written.emplace_back(key, value);
+      if (!exempt) add_write(*record, key, value);
+      return;
     }
-    if (e.existed()) {
-      batch.Put(slice(e.key()), slice(e.value()));
-    } else {
-      batch.Delete(slice(e.key()));
-    }
-  }
-  for (const auto& [key, value] : rebuilt) {
-    if (cacheable(key)) cache_writes.emplace_back(key, value);
+    if (cacheable(key)) written.emplace_back(key, value);
     if (value) {
       batch.Put(slice(key), slice(*value));
     } else {
       batch.Delete(slice(key));
     }
+  };
+  for (const auto& e : undo->entries()) {
+    put(e.key(), e.existed() ? std::optional<std::string_view>(e.value()) : std::nullopt, false);
+  }
+  for (const auto& [key, value] : rebuilt) {
+    put(key, value ? std::optional<std::string_view>(*value) : std::nullopt, is_exempt(key));
   }
   batch.Delete(slice(undo_key(head_height_)));
   // Block 0 is always final, so the undone block has a predecessor.
@@ -335,13 +613,23 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
     std::copy(undo->prev_head_hash().begin(), undo->prev_head_hash().end(), prev.begin());
   }
   uint64_t new_head = head_height_ - 1;
-  batch.Put(slice(kMetaKey), encode_meta(true, new_head, prev, final_height_));
+  size_t journaled = 0;
+  if (memory) {
+    record->set_seq(journal_seq_ + 1);
+    journaled = journal(batch, *record);
+  }
+  const uint64_t new_seq = memory ? journal_seq_ + 1 : 0;
+  batch.Put(slice(kMetaKey), encode_meta(true, new_head, prev, final_height_, new_seq));
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
   ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "undoing block"));
-  update_cache(cache_writes);
+  apply_written(written);
   head_height_ = new_head;
   head_hash_ = prev;
+  if (memory) {
+    journal_seq_ = new_seq;
+    journal_bytes_ += journaled;
+  }
   return Status::ok();
 }
 
@@ -354,7 +642,7 @@ Status StateDb::set_final(uint64_t height) {
   leveldb::WriteBatch batch;
   // Undo records exist only above the previous final height.
   for (uint64_t h = final_height_ + 1; h <= height; ++h) batch.Delete(slice(undo_key(h)));
-  batch.Put(slice(kMetaKey), encode_meta(true, head_height_, head_hash_, height));
+  batch.Put(slice(kMetaKey), encode_meta(true, head_height_, head_hash_, height, journal_seq_));
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
   ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "marking final"));

@@ -6,6 +6,13 @@
 // Blocks above the final height can be undone (fork switch) with their undo records;
 // marking a height final deletes the undo records up to it.
 //
+// Two layouts, chosen when the store is created (StateDbOptions::memory_state):
+//  - LevelDB: every key is its own LevelDB key; reads go to LevelDB.
+//  - memory: every key is held in memory and read from there. LevelDB keeps a journal, one
+//    record per block holding its state writes, written in the block's atomic batch, and
+//    from time to time a snapshot of the whole state, after which the journal before it is
+//    deleted. Opening loads the snapshot and replays the journal. docs/state.md, "Layouts".
+//
 // Keys starting with 0xFF are the store's own bookkeeping; state keys never start with it.
 // One thread owns a StateDb; reads from other threads go through snapshots (later).
 #pragma once
@@ -16,6 +23,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -49,8 +57,24 @@ struct StateDbOptions {
   // cached_key_max_bytes long are kept in memory once read or written, so later reads skip
   // LevelDB (the ledger keeps its tree's upper levels there). Empty: nothing is cached.
   // Must not start with 0xFF.
+  // (LevelDB layout only: the memory layout holds every key in memory anyway.)
   std::string cached_prefix;
   size_t cached_key_max_bytes = 0;
+  // The memory layout (see the top of this file). Keys under undo_exempt_prefix are not
+  // journaled: after opening, their owner derives them again for the replayed writes
+  // (take_replayed()) and hands them back with load_derived(). Opening a store created with
+  // the other layout is refused.
+  bool memory_state = false;
+  // Memory layout: a snapshot is written when the journal since the last one has grown past
+  // the larger of this and the last snapshot's size, so that snapshots cost at most about
+  // as many bytes as the journal, and opening replays at most about a snapshot's worth.
+  size_t snapshot_min_journal_bytes = size_t{256} << 20;
+  // Memory layout: keys under these prefixes are kept in a hash map only, not also in key
+  // order, which makes their inserts and deletions cheaper; a scan that covers any of them
+  // sorts the matching keys first, at a cost that grows with the whole state. For keys that
+  // are read and written by key but not scanned, outside tests (the ledger's tree pages,
+  // name records and commitments).
+  std::vector<std::string> unordered_prefixes;
 };
 
 // The state after a past block: the head with the undo values of the blocks above it laid
@@ -128,20 +152,63 @@ class StateDb final : public StateReader {
   // set_final.
   Result<std::unique_ptr<HistoricalState>> view_at(uint64_t height) const;
 
+  bool memory_state() const { return options_.memory_state; }
+  // Memory layout: the last journal record written, and the last one the snapshot holds.
+  uint64_t journal_seq() const { return journal_seq_; }
+  uint64_t snapshot_seq() const { return snapshot_seq_; }
+  // Memory layout: the keys the journal replay at opening wrote, with their values now
+  // (nullopt = absent), exempt keys aside. Their exempt (derived) keys are as of the
+  // snapshot, so the owner must derive them again and load_derived() them before the next
+  // commit. Empty for the LevelDB layout, and after the first call.
+  WriteSet take_replayed() { return std::exchange(replayed_, {}); }
+  // Memory layout: sets exempt keys in memory without journaling them (they are derived from
+  // the state). Errors: kInvalidArgument for the LevelDB layout or a key outside the exempt
+  // prefix; nothing is set then.
+  Status load_derived(const WriteList& derived);
+  // Memory layout: writes a snapshot now (also taken by commits on their own, see
+  // StateDbOptions::snapshot_min_journal_bytes). For tests and for a clean shutdown.
+  Status write_snapshot();
+  // Memory layout: OK, or why the last snapshot a commit tried failed (the commit itself
+  // stands: the journal keeps its blocks, and the next commit tries again).
+  const Status& snapshot_status() const { return snapshot_status_; }
+
  private:
   StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
           std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db);
   Status load_meta();
   Result<v1::UndoRecord> read_undo(uint64_t height) const;
-  std::string encode_meta(bool has_head, uint64_t head, const Hash256& hash, uint64_t final) const;
+  // The meta record; the memory layout's snapshot fields are the store's current ones.
+  std::string encode_meta(bool has_head, uint64_t head, const Hash256& hash, uint64_t final,
+                          uint64_t journal_seq) const;
   void record_error(const leveldb::Status& s) const;
   bool cacheable(std::string_view key) const;
   // Cacheable keys a batch writes, with their new values (nullopt = deleted); applied to the
   // cache only once the batch is written.
   using CacheWrites = std::vector<std::pair<std::string_view, std::optional<std::string_view>>>;
   void update_cache(const CacheWrites& written);
+  // After a batch is written: the memory layout applies `written` to memory, the LevelDB
+  // layout to its cache.
+  void apply_written(const CacheWrites& written);
   Status commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes, bool final,
                 const std::vector<FirstWrite>* first_writes, const WriteList* exempt_writes);
+  bool is_exempt(std::string_view key) const {
+    return !options_.undo_exempt_prefix.empty() && key.starts_with(options_.undo_exempt_prefix);
+  }
+  // The value of `key` in the store now, from memory or LevelDB. Returns whether present.
+  Result<bool> stored(std::string_view key, std::string& out) const;
+  // Memory layout:
+  Status load_memory();  // the snapshot and the journal after it, at opening
+  // Sets or deletes `key` in memory.
+  void mem_put(std::string_view key, std::optional<std::string_view> value);
+  // Whether `key` is kept in ordered_ (not under one of the unordered prefixes).
+  bool kept_in_order(std::string_view key) const;
+  // A scan over keys some of which are not kept in order: collects and sorts them.
+  void scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
+                    const ScanVisitor& visit) const;
+  // One batch's bookkeeping: journals `writes` (exempt keys aside) as the next record and
+  // puts the meta that goes with it. Returns the record's size.
+  size_t journal(leveldb::WriteBatch& batch, const v1::JournalRecord& record);
+  Status maybe_snapshot();
 
   StateDbOptions options_;
   // LevelDB does not own its cache and filter policy; they must outlive db_ (declared after).
@@ -163,6 +230,25 @@ class StateDb final : public StateReader {
   // See StateDbOptions::cached_prefix: always equal to what LevelDB holds.
   mutable std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>
       cache_values_;
+
+  // Memory layout. mem_ holds every present key; ordered_ views its keys (std::unordered_map
+  // nodes do not move) in order, for scan(), except those under the unordered prefixes.
+  // Not noexcept, unlike KeyHash: libstdc++ then keeps each node's hash, so a lookup compares
+  // hashes before keys and never rehashes a node's key to find its bucket (measured: the
+  // map's lookups cost about half as much CPU that way).
+  struct MemKeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  std::unordered_map<std::string, std::string, MemKeyHash, std::equal_to<>> mem_;
+  std::set<std::string_view> ordered_;
+  uint64_t journal_seq_ = 0;
+  uint64_t snapshot_seq_ = 0;
+  uint64_t snapshot_chunks_ = 0;
+  uint64_t snapshot_bytes_ = 0;
+  uint64_t journal_bytes_ = 0;  // since the snapshot, as far as this process knows
+  WriteSet replayed_;
+  Status snapshot_status_;
 };
 
 }  // namespace ans

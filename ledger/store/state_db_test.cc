@@ -89,5 +89,188 @@ TEST(StateDb, ExemptWritesCommitWithTheBlockAndKeepNoUndoData) {
   EXPECT_EQ(db->get("Tb"), std::nullopt);
 }
 
+StateDbOptions memory_options() {
+  StateDbOptions o;
+  o.sync = false;
+  o.memory_state = true;
+  o.undo_exempt_prefix = "T";
+  o.snapshot_min_journal_bytes = size_t{1} << 40;  // snapshots only when a test asks
+  o.unordered_prefixes = {"T", "c"};  // scans covering these sort; the others use the order
+  return o;
+}
+
+Hash256 block_hash(uint8_t n) {
+  Hash256 h{};
+  h[0] = n;
+  return h;
+}
+
+// Every key in order, as scan gives it.
+std::vector<std::pair<std::string, std::string>> everything(const StateDb& db) {
+  std::vector<std::pair<std::string, std::string>> out;
+  db.scan({}, {}, SIZE_MAX, [&](std::string_view k, std::string_view v) {
+    out.emplace_back(k, v);
+    return true;
+  });
+  return out;
+}
+
+// The memory layout: reads and scans come from memory; reopening replays the journal (commits
+// and undos alike) over the last snapshot, reports the replayed keys, and leaves exempt keys
+// as the snapshot had them until their owner loads them again.
+TEST(StateDbMemory, ReopeningReplaysTheJournalOverTheSnapshot) {
+  TempDir dir;
+  std::vector<std::pair<std::string, std::string>> before_reopen;
+  {
+    auto db = StateDb::open(dir.path(), memory_options()).value();
+    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"a", "0"}, {"b", "0"}, {"Tr", "p0"}}));
+    ASSERT_TRUE(db->commit_block(1, block_hash(1), {{"a", "1"}, {"c", "1"}}));
+    ASSERT_TRUE(db->write_snapshot());
+    EXPECT_EQ(db->snapshot_seq(), 2u);
+    const WriteList pages = {{"Tr", "p2"}};
+    ASSERT_TRUE(db->commit_block(2, block_hash(2), {{"b", std::nullopt}, {"d", "2"}}, nullptr, &pages));
+    ASSERT_TRUE(db->commit_block(3, block_hash(3), {{"e", "3"}}));
+    ASSERT_TRUE(db->undo_head_block({{"Tr", "p2-rebuilt"}}));
+    ASSERT_TRUE(db->set_final(1));
+    EXPECT_EQ(db->journal_seq(), 5u);
+    EXPECT_EQ(db->get("e"), std::nullopt);
+    EXPECT_EQ(db->get("Tr"), "p2-rebuilt");
+    std::vector<std::string> scanned;
+    db->scan("", "b", 2, [&](std::string_view k, std::string_view) {
+      scanned.emplace_back(k);
+      return true;
+    });
+    EXPECT_EQ(scanned, (std::vector<std::string>{"c", "d"}));
+    scanned.clear();
+    db->scan("d", "", 5, [&](std::string_view k, std::string_view) {  // kept in order
+      scanned.emplace_back(k);
+      return true;
+    });
+    EXPECT_EQ(scanned, (std::vector<std::string>{"d"}));
+    before_reopen = everything(*db);
+  }
+  auto db = StateDb::open(dir.path(), memory_options()).value();
+  EXPECT_EQ(db->head_height(), 2u);
+  EXPECT_EQ(db->head_hash(), block_hash(2));
+  EXPECT_EQ(db->final_height(), 1u);
+  // The journal after the snapshot: block 2's writes, block 3's and its undo.
+  const WriteSet expected_replay = {{"b", std::nullopt}, {"d", "2"}, {"e", std::nullopt}};
+  EXPECT_EQ(db->take_replayed(), expected_replay);
+  EXPECT_TRUE(db->take_replayed().empty());
+  EXPECT_EQ(db->get("Tr"), "p0");  // exempt keys are not journaled: as in the snapshot
+  ASSERT_TRUE(db->load_derived({{"Tr", "p2-rebuilt"}}));
+  EXPECT_EQ(everything(*db), before_reopen);
+  // Block 2 is not final; its undo record survived the reopening.
+  ASSERT_TRUE(db->undo_head_block());
+  EXPECT_EQ(db->get("b"), "0");
+  EXPECT_EQ(db->get("d"), std::nullopt);
+  EXPECT_TRUE(db->status());
+}
+
+// A snapshot replaces the journal before it: reopening replays nothing, reads the same, and
+// snapshots taken by commits on their own (the journal outgrew the threshold) work the same.
+TEST(StateDbMemory, SnapshotsReplaceTheJournal) {
+  TempDir dir;
+  StateDbOptions o = memory_options();
+  o.snapshot_min_journal_bytes = 4096;
+  std::vector<std::pair<std::string, std::string>> state;
+  uint64_t snapshots_seen = 0;
+  {
+    auto db = StateDb::open(dir.path(), o).value();
+    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"k0", "genesis"}}));
+    uint64_t last_snapshot = 0;
+    for (uint8_t h = 1; h < 60; ++h) {
+      WriteSet w;
+      for (int i = 0; i < 20; ++i) {
+        w["k" + std::to_string((h * 7 + i) % 300)] = std::string(40, static_cast<char>('a' + h % 26));
+      }
+      if (h % 5 == 0) w["k" + std::to_string(h)] = std::nullopt;
+      ASSERT_TRUE(db->commit_block(h, block_hash(h), w));
+      ASSERT_TRUE(db->set_final(h));
+      ASSERT_TRUE(db->snapshot_status());
+      if (db->snapshot_seq() != last_snapshot) ++snapshots_seen;
+      last_snapshot = db->snapshot_seq();
+    }
+    EXPECT_GE(snapshots_seen, 3u);
+    ASSERT_TRUE(db->write_snapshot());
+    EXPECT_EQ(db->snapshot_seq(), db->journal_seq());
+    state = everything(*db);
+  }
+  auto db = StateDb::open(dir.path(), o).value();
+  EXPECT_TRUE(db->take_replayed().empty());
+  EXPECT_EQ(everything(*db), state);
+  EXPECT_EQ(db->head_height(), 59u);
+  // The journal before the snapshot is gone from LevelDB.
+  db.reset();
+  leveldb::DB* raw = nullptr;
+  ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+  std::unique_ptr<leveldb::DB> ldb(raw);
+  std::unique_ptr<leveldb::Iterator> it(ldb->NewIterator(leveldb::ReadOptions()));
+  size_t journal_records = 0;
+  for (it->Seek("\xff" "jrnl"); it->Valid() && it->key().starts_with("\xff" "jrnl"); it->Next()) {
+    ++journal_records;
+  }
+  EXPECT_EQ(journal_records, 0u);
+}
+
+// What a crash can leave: snapshot chunks no meta names (an interrupted snapshot) are
+// ignored and deleted; a damaged journal record is corruption, reported, not half-applied;
+// and a store is opened only with the layout it was made with.
+TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
+  TempDir dir;
+  {
+    auto db = StateDb::open(dir.path(), memory_options()).value();
+    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"a", "0"}}));
+    ASSERT_TRUE(db->commit_block(1, block_hash(1), {{"a", "1"}}));
+  }
+  std::string journal1 = std::string("\xff" "jrnl") + std::string(7, '\0') + "\x01";
+  std::string orphan = std::string("\xff" "snap") + std::string(7, '\0') + "\x09" + std::string(8, '\0');
+  auto raw_db = [&]() {
+    leveldb::DB* raw = nullptr;
+    EXPECT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+    return std::unique_ptr<leveldb::DB>(raw);
+  };
+  ASSERT_TRUE(raw_db()->Put(leveldb::WriteOptions(), orphan, "half a snapshot").ok());
+  {
+    auto db = StateDb::open(dir.path(), memory_options());
+    ASSERT_TRUE(db) << db.status().to_string();
+    EXPECT_EQ((*db)->get("a"), "1");
+  }
+  std::string value;
+  EXPECT_TRUE(raw_db()->Get(leveldb::ReadOptions(), orphan, &value).IsNotFound());
+
+  StateDbOptions plain;
+  plain.sync = false;
+  auto other = StateDb::open(dir.path(), plain);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.status().code(), Errc::kInvalidArgument);
+  EXPECT_NE(other.status().message().find("memory layout"), std::string::npos);
+
+  ASSERT_TRUE(raw_db()->Put(leveldb::WriteOptions(), journal1, "not a record").ok());
+  auto damaged = StateDb::open(dir.path(), memory_options());
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.status().code(), Errc::kCorruption);
+  ASSERT_TRUE(raw_db()->Delete(leveldb::WriteOptions(), journal1).ok());
+  auto missing = StateDb::open(dir.path(), memory_options());
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.status().code(), Errc::kCorruption);
+  EXPECT_NE(missing.status().message().find("missing"), std::string::npos);
+}
+
+TEST(StateDbMemory, DerivedKeysOnlyUnderTheExemptPrefixAndOnlyInMemory) {
+  TempDir dir;
+  auto db = StateDb::open(dir.sub("m"), memory_options()).value();
+  ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"a", "0"}}));
+  EXPECT_EQ(db->load_derived({{"Tx", "p"}, {"a", "x"}}).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(db->get("Tx"), std::nullopt);  // nothing set
+  EXPECT_EQ(db->get("a"), "0");
+  StateDbOptions plain;
+  plain.sync = false;
+  plain.undo_exempt_prefix = "T";
+  auto ldb = StateDb::open(dir.sub("l"), plain).value();
+  EXPECT_EQ(ldb->load_derived({{"Tx", "p"}}).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(ldb->write_snapshot().code(), Errc::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace ans

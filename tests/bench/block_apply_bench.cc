@@ -1,11 +1,15 @@
 // Block-apply throughput of signed name registrations (docs/benchmarks.md).
 //
-//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env]
+//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor]
 //
 // --no-overlap verifies every block before applying any, to show the serial cost of the
 // transition and the commit alone. --write-buffer-mb and --block-cache-mb set the store's
 // LevelDB memtable and block cache sizes. --mem-env runs LevelDB on memory instead of files
 // (leveldb::NewMemEnv, as the consensus simulator does): the same work without the kernel's.
+// --memory gives the store the memory layout (state in memory, LevelDB as its journal and
+// snapshots; StateDbOptions::memory_state), with a snapshot whenever the journal outgrows
+// max(S MiB, the last snapshot) (default: the store's, 256 MiB). --no-floor skips the floors
+// (as does --memory: they replay the LevelDB layout's work).
 //
 // Builds a ledger whose genesis funds 2,000 accounts, commits N names (commitments made
 // beforehand, 3 blocks old), then applies blocks of B NameRegister transactions the way a
@@ -195,6 +199,9 @@ int main(int argc, char** argv) {
   size_t write_buffer_mb = 0;  // 0: the store's default
   size_t block_cache_mb = 0;   // 0: the store's default
   bool mem_env = false;
+  bool memory = false;
+  bool floors = true;
+  size_t snapshot_min_mb = 0;  // 0: the store's default
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--names") && i + 1 < argc) names = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--block") && i + 1 < argc) per_block = std::stoul(argv[++i]);
@@ -203,8 +210,11 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--write-buffer-mb") && i + 1 < argc) write_buffer_mb = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--block-cache-mb") && i + 1 < argc) block_cache_mb = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--mem-env")) mem_env = true;
+    else if (!std::strcmp(argv[i], "--memory")) memory = true;
+    else if (!std::strcmp(argv[i], "--snapshot-min-mb") && i + 1 < argc) snapshot_min_mb = std::stoul(argv[++i]);
+    else if (!std::strcmp(argv[i], "--no-floor")) floors = false;
     else {
-      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env]\n");
+      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor]\n");
       return 2;
     }
   }
@@ -238,6 +248,9 @@ int main(int argc, char** argv) {
   options.sync = sync;
   if (write_buffer_mb) options.write_buffer_bytes = write_buffer_mb << 20;
   if (block_cache_mb) options.block_cache_bytes = block_cache_mb << 20;
+  options.memory_state = memory;
+  if (snapshot_min_mb) options.snapshot_min_journal_bytes = snapshot_min_mb << 20;
+  if (memory) floors = false;
   std::unique_ptr<leveldb::Env> memory_env;
   if (mem_env) {
     memory_env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
@@ -258,6 +271,8 @@ int main(int argc, char** argv) {
   // Applies and commits one block; `verified` (if given) is verify_senders' result for it.
   double apply_cpu_s = 0, commit_cpu_s = 0;  // of the registration blocks
   size_t state_keys = 0, tree_keys = 0, tree_deletes = 0;  // written by the registration blocks
+  uint64_t last_snapshot = 0;  // memory layout: the store's last snapshot, and how many the
+  size_t snapshots_taken = 0;  // registration blocks took
   // When set, each block's storage work: the keys it read from the store, and its state and
   // tree writes as one LevelDB batch in key order. (Tree pages read below the store's cached
   // levels are not among the reads, so the floor is, if anything, low.)
@@ -291,6 +306,8 @@ int main(int argc, char** argv) {
     auto t3 = Clock::now();
     double cpu3 = thread_cpu_s();
     if (capture) capture->push_back(block_io(*prepared));
+    if (apply_s && ledger->db().snapshot_seq() != last_snapshot) ++snapshots_taken;
+    last_snapshot = ledger->db().snapshot_seq();
     if (apply_s) {
       state_keys += prepared->writes.size();
       tree_keys += prepared->tree_writes.size();
@@ -438,6 +455,44 @@ int main(int argc, char** argv) {
   const double ceiling = (ceiling_before + ceiling_after) / 2;
   const double pure = (pure_before + pure_after) / 2;
 
+  double rate = static_cast<double>(names) / total_s;
+
+  std::printf("block apply: %zu signed NameRegister in %zu blocks of %zu, sync=%s, LevelDB write buffer %zu MiB, block cache %zu MiB%s\n",
+              names, register_blocks.size(), per_block, sync ? "on" : "off", options.write_buffer_bytes >> 20,
+              options.block_cache_bytes >> 20, mem_env ? ", LevelDB in memory" : "");
+  if (memory) {
+    std::printf("  store: memory layout (state in memory, LevelDB as journal + snapshots); %zu snapshots\n"
+                "           taken during the measurement (threshold max(%zu MiB, last snapshot))\n",
+                snapshots_taken, options.snapshot_min_journal_bytes >> 20);
+  }
+  std::printf("  ceiling: transaction signature checks (decode the key, hash, BIP-340 verify, derive the\n"
+              "           sender), 2 threads: %.0f/s (before %.0f, after %.0f; 1 thread: %.0f/s)\n",
+              ceiling, ceiling_before, ceiling_after, single);
+  std::printf("  ceiling: libsecp256k1 verification alone (keys parsed, messages hashed), 2 threads: %.0f/s\n"
+              "           (before %.0f, after %.0f)\n",
+              pure, pure_before, pure_after);
+  std::printf("  applied: %.0f registrations/s = %.2f of the signature-check ceiling, %.2f of the bare one\n",
+              rate, rate / ceiling, rate / pure);
+  std::printf("  time split: %s %.2fs, transition+tree %.2fs, commit %.2fs (total %.2fs)\n",
+              overlap ? "verifying on the applying thread (the rest overlapped)" : "verification first",
+              verify_wait_s, apply_s, commit_s, total_s);
+  std::printf("  CPU of the whole process: %.2f s over %.2f s (%.2f cores busy), %.1f us per registration\n",
+              process_cpu, total_s, process_cpu / total_s,
+              process_cpu * 1e6 / static_cast<double>(names));
+  std::printf("  serial cost per registration: %.1f us transition+tree, %.1f us commit\n",
+              apply_s * 1e6 / static_cast<double>(names), commit_s * 1e6 / static_cast<double>(names));
+  std::printf("  of which on-CPU (applying thread): %.1f us transition+tree, %.1f us commit\n",
+              apply_cpu_s * 1e6 / static_cast<double>(names),
+              commit_cpu_s * 1e6 / static_cast<double>(names));
+  std::printf("  keys written per registration: %.1f state, %.1f tree nodes (%.1f of them deletions)\n",
+              static_cast<double>(state_keys) / static_cast<double>(names),
+              static_cast<double>(tree_keys) / static_cast<double>(names),
+              static_cast<double>(tree_deletes) / static_cast<double>(names));
+  if (!floors) {
+    std::printf("  floors: not measured (%s)\n", memory ? "the memory layout; they replay the LevelDB layout's work" : "--no-floor");
+    std::filesystem::remove_all(dir);
+    return 0;
+  }
   // The storage floor: the same blocks applied again on a fresh store (not timed), keeping
   // what each read from the store and what it wrote; then that I/O alone, replayed on a bare
   // LevelDB opened as the store opens it, over the same genesis state and commitments.
@@ -465,34 +520,6 @@ int main(int argc, char** argv) {
   for (const auto& b : register_io) log_bytes += b.log_record.size();
   size_t floor_reads = 0;
   for (const auto& b : register_io) floor_reads += b.reads.size();
-  double rate = static_cast<double>(names) / total_s;
-
-  std::printf("block apply: %zu signed NameRegister in %zu blocks of %zu, sync=%s, LevelDB write buffer %zu MiB, block cache %zu MiB%s\n",
-              names, register_blocks.size(), per_block, sync ? "on" : "off", options.write_buffer_bytes >> 20,
-              options.block_cache_bytes >> 20, mem_env ? ", in memory" : "");
-  std::printf("  ceiling: transaction signature checks (decode the key, hash, BIP-340 verify, derive the\n"
-              "           sender), 2 threads: %.0f/s (before %.0f, after %.0f; 1 thread: %.0f/s)\n",
-              ceiling, ceiling_before, ceiling_after, single);
-  std::printf("  ceiling: libsecp256k1 verification alone (keys parsed, messages hashed), 2 threads: %.0f/s\n"
-              "           (before %.0f, after %.0f)\n",
-              pure, pure_before, pure_after);
-  std::printf("  applied: %.0f registrations/s = %.2f of the signature-check ceiling, %.2f of the bare one\n",
-              rate, rate / ceiling, rate / pure);
-  std::printf("  time split: %s %.2fs, transition+tree %.2fs, commit %.2fs (total %.2fs)\n",
-              overlap ? "verifying on the applying thread (the rest overlapped)" : "verification first",
-              verify_wait_s, apply_s, commit_s, total_s);
-  std::printf("  CPU of the whole process: %.2f s over %.2f s (%.2f cores busy), %.1f us per registration\n",
-              process_cpu, total_s, process_cpu / total_s,
-              process_cpu * 1e6 / static_cast<double>(names));
-  std::printf("  serial cost per registration: %.1f us transition+tree, %.1f us commit\n",
-              apply_s * 1e6 / static_cast<double>(names), commit_s * 1e6 / static_cast<double>(names));
-  std::printf("  of which on-CPU (applying thread): %.1f us transition+tree, %.1f us commit\n",
-              apply_cpu_s * 1e6 / static_cast<double>(names),
-              commit_cpu_s * 1e6 / static_cast<double>(names));
-  std::printf("  keys written per registration: %.1f state, %.1f tree nodes (%.1f of them deletions)\n",
-              static_cast<double>(state_keys) / static_cast<double>(names),
-              static_cast<double>(tree_keys) / static_cast<double>(names),
-              static_cast<double>(tree_deletes) / static_cast<double>(names));
   // Signature checks alone keep both cores busy for 2/ceiling seconds per registration; the
   // storage floor adds its CPU to that, whatever the transition and the tree cost.
   const double per_reg = 1.0 / static_cast<double>(names);
