@@ -13,6 +13,13 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", dev_options.data_dir, "where --dev keeps its stores")
       ->capture_default_str();
   app.add_option("--run-for-ms", dev_options.run_for_ms, "with --dev: stop after this long (0: run until a signal)");
+  std::string state_layout = "memory";
+  app.add_option("--state-layout", state_layout,
+                 "layout of a new state store: memory (state in memory, LevelDB as its journal "
+                 "and snapshots) or leveldb (every key in LevelDB); an existing store must be "
+                 "opened with the layout it was made with")
+      ->check(CLI::IsMember({"memory", "leveldb"}))
+      ->capture_default_str();
   app.require_subcommand(0, 1);
   int exit_code = 0;
   ans::node::add_genesis_commands(app, exit_code);
@@ -27,6 +34,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ansd: --dev takes no subcommand\n");
       return 2;
     }
+    dev_options.state_in_memory = state_layout == "memory";
     return ans::node::run_dev_node(dev_options);
   }
   if (app.get_subcommands().empty()) {

@@ -65,7 +65,9 @@ int run_dev_node(const DevNodeOptions& options) {
     spdlog::error("cannot create data directory {}: {}", options.data_dir, ec.message());
     return 1;
   }
-  auto ledger = Ledger::open(options.data_dir + "/ledger", genesis, id);
+  StateDbOptions state_options;
+  state_options.memory_state = options.state_in_memory;
+  auto ledger = Ledger::open(options.data_dir + "/ledger", genesis, id, state_options);
   if (!ledger) {
     spdlog::error("cannot open the ledger: {}", ledger.status().to_string());
     return 1;
@@ -114,6 +116,13 @@ int run_dev_node(const DevNodeOptions& options) {
   }
   spdlog::info("stopping: head {} final {}", (*ledger)->head_height(), (*ledger)->final_height());
   engine.reset();  // before the stores it uses
+  if ((*ledger)->db().memory_state()) {
+    // The next start then loads this snapshot instead of replaying the journal.
+    if (Status st = (*ledger)->db().write_snapshot(); !st) {
+      spdlog::warn("could not write a state snapshot at shutdown ({}); the journal keeps every "
+                   "block, and the next start replays it", st.to_string());
+    }
+  }
   return 0;
 }
 

@@ -15,6 +15,9 @@ namespace ans::node {
 struct DevNodeOptions {
   std::string data_dir = "ans-dev-data";
   uint64_t run_for_ms = 0;  // 0: until a signal
+  // The state store's layout when it is created (StateDbOptions::memory_state): in memory
+  // with LevelDB as its journal, or every key in LevelDB. An existing store keeps its own.
+  bool state_in_memory = true;
 };
 
 // Returns the process exit code: 0 after a clean stop, 1 when the node cannot start.

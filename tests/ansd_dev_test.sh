@@ -31,8 +31,18 @@ first_new=$(grep -o 'final block [0-9]*' "$dir/run2.log" | head -1 | grep -o '[0
 if [ -n "$first_new" ] && [ "$first_new" -ne $((resumed_final + 1)) ]; then
   echo "FAIL: after restart the next final block is $first_new, expected $((resumed_final + 1))"; exit 1
 fi
+# The default layout keeps the state in memory; a store is not reopened with the other layout.
+set +e
+"$ansd" --dev --data-dir "$dir/data" --state-layout leveldb --run-for-ms 500 >"$dir/run3.log" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q 'memory layout' "$dir/run3.log" || {
+  cat "$dir/run3.log"; echo "FAIL: a memory-layout store opened as leveldb (exit $rc)"; exit 1; }
+"$ansd" --dev --data-dir "$dir/leveldb" --state-layout leveldb --run-for-ms 1500 >"$dir/run4.log" 2>&1 || {
+  cat "$dir/run4.log"; echo "FAIL: --state-layout leveldb"; exit 1; }
 # Usage errors exit 2.
 set +e
+"$ansd" --dev --state-layout sideways >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: bad --state-layout"; exit 1; }
 "$ansd" --dev genesis dev >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: --dev with a subcommand"; exit 1; }
 "$ansd" >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: no command"; exit 1; }
 echo PASS
