@@ -230,10 +230,24 @@ Status StateDb::load_derived(const WriteList& derived) {
   return Status::ok();
 }
 
-size_t StateDb::journal(leveldb::WriteBatch& batch, const v1::JournalRecord& record) {
-  std::string raw = record.SerializeAsString();
-  batch.Put(slice(journal_key(record.seq())), slice(raw));
-  return raw.size();
+Status StateDb::write_block_batch(leveldb::WriteBatch& batch, v1::JournalRecord* record,
+                                  uint64_t head, const Hash256& hash, uint64_t final,
+                                  std::string_view what) {
+  const uint64_t seq = record ? journal_seq_ + 1 : journal_seq_;
+  size_t journaled = 0;
+  if (record) {
+    record->set_seq(seq);
+    std::string raw = record->SerializeAsString();
+    batch.Put(slice(journal_key(seq)), slice(raw));
+    journaled = raw.size();
+  }
+  batch.Put(slice(kMetaKey), encode_meta(true, head, hash, final, seq));
+  leveldb::WriteOptions wo;
+  wo.sync = options_.sync;
+  ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), what));
+  journal_seq_ = seq;
+  journal_bytes_ += journaled;
+  return Status::ok();
 }
 
 Status StateDb::write_snapshot() {
@@ -503,24 +517,14 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   } else {
     batch.Put(slice(undo_key(height)), undo.SerializeAsString());
   }
-  size_t journaled = 0;
-  if (memory) {
-    record->set_seq(journal_seq_ + 1);
-    journaled = journal(batch, *record);
-  }
-  const uint64_t new_seq = memory ? journal_seq_ + 1 : 0;
-  batch.Put(slice(kMetaKey), encode_meta(true, height, block_hash, new_final, new_seq));
-  leveldb::WriteOptions wo;
-  wo.sync = options_.sync;
-  ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "committing block"));
+  ANS_RETURN_IF_ERROR(write_block_batch(batch, record, height, block_hash, new_final,
+                                        "committing block"));
   apply_written(mem_writes);
   has_head_ = true;
   head_height_ = height;
   head_hash_ = block_hash;
   final_height_ = new_final;
   if (memory) {
-    journal_seq_ = new_seq;
-    journal_bytes_ += journaled;
     // The block is in either way: a failed snapshot leaves the journal, and is tried again.
     snapshot_status_ = maybe_snapshot();
   }
@@ -613,23 +617,11 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
     std::copy(undo->prev_head_hash().begin(), undo->prev_head_hash().end(), prev.begin());
   }
   uint64_t new_head = head_height_ - 1;
-  size_t journaled = 0;
-  if (memory) {
-    record->set_seq(journal_seq_ + 1);
-    journaled = journal(batch, *record);
-  }
-  const uint64_t new_seq = memory ? journal_seq_ + 1 : 0;
-  batch.Put(slice(kMetaKey), encode_meta(true, new_head, prev, final_height_, new_seq));
-  leveldb::WriteOptions wo;
-  wo.sync = options_.sync;
-  ANS_RETURN_IF_ERROR(from_leveldb(db_->Write(wo, &batch), "undoing block"));
+  ANS_RETURN_IF_ERROR(write_block_batch(batch, record, new_head, prev, final_height_,
+                                        "undoing block"));
   apply_written(written);
   head_height_ = new_head;
   head_hash_ = prev;
-  if (memory) {
-    journal_seq_ = new_seq;
-    journal_bytes_ += journaled;
-  }
   return Status::ok();
 }
 

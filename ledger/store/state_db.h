@@ -205,9 +205,11 @@ class StateDb final : public StateReader {
   // A scan over keys some of which are not kept in order: collects and sorts them.
   void scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
                     const ScanVisitor& visit) const;
-  // One batch's bookkeeping: journals `writes` (exempt keys aside) as the next record and
-  // puts the meta that goes with it. Returns the record's size.
-  size_t journal(leveldb::WriteBatch& batch, const v1::JournalRecord& record);
+  // Finishes and writes a block's batch (a commit or an undo): adds `record` (memory layout;
+  // null for the LevelDB layout) as the next journal record and the meta of the new head;
+  // on success the journal has advanced.
+  Status write_block_batch(leveldb::WriteBatch& batch, v1::JournalRecord* record, uint64_t head,
+                           const Hash256& hash, uint64_t final, std::string_view what);
   Status maybe_snapshot();
 
   StateDbOptions options_;

@@ -2,7 +2,10 @@
 // authenticated tree, then proof sizes, resolve and prove latency, disk bytes per name and
 // peak RSS.
 //
-//   bench_state_scale [--names N] [--batch B] [--dir PATH] [--keep]
+//   bench_state_scale [--names N] [--batch B] [--dir PATH] [--keep] [--memory]
+//
+// --memory: the store's memory layout (state in memory, LevelDB as journal and snapshots).
+// The load is then followed by a snapshot, and the end by a reopening from it, both timed.
 //
 // The state N registrations leave behind (name record, owner and expiry index entries) is
 // written in final blocks of B names, then the authenticated tree over the whole state is
@@ -55,13 +58,15 @@ int main(int argc, char** argv) {
   uint64_t batch = 200'000;
   std::string dir = (std::filesystem::temp_directory_path() / "ans-bench-scale").string();
   bool keep = false;
+  bool memory = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--names") && i + 1 < argc) names = std::stoull(argv[++i]);
     else if (!std::strcmp(argv[i], "--batch") && i + 1 < argc) batch = std::stoull(argv[++i]);
     else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
     else if (!std::strcmp(argv[i], "--keep")) keep = true;
+    else if (!std::strcmp(argv[i], "--memory")) memory = true;
     else {
-      std::fprintf(stderr, "usage: bench_state_scale [--names N] [--batch B] [--dir PATH] [--keep]\n");
+      std::fprintf(stderr, "usage: bench_state_scale [--names N] [--batch B] [--dir PATH] [--keep] [--memory]\n");
       return 2;
     }
   }
@@ -82,6 +87,7 @@ int main(int argc, char** argv) {
   StateDbOptions options;
   options.sync = false;
   options.block_cache_bytes = 256 << 20;
+  options.memory_state = memory;
   auto ledger = Ledger::open(dir, g, sha256(as_bytes("scale chain")), options).value();
 
   // Owners: 100,000 accounts, so names-by-owner pages are realistic too.
@@ -160,6 +166,15 @@ int main(int argc, char** argv) {
               std::chrono::duration<double>(Clock::now() - load0).count());
   leaves = {};
   double load_s = std::chrono::duration<double>(Clock::now() - load0).count();
+  double snapshot_s = 0;
+  if (memory) {
+    auto s0 = Clock::now();
+    if (Status s = ledger->db().write_snapshot(); !s) {
+      std::fprintf(stderr, "snapshot: %s\n", s.to_string().c_str());
+      return 1;
+    }
+    snapshot_s = std::chrono::duration<double>(Clock::now() - s0).count();
+  }
   Hash256 root = ledger->state_root().value();
   if (root != *built) {
     std::fprintf(stderr, "the stored root is not the built root\n");
@@ -217,8 +232,9 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   uint64_t bytes = dir_bytes(dir);
 
-  std::printf("state at %llu names (LevelDB, tree pages stored with the state):\n",
-              static_cast<unsigned long long>(names));
+  std::printf("state at %llu names (%s):\n", static_cast<unsigned long long>(names),
+              memory ? "memory layout: state and tree pages in memory, LevelDB holds a snapshot"
+                     : "LevelDB layout, tree pages stored with the state");
   std::printf("  load: %.0f s (%.0f names/s)\n", load_s, static_cast<double>(names) / load_s);
   std::printf("  proof size without the value (present): p50 %.0f B, p99 %.0f B, max %.0f B\n",
               pct(present_bytes, 0.5), pct(present_bytes, 0.99), pct(present_bytes, 1.0));
@@ -227,14 +243,26 @@ int main(int argc, char** argv) {
   std::printf("  resolve latency, registered names: p50 %.1f us, p99 %.1f us; absent names: p50 %.1f us, p99 %.1f us\n",
               pct(resolve_present_us, 0.5), pct(resolve_present_us, 0.99),
               pct(resolve_absent_us, 0.5), pct(resolve_absent_us, 0.99));
-  std::printf("  ceiling, raw LevelDB Get of existing keys: p50 %.1f us, p99 %.1f us\n",
+  std::printf("  ceiling, the store's get of existing keys (%s): p50 %.1f us, p99 %.1f us\n",
+              memory ? "from memory" : "LevelDB",
               pct(raw_us, 0.5), pct(raw_us, 0.99));
   std::printf("  prove latency:   p50 %.1f us, p99 %.1f us; verify p50 %.1f us\n", pct(prove_us, 0.5),
               pct(prove_us, 0.99), pct(verify_us, 0.5));
   std::printf("  disk: %.2f GB, %.0f bytes per name (state record, 2 index entries, tree pages)\n",
               static_cast<double>(bytes) / 1e9, static_cast<double>(bytes) / static_cast<double>(names));
-  std::printf("  peak RSS: %.0f MB\n", static_cast<double>(ru.ru_maxrss) / 1024.0);
+  std::printf("  peak RSS: %.0f MB (%.0f bytes per name)\n", static_cast<double>(ru.ru_maxrss) / 1024.0,
+              static_cast<double>(ru.ru_maxrss) * 1024.0 / static_cast<double>(names));
   ledger.reset();
+  if (memory) {
+    auto r0 = Clock::now();
+    auto reopened = Ledger::open(dir, g, sha256(as_bytes("scale chain")), options);
+    if (!reopened || (*reopened)->state_root().value() != root) {
+      std::fprintf(stderr, "reopening from the snapshot failed or gave another root\n");
+      return 1;
+    }
+    std::printf("  snapshot: %.1f s to write; reopening from it: %.1f s\n", snapshot_s,
+                std::chrono::duration<double>(Clock::now() - r0).count());
+  }
   if (!keep) std::filesystem::remove_all(dir);
   return 0;
 }
