@@ -108,10 +108,22 @@ int run_dev_node(const DevNodeOptions& options) {
   sigaction(SIGTERM, &sa, nullptr);
 
   uint64_t started = unix_ms();
+  std::string last_snapshot_error = Status::ok().to_string();
   while (!g_stop.load()) {
     uint64_t now = unix_ms();
     if (options.run_for_ms != 0 && now - started >= options.run_for_ms) break;
     engine->on_tick(now);
+    // A snapshot that failed leaves the journal growing (blocks are safe): say so once.
+    const Status& snapshot = (*ledger)->db().snapshot_status();
+    if (snapshot.to_string() != last_snapshot_error) {
+      last_snapshot_error = snapshot.to_string();
+      if (!snapshot) {
+        spdlog::warn("state snapshot failed: {}; the journal keeps every block and the next "
+                     "commit tries again", last_snapshot_error);
+      } else {
+        spdlog::info("state snapshots work again");
+      }
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   spdlog::info("stopping: head {} final {}", (*ledger)->head_height(), (*ledger)->final_height());

@@ -119,15 +119,22 @@ Status StateDb::load_meta() {
 
 Status StateDb::load_memory() {
   // Snapshot chunks of another sequence number are left over from a snapshot that a crash
-  // interrupted before its meta was written: nothing refers to them.
+  // interrupted before its meta was written, and chunks past the count the meta gives from
+  // a failed attempt at the same one: nothing refers to them.
   {
     leveldb::WriteBatch orphans;
     size_t n_orphans = 0;
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
     const std::string keep = snapshot_seq_ ? snapshot_prefix(snapshot_seq_) : std::string();
+    auto named = [&](const leveldb::Slice& key) {
+      if (keep.empty() || !key.starts_with(slice(keep)) || key.size() != keep.size() + 8) return false;
+      uint64_t chunk = 0;
+      for (size_t i = keep.size(); i < key.size(); ++i) chunk = (chunk << 8) | static_cast<uint8_t>(key[i]);
+      return chunk < snapshot_chunks_;
+    };
     for (it->Seek(slice(kSnapshotPrefix)); it->Valid() && it->key().starts_with(slice(kSnapshotPrefix));
          it->Next()) {
-      if (keep.empty() || !it->key().starts_with(slice(keep))) {
+      if (!named(it->key())) {
         orphans.Delete(it->key());
         ++n_orphans;
       }
@@ -256,8 +263,9 @@ Status StateDb::write_snapshot() {
   const uint64_t seq = journal_seq_;
   // The chunks first, in batches of their own: until the meta below names them, a crash
   // leaves them orphaned (and deleted at the next opening), never half-adopted.
-  google::protobuf::Arena arena;
-  v1::JournalRecord* chunk = google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena);
+  // On the heap, not an arena: an arena would keep every chunk until the end, a second copy
+  // of the whole state; a cleared message reuses its entries.
+  auto chunk = std::make_unique<v1::JournalRecord>();
   uint64_t chunks = 0, bytes = 0;
   size_t chunk_bytes = 0;
   auto flush = [&]() -> Status {

@@ -223,21 +223,42 @@ TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
     ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"a", "0"}}));
     ASSERT_TRUE(db->commit_block(1, block_hash(1), {{"a", "1"}}));
   }
-  std::string journal1 = std::string("\xff" "jrnl") + std::string(7, '\0') + "\x01";
+  std::string journal3 = std::string("\xff" "jrnl") + std::string(7, '\0') + "\x03";
   std::string orphan = std::string("\xff" "snap") + std::string(7, '\0') + "\x09" + std::string(8, '\0');
+  // A chunk past the count of the snapshot the meta names (a failed attempt at the same one).
+  std::string extra_chunk = std::string("\xff" "snap") + std::string(7, '\0') + "\x02" +
+                            std::string(7, '\0') + "\x05";
   auto raw_db = [&]() {
     leveldb::DB* raw = nullptr;
     EXPECT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
     return std::unique_ptr<leveldb::DB>(raw);
   };
-  ASSERT_TRUE(raw_db()->Put(leveldb::WriteOptions(), orphan, "half a snapshot").ok());
+  {
+    auto db = StateDb::open(dir.path(), memory_options()).value();
+    ASSERT_TRUE(db->write_snapshot());  // snapshot 2, of one chunk
+    ASSERT_EQ(db->snapshot_seq(), 2u);
+  }
+  {
+    auto raw = raw_db();
+    ASSERT_TRUE(raw->Put(leveldb::WriteOptions(), orphan, "half a snapshot").ok());
+    ASSERT_TRUE(raw->Put(leveldb::WriteOptions(), extra_chunk, "a stale chunk").ok());
+  }
   {
     auto db = StateDb::open(dir.path(), memory_options());
     ASSERT_TRUE(db) << db.status().to_string();
     EXPECT_EQ((*db)->get("a"), "1");
   }
-  std::string value;
-  EXPECT_TRUE(raw_db()->Get(leveldb::ReadOptions(), orphan, &value).IsNotFound());
+  {
+    auto raw = raw_db();
+    std::string value;
+    EXPECT_TRUE(raw->Get(leveldb::ReadOptions(), orphan, &value).IsNotFound());
+    EXPECT_TRUE(raw->Get(leveldb::ReadOptions(), extra_chunk, &value).IsNotFound());
+  }
+  {
+    // One more block, so that the journal has a record after the snapshot to damage.
+    auto db = StateDb::open(dir.path(), memory_options()).value();
+    ASSERT_TRUE(db->commit_block(2, block_hash(2), {{"a", "2"}}));
+  }
 
   StateDbOptions plain;
   plain.sync = false;
@@ -246,11 +267,11 @@ TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
   EXPECT_EQ(other.status().code(), Errc::kInvalidArgument);
   EXPECT_NE(other.status().message().find("memory layout"), std::string::npos);
 
-  ASSERT_TRUE(raw_db()->Put(leveldb::WriteOptions(), journal1, "not a record").ok());
+  ASSERT_TRUE(raw_db()->Put(leveldb::WriteOptions(), journal3, "not a record").ok());
   auto damaged = StateDb::open(dir.path(), memory_options());
   ASSERT_FALSE(damaged);
   EXPECT_EQ(damaged.status().code(), Errc::kCorruption);
-  ASSERT_TRUE(raw_db()->Delete(leveldb::WriteOptions(), journal1).ok());
+  ASSERT_TRUE(raw_db()->Delete(leveldb::WriteOptions(), journal3).ok());
   auto missing = StateDb::open(dir.path(), memory_options());
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.status().code(), Errc::kCorruption);
