@@ -165,6 +165,10 @@ Status StateDb::load_memory() {
     ANS_RETURN_IF_ERROR(read_record(snapshot_key(snapshot_seq_, chunk), snapshot_seq_,
                                     "snapshot chunk of", record));
     for (const v1::StateWrite& w : record.writes()) {
+      if (!storable(w.key(), /*exempt_allowed=*/true) || !w.present()) {
+        return Status(Errc::kCorruption, "snapshot chunk " + std::to_string(chunk) +
+                                             " holds an entry a snapshot cannot hold");
+      }
       auto [it, added] = mem_.emplace(w.key(), w.value());
       if (!added) return Status(Errc::kCorruption, "the snapshot holds a key twice");
       if (kept_in_order(it->first)) in_order.push_back(it->first);
@@ -175,6 +179,12 @@ Status StateDb::load_memory() {
   for (uint64_t seq = snapshot_seq_ + 1; seq <= journal_seq_; ++seq) {
     ANS_RETURN_IF_ERROR(read_record(journal_key(seq), seq, "journal record", record));
     for (const v1::StateWrite& w : record.writes()) {
+      if (!storable(w.key(), /*exempt_allowed=*/false)) {
+        return Status(Errc::kCorruption, "journal record " + std::to_string(seq) +
+                                             " writes a key the journal cannot hold");
+      }
+    }
+    for (const v1::StateWrite& w : record.writes()) {
       std::optional<std::string_view> value;
       if (w.present()) value = w.value();
       mem_put(w.key(), value);
@@ -182,6 +192,11 @@ Status StateDb::load_memory() {
     }
   }
   return Status::ok();
+}
+
+bool StateDb::storable(std::string_view key, bool exempt_allowed) const {
+  if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) return false;  // bookkeeping
+  return exempt_allowed || !is_exempt(key);  // the journal never holds derived keys
 }
 
 bool StateDb::kept_in_order(std::string_view key) const {

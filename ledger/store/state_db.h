@@ -200,6 +200,9 @@ class StateDb final : public StateReader {
   Status load_memory();  // the snapshot and the journal after it, at opening
   // Sets or deletes `key` in memory.
   void mem_put(std::string_view key, std::optional<std::string_view> value);
+  // Whether a snapshot (`exempt_allowed`) or a journal record may hold `key`: never the
+  // store's own 0xFF keys, and the journal no exempt (derived) keys.
+  bool storable(std::string_view key, bool exempt_allowed) const;
   // Whether `key` is kept in ordered_ (not under one of the unordered prefixes).
   bool kept_in_order(std::string_view key) const;
   // A scan over keys some of which are not kept in order: collects and sorts them.

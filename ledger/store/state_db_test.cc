@@ -276,6 +276,20 @@ TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.status().code(), Errc::kCorruption);
   EXPECT_NE(missing.status().message().find("missing"), std::string::npos);
+  // A well-formed record of keys the journal never holds: a derived (exempt) key, a store key.
+  for (const std::string& bad_key : {std::string("Tpage"), std::string("\xff" "meta")}) {
+    v1::JournalRecord record;
+    record.set_seq(3);
+    v1::StateWrite* w = record.add_writes();
+    w->set_key(bad_key);
+    w->set_present(true);
+    w->set_value("x");
+    ASSERT_TRUE(raw_db()->Put(leveldb::WriteOptions(), journal3, record.SerializeAsString()).ok());
+    auto refused = StateDb::open(dir.path(), memory_options());
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.status().code(), Errc::kCorruption);
+    EXPECT_NE(refused.status().message().find("cannot hold"), std::string::npos);
+  }
 }
 
 TEST(StateDbMemory, DerivedKeysOnlyUnderTheExemptPrefixAndOnlyInMemory) {
