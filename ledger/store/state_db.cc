@@ -169,9 +169,9 @@ Status StateDb::load_memory() {
         return Status(Errc::kCorruption, "snapshot chunk " + std::to_string(chunk) +
                                              " holds an entry a snapshot cannot hold");
       }
-      auto [it, added] = mem_.emplace(w.key(), w.value());
+      auto [entry, added] = mem_.put(w.key(), w.value());
       if (!added) return Status(Errc::kCorruption, "the snapshot holds a key twice");
-      if (kept_in_order(it->first)) in_order.push_back(it->first);
+      if (kept_in_order(entry->key)) in_order.push_back(entry->key);
     }
   }
   std::sort(in_order.begin(), in_order.end());
@@ -207,32 +207,27 @@ bool StateDb::kept_in_order(std::string_view key) const {
 }
 
 void StateDb::mem_put(std::string_view key, std::optional<std::string_view> value) {
-  auto it = mem_.find(key);
   if (!value) {
-    if (it == mem_.end()) return;
-    if (kept_in_order(key)) ordered_.erase(it->first);
-    mem_.erase(it);
-  } else if (it != mem_.end()) {
-    it->second.assign(value->data(), value->size());
-  } else {
-    it = mem_.emplace(std::string(key), std::string(*value)).first;
-    if (kept_in_order(key)) ordered_.insert(it->first);
+    // The ordered set views the entry's key: out of it before the entry goes.
+    if (kept_in_order(key) && mem_.find(key) != nullptr) ordered_.erase(key);
+    mem_.erase(key);
+    return;
   }
+  auto [entry, added] = mem_.put(key, *value);
+  if (added && kept_in_order(key)) ordered_.insert(entry->key);
 }
 
 void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
                            const ScanVisitor& visit) const {
   const std::string_view from = start.empty() ? prefix : start;
-  std::vector<const std::pair<const std::string, std::string>*> matching;
-  for (const auto& entry : mem_) {
-    if (entry.first.starts_with(prefix) && std::string_view(entry.first) >= from) {
-      matching.push_back(&entry);
-    }
-  }
+  std::vector<const MemTable::Entry*> matching;
+  mem_.for_each([&](const MemTable::Entry& e) {
+    if (e.key.starts_with(prefix) && std::string_view(e.key) >= from) matching.push_back(&e);
+  });
   std::sort(matching.begin(), matching.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
+            [](const auto* a, const auto* b) { return a->key < b->key; });
   for (size_t i = 0; i < matching.size() && i < limit; ++i) {
-    if (!visit(matching[i]->first, matching[i]->second)) break;
+    if (!visit(matching[i]->key, matching[i]->value)) break;
   }
 }
 
@@ -293,11 +288,14 @@ Status StateDb::write_snapshot() {
     chunk_bytes = 0;
     return from_leveldb(db_->Write(leveldb::WriteOptions(), &batch), "writing a snapshot");
   };
-  for (const auto& [key, value] : mem_) {
-    add_write(*chunk, key, value);
-    chunk_bytes += key.size() + value.size() + 8;
-    if (chunk_bytes >= kSnapshotChunkBytes) ANS_RETURN_IF_ERROR(flush());
-  }
+  Status chunks_written;
+  mem_.for_each([&](const MemTable::Entry& e) {
+    if (!chunks_written) return;
+    add_write(*chunk, e.key, e.value);
+    chunk_bytes += e.key.size() + e.value.size() + 8;
+    if (chunk_bytes >= kSnapshotChunkBytes) chunks_written = flush();
+  });
+  ANS_RETURN_IF_ERROR(chunks_written);
   if (chunk->writes_size() > 0 || chunks == 0) ANS_RETURN_IF_ERROR(flush());
   // Then, atomically: the meta names the new snapshot, the journal it holds and the old
   // snapshot go.
@@ -373,9 +371,9 @@ void StateDb::update_cache(const CacheWrites& written) {
 
 std::optional<std::string> StateDb::get(std::string_view key) const {
   if (options_.memory_state) {
-    auto it = mem_.find(key);
-    if (it == mem_.end()) return std::nullopt;
-    return it->second;
+    const MemTable::Entry* e = mem_.find(key);
+    if (e == nullptr) return std::nullopt;
+    return e->value;
   }
   const bool cached = cacheable(key);
   if (cached) {
@@ -407,7 +405,7 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
     for (auto it = ordered_.lower_bound(start.empty() ? prefix : start);
          it != ordered_.end() && n < limit && it->starts_with(prefix); ++it) {
       ++n;
-      if (!visit(*it, mem_.find(*it)->second)) break;
+      if (!visit(*it, mem_.find(*it)->value)) break;
     }
     return;
   }
@@ -564,9 +562,9 @@ void StateDb::apply_written(const CacheWrites& written) {
 
 Result<bool> StateDb::stored(std::string_view key, std::string& out) const {
   if (options_.memory_state) {
-    auto it = mem_.find(key);
-    if (it == mem_.end()) return false;
-    out = it->second;
+    const MemTable::Entry* e = mem_.find(key);
+    if (e == nullptr) return false;
+    out = e->value;
     return true;
   }
   leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);

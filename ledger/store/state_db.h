@@ -31,6 +31,7 @@
 
 #include "ledger/crypto/hash.h"
 #include "ans/v1/state.pb.h"
+#include "ledger/store/mem_table.h"
 #include "ledger/store/state_view.h"
 
 namespace ans {
@@ -236,16 +237,9 @@ class StateDb final : public StateReader {
   mutable std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>
       cache_values_;
 
-  // Memory layout. mem_ holds every present key; ordered_ views its keys (std::unordered_map
-  // nodes do not move) in order, for scan(), except those under the unordered prefixes.
-  // Not noexcept, unlike KeyHash: libstdc++ then keeps each node's hash, so a lookup compares
-  // hashes before keys and never rehashes a node's key to find its bucket (measured: the
-  // map's lookups cost about half as much CPU that way).
-  struct MemKeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
-  std::unordered_map<std::string, std::string, MemKeyHash, std::equal_to<>> mem_;
+  // Memory layout. mem_ holds every present key; ordered_ views its keys (entries do not
+  // move) in order, for scan(), except those under the unordered prefixes.
+  MemTable mem_;
   std::set<std::string_view> ordered_;
   uint64_t journal_seq_ = 0;
   uint64_t snapshot_seq_ = 0;

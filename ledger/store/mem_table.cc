@@ -1,0 +1,74 @@
+#include "ledger/store/mem_table.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace ans {
+
+MemTable::~MemTable() {
+  for (Slot& s : slots_) {
+    if (s.entry != nullptr && s.entry != tombstone()) delete s.entry;
+  }
+}
+
+MemTable::Entry* MemTable::tombstone() {
+  static Entry erased;
+  return &erased;
+}
+
+uint64_t MemTable::hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+size_t MemTable::probe(std::string_view key, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.entry == nullptr) return i;
+    if (s.hash == hash && s.entry != tombstone() && s.entry->key == key) return i;
+  }
+}
+
+const MemTable::Entry* MemTable::find(std::string_view key) const {
+  if (slots_.empty()) return nullptr;
+  return slots_[probe(key, hash_of(key))].entry;  // nullptr when the probe ended empty
+}
+
+std::pair<const MemTable::Entry*, bool> MemTable::put(std::string_view key, std::string_view value) {
+  // At most half the slots used (tombstones count), so every probe meets an empty slot.
+  if ((used_ + 1) * 2 > slots_.size()) rebuild();
+  const uint64_t hash = hash_of(key);
+  Slot& s = slots_[probe(key, hash)];
+  if (s.entry != nullptr) {
+    s.entry->value.assign(value.data(), value.size());
+    return {s.entry, false};
+  }
+  s = {hash, new Entry{std::string(key), std::string(value)}};
+  ++used_;
+  ++live_;
+  return {s.entry, true};
+}
+
+bool MemTable::erase(std::string_view key) {
+  if (slots_.empty()) return false;
+  Slot& s = slots_[probe(key, hash_of(key))];
+  if (s.entry == nullptr) return false;
+  delete s.entry;
+  s.entry = tombstone();  // keeps the probe chains through this slot intact
+  --live_;
+  return true;
+}
+
+void MemTable::rebuild() {
+  size_t capacity = std::max<size_t>(64, slots_.size());
+  while ((live_ + 1) * 4 > capacity) capacity *= 2;
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+  const size_t mask = capacity - 1;
+  for (const Slot& s : old) {
+    if (s.entry == nullptr || s.entry == tombstone()) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].entry != nullptr) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+  used_ = live_;
+}
+
+}  // namespace ans
