@@ -209,12 +209,12 @@ bool StateDb::kept_in_order(std::string_view key) const {
 void StateDb::mem_put(std::string_view key, std::optional<std::string_view> value) {
   if (!value) {
     // The ordered set views the entry's key: out of it before the entry goes.
-    if (kept_in_order(key) && mem_.find(key) != nullptr) ordered_.erase(key);
+    if (kept_in_order(key) && mem_.find(key) != nullptr) ordered_.erase(OrderedKey(key));
     mem_.erase(key);
     return;
   }
   auto [entry, added] = mem_.put(key, *value);
-  if (added && kept_in_order(key)) ordered_.insert(entry->key);
+  if (added && kept_in_order(key)) ordered_.emplace(entry->key);
 }
 
 void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
@@ -402,10 +402,10 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
       }
     }
     size_t n = 0;
-    for (auto it = ordered_.lower_bound(start.empty() ? prefix : start);
-         it != ordered_.end() && n < limit && it->starts_with(prefix); ++it) {
+    for (auto it = ordered_.lower_bound(OrderedKey(start.empty() ? prefix : start));
+         it != ordered_.end() && n < limit && it->key.starts_with(prefix); ++it) {
       ++n;
-      if (!visit(*it, mem_.find(*it)->value)) break;
+      if (!visit(it->key, mem_.find(it->key)->value)) break;
     }
     return;
   }

@@ -240,7 +240,22 @@ class StateDb final : public StateReader {
   // Memory layout. mem_ holds every present key; ordered_ views its keys (entries do not
   // move) in order, for scan(), except those under the unordered prefixes.
   MemTable mem_;
-  std::set<std::string_view> ordered_;
+  // A key of ordered_: a view of the entry's key, behind its first 8 bytes as a big-endian
+  // integer (zero-padded). Most comparisons in a descent of the set decide on that integer
+  // without reading the key's bytes, which at millions of keys is a cache miss each. Orders
+  // exactly as the keys do (bytes compared unsigned, a prefix first).
+  struct OrderedKey {
+    explicit OrderedKey(std::string_view k) : head(head_of(k)), key(k) {}
+    static uint64_t head_of(std::string_view k) {
+      uint64_t h = 0;
+      for (size_t i = 0; i < 8; ++i) h = (h << 8) | (i < k.size() ? static_cast<uint8_t>(k[i]) : 0u);
+      return h;
+    }
+    bool operator<(const OrderedKey& o) const { return head != o.head ? head < o.head : key < o.key; }
+    uint64_t head;
+    std::string_view key;
+  };
+  std::set<OrderedKey> ordered_;
   uint64_t journal_seq_ = 0;
   uint64_t snapshot_seq_ = 0;
   uint64_t snapshot_chunks_ = 0;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "ledger/testing/temp_dir.h"
 
 namespace ans {
@@ -305,6 +307,61 @@ TEST(StateDbMemory, DerivedKeysOnlyUnderTheExemptPrefixAndOnlyInMemory) {
   auto ldb = StateDb::open(dir.sub("l"), plain).value();
   EXPECT_EQ(ldb->load_derived({{"Tx", "p"}}).code(), Errc::kInvalidArgument);
   EXPECT_EQ(ldb->write_snapshot().code(), Errc::kInvalidArgument);
+}
+
+// Scans in the memory layout visit the same keys in the same order as LevelDB's, for keys of
+// every shape: shorter and longer than the 8 bytes the ordered set compares first, with zero
+// bytes and bytes above 0x7F, sharing long prefixes; through commits that add and delete.
+TEST(StateDbMemory, ScansMatchTheLevelDbLayout) {
+  TempDir dir;
+  StateDbOptions plain;
+  plain.sync = false;
+  auto ldb = StateDb::open(dir.sub("l"), plain).value();
+  StateDbOptions mem = memory_options();
+  mem.unordered_prefixes = {"T"};
+  auto mdb = StateDb::open(dir.sub("m"), mem).value();
+  std::mt19937_64 rng(11);
+  const std::string alphabet("\x00\x01" "ab" "\x7f\x80\xfe", 7);
+  auto random_key = [&] {
+    std::string k(1, "aboU"[rng() % 4]);
+    const size_t len = rng() % 14;
+    for (size_t i = 0; i < len; ++i) k += alphabet[rng() % alphabet.size()];
+    return k;
+  };
+  for (uint8_t h = 0; h < 30; ++h) {
+    WriteSet w;
+    for (int i = 0; i < 40; ++i) {
+      if (rng() % 4 == 0) {
+        w[random_key()] = std::nullopt;
+      } else {
+        w[random_key()] = std::to_string(rng());
+      }
+    }
+    if (h == 0) {
+      ASSERT_TRUE(ldb->commit_final_block(0, block_hash(0), w));
+      ASSERT_TRUE(mdb->commit_final_block(0, block_hash(0), w));
+    } else {
+      ASSERT_TRUE(ldb->commit_block(h, block_hash(h), w));
+      ASSERT_TRUE(mdb->commit_block(h, block_hash(h), w));
+    }
+  }
+  auto scan = [](const StateDb& db, const std::string& prefix, const std::string& start, size_t limit) {
+    std::vector<std::pair<std::string, std::string>> out;
+    db.scan(prefix, start, limit, [&](std::string_view k, std::string_view v) {
+      if (!k.empty() && static_cast<uint8_t>(k[0]) == 0xff) return false;  // LevelDB's bookkeeping
+      out.emplace_back(k, v);
+      return true;
+    });
+    return out;
+  };
+  EXPECT_GT(scan(*mdb, "", "", SIZE_MAX).size(), 200u);
+  for (int q = 0; q < 500; ++q) {
+    std::string prefix = random_key().substr(0, rng() % 4);
+    std::string start = rng() % 2 ? std::string() : prefix + random_key().substr(1);
+    size_t limit = 1 + rng() % 50;
+    ASSERT_EQ(scan(*mdb, prefix, start, limit), scan(*ldb, prefix, start, limit))
+        << "prefix " << to_hex(as_bytes(prefix)) << " start " << to_hex(as_bytes(start));
+  }
 }
 
 }  // namespace
