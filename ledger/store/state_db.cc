@@ -145,8 +145,9 @@ Status StateDb::load_memory() {
                                        "deleting an interrupted snapshot"));
     }
   }
+  // Reads and parses the record at `key`; returns its size.
   auto read_record = [&](const std::string& key, uint64_t seq, std::string_view what,
-                         v1::JournalRecord& record) -> Status {
+                         v1::JournalRecord& record) -> Result<size_t> {
     std::string raw;
     leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &raw);
     if (s.IsNotFound()) {
@@ -156,14 +157,14 @@ Status StateDb::load_memory() {
     if (!record.ParseFromString(raw) || record.seq() != seq) {
       return Status(Errc::kCorruption, std::string(what) + " " + std::to_string(seq) + " is unreadable");
     }
-    if (what == "journal record") journal_bytes_ += raw.size();
-    return Status::ok();
+    return raw.size();
   };
   v1::JournalRecord record;
   std::vector<std::string_view> in_order;
   for (uint64_t chunk = 0; chunk < snapshot_chunks_; ++chunk) {
-    ANS_RETURN_IF_ERROR(read_record(snapshot_key(snapshot_seq_, chunk), snapshot_seq_,
-                                    "snapshot chunk of", record));
+    auto read = read_record(snapshot_key(snapshot_seq_, chunk), snapshot_seq_,
+                            "snapshot chunk of", record);
+    if (!read) return read.status();
     for (const v1::StateWrite& w : record.writes()) {
       if (!storable(w.key(), /*exempt_allowed=*/true) || !w.present()) {
         return Status(Errc::kCorruption, "snapshot chunk " + std::to_string(chunk) +
@@ -177,7 +178,9 @@ Status StateDb::load_memory() {
   std::sort(in_order.begin(), in_order.end());
   for (std::string_view key : in_order) ordered_.emplace_hint(ordered_.end(), key);
   for (uint64_t seq = snapshot_seq_ + 1; seq <= journal_seq_; ++seq) {
-    ANS_RETURN_IF_ERROR(read_record(journal_key(seq), seq, "journal record", record));
+    auto read = read_record(journal_key(seq), seq, "journal record", record);
+    if (!read) return read.status();
+    journal_bytes_ += *read;
     for (const v1::StateWrite& w : record.writes()) {
       if (!storable(w.key(), /*exempt_allowed=*/false)) {
         return Status(Errc::kCorruption, "journal record " + std::to_string(seq) +
@@ -209,7 +212,7 @@ bool StateDb::kept_in_order(std::string_view key) const {
 void StateDb::mem_put(std::string_view key, std::optional<std::string_view> value) {
   if (!value) {
     // The ordered set views the entry's key: out of it before the entry goes.
-    if (kept_in_order(key) && mem_.find(key) != nullptr) ordered_.erase(OrderedKey(key));
+    if (kept_in_order(key)) ordered_.erase(OrderedKey(key));
     mem_.erase(key);
     return;
   }
@@ -484,19 +487,8 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   v1::JournalRecord* record =
       memory ? google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena) : nullptr;
   auto put = [&](const std::string& key, const std::optional<std::string>& value) {
-    std::optional<std::string_view> view;
-    if (value) view = *value;
-    if (memory) {
-      mem_writes.emplace_back(key, view);
-      if (!is_exempt(key)) add_write(*record, key, view);
-      return;
-    }
-    if (cacheable(key)) mem_writes.emplace_back(key, view);
-    if (value) {
-      batch.Put(slice(key), slice(*value));
-    } else {
-      batch.Delete(slice(key));
-    }
+    stage_write(batch, record, mem_writes, key,
+                value ? std::optional<std::string_view>(*value) : std::nullopt);
   };
   // The batch gets its keys in order, the exempt writes merged in where they fall. Returns
   // false when the next exempt write has `key` itself: the two lists must be apart.
@@ -550,6 +542,22 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
     snapshot_status_ = maybe_snapshot();
   }
   return Status::ok();
+}
+
+void StateDb::stage_write(leveldb::WriteBatch& batch, v1::JournalRecord* record,
+                          CacheWrites& written, std::string_view key,
+                          std::optional<std::string_view> value) const {
+  if (options_.memory_state) {
+    written.emplace_back(key, value);
+    if (!is_exempt(key)) add_write(*record, key, value);  // derived keys are not journaled
+    return;
+  }
+  if (cacheable(key)) written.emplace_back(key, value);
+  if (value) {
+    batch.Put(slice(key), slice(*value));
+  } else {
+    batch.Delete(slice(key));
+  }
 }
 
 void StateDb::apply_written(const CacheWrites& written) {
@@ -612,24 +620,13 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
   google::protobuf::Arena arena;
   v1::JournalRecord* record =
       memory ? google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena) : nullptr;
-  auto put = [&](std::string_view key, std::optional<std::string_view> value, bool exempt) {
-    if (memory) {
-      written.emplace_back(key, value);
-      if (!exempt) add_write(*record, key, value);
-      return;
-    }
-    if (cacheable(key)) written.emplace_back(key, value);
-    if (value) {
-      batch.Put(slice(key), slice(*value));
-    } else {
-      batch.Delete(slice(key));
-    }
-  };
   for (const auto& e : undo->entries()) {
-    put(e.key(), e.existed() ? std::optional<std::string_view>(e.value()) : std::nullopt, false);
+    stage_write(batch, record, written, e.key(),
+                e.existed() ? std::optional<std::string_view>(e.value()) : std::nullopt);
   }
   for (const auto& [key, value] : rebuilt) {
-    put(key, value ? std::optional<std::string_view>(*value) : std::nullopt, is_exempt(key));
+    stage_write(batch, record, written, key,
+                value ? std::optional<std::string_view>(*value) : std::nullopt);
   }
   batch.Delete(slice(undo_key(head_height_)));
   // Block 0 is always final, so the undone block has a predecessor.

@@ -187,6 +187,11 @@ class StateDb final : public StateReader {
   // cache only once the batch is written.
   using CacheWrites = std::vector<std::pair<std::string_view, std::optional<std::string_view>>>;
   void update_cache(const CacheWrites& written);
+  // Stages one write of a block's batch (a commit or an undo). LevelDB layout: into `batch`,
+  // and into `written` if cacheable. Memory layout: into `written` (applied to memory once the
+  // batch is written) and, unless exempt, into the journal `record`.
+  void stage_write(leveldb::WriteBatch& batch, v1::JournalRecord* record, CacheWrites& written,
+                   std::string_view key, std::optional<std::string_view> value) const;
   // After a batch is written: the memory layout applies `written` to memory, the LevelDB
   // layout to its cache.
   void apply_written(const CacheWrites& written);
