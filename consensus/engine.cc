@@ -339,7 +339,7 @@ std::vector<VerifiedSender> Engine::check_transactions(
   constexpr size_t kParallelFrom = 64;
   const unsigned threads =
       txs.size() >= kParallelFrom ? std::max(1u, options_.verify_threads) : 1u;
-  return verify_senders(ledger_.chain_id(), txs, threads);
+  return verify_senders(ledger_.chain_id(), txs, threads, &sender_keys_);
 }
 
 Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const v1::Block& block) {
@@ -604,7 +604,7 @@ void Engine::on_tick(uint64_t now_ms) {
 }
 
 Result<bool> Engine::submit(const v1::SignedTransaction& tx) {
-  auto added = mempool_.add(ledger_.chain_id(), tx);
+  auto added = mempool_.add(ledger_.chain_id(), tx, &sender_keys_);
   if (added && *added) network_.broadcast(Message::of(tx));
   return added;
 }
@@ -660,7 +660,7 @@ std::vector<v1::SignedTransaction> Engine::select_transactions(BlockNode& parent
     // A nonce ahead of the account's may become valid; anything else will not.
     bool later = st.code() == TxError::kBadNonce &&
                  stx.tx().nonce() > state.account(EthAddress::from_public_key(
-                                                      PublicKey::parse(as_bytes(stx.tx().sender_key())).value()))
+                                                      sender_keys_.parse(as_bytes(stx.tx().sender_key())).value()))
                                         .nonce();
     if (!later) mempool_.remove(transaction_id(stx.tx()));
   }

@@ -220,6 +220,9 @@ class Engine {
   std::map<std::pair<std::string, uint64_t>, v1::SignedBlockVote> votes_seen_;
   std::map<std::string, v1::Evidence> evidence_pool_;  // by offence (kind, offender, slot)
   Mempool mempool_;
+  // Parsed sender keys, shared by the mempool's checks and the blocks' (check_transactions is
+  // const: the cache changes no result).
+  mutable PublicKeyCache sender_keys_{size_t{1} << 14};
   EngineStats stats_;
 };
 

@@ -2,9 +2,10 @@
 
 namespace ans::consensus {
 
-Result<bool> Mempool::add(const ChainId& chain_id, const v1::SignedTransaction& tx) {
+Result<bool> Mempool::add(const ChainId& chain_id, const v1::SignedTransaction& tx,
+                          PublicKeyCache* keys) {
   // One key parse and one encoding serve the shape, the id and the signature.
-  auto key = check_transaction_shape_key(tx);
+  auto key = check_transaction_shape_key(tx, keys);
   if (!key) return key.status();
   const TransactionHashes hashes = transaction_hashes(chain_id, tx.tx());
   const Hash256& id = hashes.id;

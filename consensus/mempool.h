@@ -16,8 +16,9 @@ class Mempool {
 
   // Errors: kMalformed-style shape errors (kInvalidArgument, kBadLength, ...),
   // kBadSignature, kTooLarge (the pool is full). A transaction already in the pool is OK and
-  // returns false; a new one returns true.
-  Result<bool> add(const ChainId& chain_id, const v1::SignedTransaction& tx);
+  // returns false; a new one returns true. `keys` (optional) caches parsed sender keys.
+  Result<bool> add(const ChainId& chain_id, const v1::SignedTransaction& tx,
+                   PublicKeyCache* keys = nullptr);
 
   // Up to `max` transactions, oldest first.
   std::vector<v1::SignedTransaction> candidates(size_t max) const;

@@ -5,7 +5,10 @@
 #include <secp256k1_schnorrsig.h>
 #include <sys/random.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 
@@ -80,6 +83,46 @@ bool PublicKey::verify(const Hash256& message, const SchnorrSignature& sig) cons
   }
   return secp256k1_schnorrsig_verify(secp256k1_ctx(), sig.data(), message.data(), message.size(),
                                      &xonly) == 1;
+}
+
+PublicKeyCache::PublicKeyCache(size_t slots) : shards_(std::make_unique<Shard[]>(kShards)) {
+  const size_t per_shard = std::bit_ceil(std::max<size_t>(1, (slots + kShards - 1) / kShards));
+  slot_mask_ = per_shard - 1;
+  for (size_t i = 0; i < kShards; ++i) shards_[i].slots.resize(per_shard);
+  FixedBytes<8> seed{};
+  os_random(seed);
+  std::memcpy(&seed_, seed.data(), sizeof seed_);
+}
+
+Result<PublicKey> PublicKeyCache::parse(ByteView bytes) {
+  if (bytes.size() != 33) return PublicKey::parse(bytes);
+  // Bytes 1..16 of a key (its x coordinate's top half), mixed with the seed.
+  uint64_t a = 0, b = 0;
+  std::memcpy(&a, bytes.data() + 1, 8);
+  std::memcpy(&b, bytes.data() + 9, 8);
+  uint64_t h = (a ^ seed_) * 0x9E3779B97F4A7C15ULL;
+  h ^= (h >> 29) ^ (b + bytes[0]);
+  h *= 0xBF58476D1CE4E5B9ULL;
+  h ^= h >> 32;
+  Shard& shard = shards_[h % kShards];
+  const size_t index = static_cast<size_t>(h >> 8) & slot_mask_;
+  {
+    std::lock_guard lock(shard.mu);
+    const Slot& slot = shard.slots[index];
+    if (slot.used && std::equal(bytes.begin(), bytes.end(), slot.bytes.begin())) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return slot.key;
+    }
+  }
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  auto key = PublicKey::parse(bytes);  // outside the lock: this is the costly part
+  if (!key) return key;
+  std::lock_guard lock(shard.mu);
+  Slot& slot = shard.slots[index];
+  slot.used = true;
+  std::copy(bytes.begin(), bytes.end(), slot.bytes.begin());
+  slot.key = *key;
+  return key;
 }
 
 bool verify_schnorr_xonly(const XOnlyPubKey& key, ByteView message, const SchnorrSignature& sig) {

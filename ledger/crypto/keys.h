@@ -9,6 +9,11 @@
 
 #include <secp256k1.h>
 
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include "ledger/crypto/hash.h"
 #include "ledger/util/bytes.h"
 
@@ -44,6 +49,42 @@ class PublicKey {
 
  private:
   secp256k1_pubkey key_{};
+};
+
+// Parsed compressed keys by their 33 bytes, shared by threads. Decoding a compressed key
+// takes a field square root, about an eighth of a signature check, and a sender's key recurs:
+// the mempool's check and the block's, a name's commitment and its reveal, every transaction
+// of a busy account. Direct-mapped: each key has one slot (from a hash seeded at random), and
+// a key that lands on an occupied slot replaces what is there. So the memory is fixed, a
+// lookup costs one comparison whatever keys an attacker sends, and the worst case is a miss.
+class PublicKeyCache {
+ public:
+  // Rounded up to a power of two, at least one slot per shard.
+  explicit PublicKeyCache(size_t slots = size_t{1} << 16);
+
+  // The same result as PublicKey::parse(bytes). Only 33-byte keys that parse are cached.
+  Result<PublicKey> parse(ByteView bytes);
+
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Slot {
+    bool used = false;
+    CompressedPubKey bytes{};
+    PublicKey key;
+  };
+  struct Shard {
+    std::mutex mu;
+    std::vector<Slot> slots;
+  };
+  static constexpr size_t kShards = 16;
+
+  uint64_t seed_ = 0;
+  size_t slot_mask_ = 0;  // within a shard
+  std::unique_ptr<Shard[]> shards_;
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
 };
 
 // BIP-340 verification against a bare 32-byte x-only key, of a message of any length.

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace ans {
 namespace {
 
@@ -229,6 +234,82 @@ TEST(Keys, RejectsBadPublicKeys) {
   Bytes bad_prefix(33, 1);
   bad_prefix[0] = 0x05;
   EXPECT_FALSE(PublicKey::parse(bad_prefix));
+}
+
+// The cache gives PublicKey::parse's answers, whether it hits, misses or evicts.
+TEST(PublicKeyCache, SameAnswersAsParse) {
+  std::vector<CompressedPubKey> keys;
+  for (int i = 0; i < 64; ++i) {
+    keys.push_back(PrivateKey::from_bytes(sha256(as_bytes("cache key " + std::to_string(i))))
+                       .value()
+                       .public_key()
+                       .compressed());
+  }
+  // One slot per shard: nearly every other lookup evicts another key.
+  for (size_t slots : {size_t{1}, size_t{1} << 16}) {
+    PublicKeyCache cache(slots);
+    for (int round = 0; round < 3; ++round) {
+      for (const auto& k : keys) {
+        auto got = cache.parse(k);
+        ASSERT_TRUE(got);
+        EXPECT_EQ(got->compressed(), k);
+        EXPECT_EQ(got->uncompressed(), PublicKey::parse(k).value().uncompressed());
+      }
+    }
+    EXPECT_EQ(cache.hits() + cache.misses(), 3 * keys.size());
+    if (slots > 64) {
+      // Two keys that share a slot cost 4 hits; four such pairs are about a 1e-8 chance.
+      EXPECT_GE(cache.hits(), 2 * keys.size() - 16);
+    } else {
+      EXPECT_GE(cache.misses(), 3 * keys.size() - 3 * 16);  // 16 slots for 64 keys
+    }
+  }
+}
+
+TEST(PublicKeyCache, RejectsWhatParseRejectsAndCachesNothingOfIt) {
+  PublicKeyCache cache(16);
+  Bytes off_curve(33, 0);
+  off_curve[0] = 0x02;
+  off_curve[32] = 0x07;
+  for (int i = 0; i < 2; ++i) {
+    auto bad = cache.parse(off_curve);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.status().code(), Errc::kBadSignature);
+  }
+  EXPECT_EQ(cache.hits(), 0u);
+  auto wrong_len = cache.parse(Bytes(32, 2));
+  ASSERT_FALSE(wrong_len);
+  EXPECT_EQ(wrong_len.status().code(), Errc::kBadLength);
+  // A key with the other parity prefix is another key, not a hit on the first.
+  CompressedPubKey k = PrivateKey::generate().public_key().compressed();
+  ASSERT_TRUE(cache.parse(k));
+  CompressedPubKey flipped = k;
+  flipped[0] ^= 0x01;  // 0x02 <-> 0x03: the same x, the negated point
+  auto other = cache.parse(flipped);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->compressed(), flipped);
+  EXPECT_NE(other->uncompressed(), cache.parse(k).value().uncompressed());
+}
+
+TEST(PublicKeyCache, ThreadsShareIt) {
+  PublicKeyCache cache(256);
+  std::vector<CompressedPubKey> keys;
+  for (int i = 0; i < 200; ++i) keys.push_back(PrivateKey::generate().public_key().compressed());
+  std::atomic<int> wrong{0};
+  auto work = [&](int offset) {
+    for (int round = 0; round < 5; ++round) {
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const auto& k = keys[(i + static_cast<size_t>(offset)) % keys.size()];
+        auto got = cache.parse(k);
+        if (!got || got->compressed() != k) ++wrong;
+      }
+    }
+  };
+  std::thread a(work, 0), b(work, 100);
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(cache.hits() + cache.misses(), 2u * 5 * keys.size());
 }
 
 }  // namespace

@@ -194,8 +194,9 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
 namespace {
 
 // Shape, signature and sender of one transaction: the key is parsed once, for both.
-void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, VerifiedSender& out) {
-  auto key = check_transaction_shape_key(stx);
+void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, PublicKeyCache* keys,
+                   VerifiedSender& out) {
+  auto key = check_transaction_shape_key(stx, keys);
   if (!key) return;
   const TransactionHashes hashes = transaction_hashes(chain_id, stx.tx());
   if (!verify_transaction_signature(stx, *key, hashes.signing)) return;
@@ -208,8 +209,9 @@ void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, Ve
 }  // namespace
 
 SenderVerification::SenderVerification(const ChainId& chain_id,
-                                       std::span<const v1::SignedTransaction> txs)
-    : chain_id_(chain_id), txs_(txs), out_(txs.size()) {}
+                                       std::span<const v1::SignedTransaction> txs,
+                                       PublicKeyCache* keys)
+    : chain_id_(chain_id), txs_(txs), keys_(keys), out_(txs.size()) {}
 
 void SenderVerification::work() {
   constexpr size_t kClaim = 16;  // small enough to share the tail of a block evenly
@@ -217,7 +219,7 @@ void SenderVerification::work() {
     const size_t begin = next_.fetch_add(kClaim, std::memory_order_relaxed);
     if (begin >= txs_.size()) return;
     const size_t end = std::min(begin + kClaim, txs_.size());
-    for (size_t i = begin; i < end; ++i) verify_sender(chain_id_, txs_[i], out_[i]);
+    for (size_t i = begin; i < end; ++i) verify_sender(chain_id_, txs_[i], keys_, out_[i]);
   }
 }
 
@@ -225,8 +227,8 @@ std::vector<VerifiedSender> SenderVerification::take() { return std::move(out_);
 
 std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
                                            std::span<const v1::SignedTransaction> txs,
-                                           unsigned threads) {
-  SenderVerification job(chain_id, txs);
+                                           unsigned threads, PublicKeyCache* keys) {
+  SenderVerification job(chain_id, txs, keys);
   std::vector<std::thread> helpers;
   for (unsigned t = 1; t < threads && t < txs.size(); ++t) helpers.emplace_back([&job] { job.work(); });
   job.work();

@@ -71,10 +71,11 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
 // Deterministic: the result depends only on the inputs.
 std::vector<bool> verify_signatures(const ChainId& chain_id,
                                     std::span<const v1::SignedTransaction> txs, unsigned threads);
-// The same, also deriving each sender's account.
+// The same, also deriving each sender's account. With `keys`, sender keys are looked up
+// there before they are parsed (PublicKeyCache); the results are the same either way.
 std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
                                            std::span<const v1::SignedTransaction> txs,
-                                           unsigned threads);
+                                           unsigned threads, PublicKeyCache* keys = nullptr);
 
 // verify_senders() for one block, shared out among whichever threads call work(): a
 // validator's helper thread starts on the next block while the applying thread is still busy
@@ -83,7 +84,9 @@ std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
 class SenderVerification {
  public:
   // The transactions must outlive this object and not change.
-  SenderVerification(const ChainId& chain_id, std::span<const v1::SignedTransaction> txs);
+  // `keys` (optional) must outlive it too.
+  SenderVerification(const ChainId& chain_id, std::span<const v1::SignedTransaction> txs,
+                     PublicKeyCache* keys = nullptr);
   // Verifies transactions until none is left to claim. Any number of threads may call it at
   // once; each claims a few transactions at a time.
   void work();
@@ -93,6 +96,7 @@ class SenderVerification {
  private:
   ChainId chain_id_;
   std::span<const v1::SignedTransaction> txs_;
+  PublicKeyCache* keys_;
   std::vector<VerifiedSender> out_;
   std::atomic<size_t> next_{0};
 };
