@@ -81,14 +81,6 @@ struct Page {
   uint16_t leaves = 0;   // bit s: that node is a leaf
   std::array<std::array<uint8_t, kSlotBytes>, kPageSlots> slots{};
 
-  std::optional<Node> node(unsigned slot) const {
-    if (!(present >> slot & 1u)) return std::nullopt;
-    Node n;
-    n.leaf = (leaves >> slot & 1u) != 0;
-    std::copy_n(slots[slot].begin(), 32, n.a.begin());
-    std::copy_n(slots[slot].begin() + 32, 32, n.b.begin());
-    return n;
-  }
   void set(unsigned slot, const std::optional<Node>& n) {
     const auto bit = static_cast<uint16_t>(1u << slot);
     if (!n) {
@@ -117,22 +109,47 @@ struct Page {
   }
 };
 
+uint16_t page_mask(std::string_view bytes, size_t at) {
+  return static_cast<uint16_t>(static_cast<uint8_t>(bytes[at]) << 8 | static_cast<uint8_t>(bytes[at + 1]));
+}
+
 // Errors: kCorruption for bytes that are not a page (node-level checks come later).
-Result<Page> decode_page(std::string_view bytes, unsigned top, const Hash256& path) {
+Status check_page(std::string_view bytes, unsigned top, const Hash256& path) {
   if (bytes.size() < kPageHeader) {
     return corrupt(top, path, "starts a page of " + std::to_string(bytes.size()) + " bytes");
   }
-  Page page;
-  page.present = static_cast<uint16_t>(static_cast<uint8_t>(bytes[0]) << 8 | static_cast<uint8_t>(bytes[1]));
-  page.leaves = static_cast<uint16_t>(static_cast<uint8_t>(bytes[2]) << 8 | static_cast<uint8_t>(bytes[3]));
-  if (page.present == 0 || (page.present >> kPageSlots) != 0 || (page.leaves & ~page.present) != 0) {
+  const uint16_t present = page_mask(bytes, 0);
+  const uint16_t leaves = page_mask(bytes, 2);
+  if (present == 0 || (present >> kPageSlots) != 0 || (leaves & ~present) != 0) {
     return corrupt(top, path, "starts a page with bad slot masks");
   }
-  const size_t want = kPageHeader + kSlotBytes * static_cast<size_t>(std::popcount(page.present));
+  const size_t want = kPageHeader + kSlotBytes * static_cast<size_t>(std::popcount(present));
   if (bytes.size() != want) {
     return corrupt(top, path, "starts a page of " + std::to_string(bytes.size()) +
                                   " bytes; its masks say " + std::to_string(want));
   }
+  return Status::ok();
+}
+
+// The node in `slot` of a page's bytes (check_page passed): read in place, as most pages an
+// operation loads are only read, and most hold a few of their 15 slots.
+std::optional<Node> page_node(std::string_view bytes, unsigned slot) {
+  const uint16_t present = page_mask(bytes, 0);
+  if (!(present >> slot & 1u)) return std::nullopt;
+  const size_t at =
+      kPageHeader + kSlotBytes * static_cast<size_t>(std::popcount(static_cast<uint16_t>(present & ((1u << slot) - 1))));
+  Node n;
+  n.leaf = (page_mask(bytes, 2) >> slot & 1u) != 0;
+  std::memcpy(n.a.data(), bytes.data() + at, 32);
+  std::memcpy(n.b.data(), bytes.data() + at + 32, 32);
+  return n;
+}
+
+// The whole page, to change it (check_page passed).
+Page decode_page(std::string_view bytes) {
+  Page page;
+  page.present = page_mask(bytes, 0);
+  page.leaves = page_mask(bytes, 2);
   size_t at = kPageHeader;
   for (unsigned s = 0; s < kPageSlots; ++s) {
     if (!(page.present >> s & 1u)) continue;
@@ -153,7 +170,8 @@ class Pages {
   Result<std::optional<Node>> old_node(unsigned depth, const Hash256& path) {
     auto entry = load(depth, path);
     if (!entry) return entry.status();
-    std::optional<Node> node = (*entry)->old.node(page_slot(depth, path));
+    const Entry& e = **entry;
+    std::optional<Node> node = e.existed ? page_node(e.old, page_slot(depth, path)) : std::nullopt;
     if (!node) return node;
     if (node->leaf && !share_prefix(node->a, path, depth)) {
       return corrupt(depth, path, "holds key " + to_hex(node->a) + ", which is not on its path");
@@ -172,7 +190,7 @@ class Pages {
     auto entry = load(depth, path);
     if (!entry) return entry.status();
     Entry& e = **entry;
-    if (!e.now) e.now = std::make_unique<Page>(e.old);
+    if (!e.now) e.now = e.existed ? std::make_unique<Page>(decode_page(e.old)) : std::make_unique<Page>();
     e.now->set(page_slot(depth, path), node);
     return Status::ok();
   }
@@ -187,11 +205,9 @@ class Pages {
         if (e.existed) out.emplace_back(std::move(key), std::nullopt);
         continue;
       }
-      if (e.existed && e.now->present == e.old.present && e.now->leaves == e.old.leaves &&
-          e.now->slots == e.old.slots) {
-        continue;
-      }
-      out.emplace_back(std::move(key), e.now->encode());
+      std::string bytes = e.now->encode();
+      if (e.existed && bytes == e.old) continue;
+      out.emplace_back(std::move(key), std::move(bytes));
     }
     return out;
   }
@@ -199,7 +215,7 @@ class Pages {
  private:
   struct Entry {
     bool existed = false;
-    Page old;
+    std::string old;            // the page's bytes before this operation (check_page passed)
     std::unique_ptr<Page> now;  // set by the first write
   };
   // A page's position: its top depth and the path with the bits from there on zeroed.
@@ -234,10 +250,9 @@ class Pages {
     if (it == pages_.end()) {
       Entry e;
       if (auto bytes = store_.get_page(tree_page_key(id.top, id.prefix))) {
-        auto page = decode_page(*bytes, id.top, id.prefix);
-        if (!page) return page.status();
+        ANS_RETURN_IF_ERROR(check_page(*bytes, id.top, id.prefix));
         e.existed = true;
-        e.old = *page;
+        e.old = std::move(*bytes);
       }
       it = pages_.emplace(id, std::move(e)).first;
     }
