@@ -179,7 +179,7 @@ void Engine::on_message(int from, const Message& message, uint64_t now_ms) {
   }
 }
 
-void Engine::on_block(int from, const v1::Block& block) {
+void Engine::on_block(int from, const v1::Block& block, OwnBlock* own) {
   const v1::BlockHeader& header = block.header().header();
   Hash256 hash = block_hash(header);
   if (tree_->find(hash) != nullptr || invalid_.count(hash) != 0 || orphans_.count(hash) != 0) return;
@@ -212,7 +212,7 @@ void Engine::on_block(int from, const v1::Block& block) {
   if (clock_.slot_start_ms(header.slot()) > now_ms_ + options_.max_clock_skew_ms) {
     return;  // from the future: not invalid, just early; it will be offered again
   }
-  auto accepted = accept(*parent, hash, block);
+  auto accepted = accept(*parent, hash, block, own);
   if (!accepted) {
     ++stats_.blocks_rejected;
     if (failure_condemns_hash_) {
@@ -330,6 +330,7 @@ Result<PreparedBlock> Engine::prepare(const v1::BlockHeader& header, const Block
   context.producer = header.producer();
   context.final_height = header_final.height;
   if (checked) return ledger_.prepare_block(context, txs, checked);
+  stats_.transactions_checked += txs.size();
   const std::vector<VerifiedSender> verified = check_transactions(txs);
   return ledger_.prepare_block(context, txs, &verified);
 }
@@ -342,7 +343,8 @@ std::vector<VerifiedSender> Engine::check_transactions(
   return verify_senders(ledger_.chain_id(), txs, threads, &sender_keys_);
 }
 
-Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const v1::Block& block) {
+Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const v1::Block& block,
+                                  OwnBlock* own) {
   const v1::SignedBlockHeader& signed_header = block.header();
   const v1::BlockHeader& header = signed_header.header();
   BlockNode* justify = nullptr;
@@ -363,9 +365,13 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   }
 
   std::vector<v1::SignedTransaction> txs = transactions_of(block);
-  // Shape, signature and sender of each transaction, in parallel for a large block. A
-  // malformed transaction is refused here, as the first one in block order.
-  const std::vector<VerifiedSender> checked = check_transactions(txs);
+  // Shape, signature and sender of each transaction, in parallel for a large block (or, for
+  // a block this node built, the verdicts it built it with). A malformed transaction is
+  // refused here, as the first one in block order.
+  const bool own_checked = own != nullptr && own->checked.size() == txs.size();
+  const std::vector<VerifiedSender> checked =
+      own_checked ? std::move(own->checked) : check_transactions(txs);
+  if (!own_checked) stats_.transactions_checked += txs.size();
   for (size_t i = 0; i < txs.size(); ++i) {
     if (!checked[i].valid) ANS_RETURN_IF_ERROR(check_transaction_shape(txs[i]));
   }
@@ -377,7 +383,18 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   ANS_RETURN_IF_ERROR(switch_ledger(parent));
   failure_condemns_hash_ = true;
   BlockNode* hfinal = BlockTree::header_final(parent, *justify);
-  auto prepared = prepare(header, *hfinal, txs, &checked);
+  // Our own block was prepared when it was built, on this parent, with this context: commit
+  // that preparation rather than apply the block a second time.
+  auto reusable = [&](const PreparedBlock& p) {
+    return p.parent_hash == parent.hash && p.parent_hash == ledger_.db().head_hash() &&
+           p.context.height == header.height() && p.context.slot == header.slot() &&
+           p.context.producer == header.producer() &&
+           p.context.final_height == hfinal->height &&
+           p.context.time_ms == clock_.slot_start_ms(header.slot());
+  };
+  const bool as_built = own != nullptr && own->prepared && reusable(*own->prepared);
+  Result<PreparedBlock> prepared = as_built ? Result<PreparedBlock>(std::move(*own->prepared))
+                                            : prepare(header, *hfinal, txs, &checked);
   if (!prepared) return prepared.status();
   if (to_field(prepared->state_root) != header.state_root()) {
     return Status(Errc::kInvalidArgument, "state_root does not match the state after the block");
@@ -387,6 +404,7 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   // The consensus store first: a block in the ledger is always in the store.
   ANS_RETURN_IF_ERROR(store_.put_block(hash, StoredBlock{block, after}));
   ANS_RETURN_IF_ERROR(ledger_.commit_block(*prepared, hash));
+  if (as_built) ++stats_.own_blocks_committed_as_built;
   BlockNode& node = tree_->insert(hash, block, parent, *justify, std::move(voters), std::move(after));
   ledger_tip_ = &node;
   return &node;
@@ -617,8 +635,8 @@ const BlockNode& Engine::justify_for(const BlockNode& parent) const {
   return tree_->genesis();
 }
 
-std::vector<v1::SignedTransaction> Engine::select_transactions(BlockNode& parent, uint64_t slot) {
-  std::vector<v1::SignedTransaction> chosen;
+Engine::Selection Engine::select_transactions(BlockNode& parent, uint64_t slot) {
+  Selection chosen;
   const BlockNode& justify = justify_for(parent);
   BlockContext context;
   context.height = parent.height + 1;
@@ -632,8 +650,12 @@ std::vector<v1::SignedTransaction> Engine::select_transactions(BlockNode& parent
   LedgerState state(block_state);
   uint64_t started = options_.monotonic_us ? options_.monotonic_us() : 0;
   auto within_budget = [&] {
-    if (chosen.size() >= options_.max_block_transactions) return false;
+    if (chosen.txs.size() >= options_.max_block_transactions) return false;
     return !options_.monotonic_us || options_.monotonic_us() - started < options_.production_budget_us;
+  };
+  auto keep = [&](v1::SignedTransaction stx, VerifiedSender checked) {
+    chosen.txs.push_back(std::move(stx));
+    chosen.checked.push_back(std::move(checked));
   };
 
   if (options_.account_key && !evidence_pool_.empty()) {
@@ -643,26 +665,27 @@ std::vector<v1::SignedTransaction> Engine::select_transactions(BlockNode& parent
       if (!within_budget()) break;
       v1::SignedTransaction stx =
           evidence_transaction(evidence, state.account(me).nonce(), context.height + 100);
-      if (apply_transaction(env, context, block_state, stx)) {
-        chosen.push_back(std::move(stx));
+      VerifiedSender checked =
+          std::move(verify_senders(ledger_.chain_id(), std::span(&stx, 1), 1, &sender_keys_)[0]);
+      if (apply_transaction(env, context, block_state, stx, checked)) {
+        keep(std::move(stx), std::move(checked));
       } else {
         evidence_pool_.erase(key);  // already punished on this chain, or not provable
       }
     }
   }
-  for (auto& stx : mempool_.candidates(options_.max_block_transactions)) {
+  for (Candidate& c : mempool_.candidates(options_.max_block_transactions)) {
     if (!within_budget()) break;
-    TxStatus st = apply_transaction(env, context, block_state, stx);
+    // The mempool verified the signature and derived the sender on the way in.
+    TxStatus st = apply_transaction(env, context, block_state, c.tx, c.checked);
     if (st) {
-      chosen.push_back(std::move(stx));
+      keep(std::move(c.tx), std::move(c.checked));
       continue;
     }
     // A nonce ahead of the account's may become valid; anything else will not.
     bool later = st.code() == TxError::kBadNonce &&
-                 stx.tx().nonce() > state.account(EthAddress::from_public_key(
-                                                      sender_keys_.parse(as_bytes(stx.tx().sender_key())).value()))
-                                        .nonce();
-    if (!later) mempool_.remove(transaction_id(stx.tx()));
+                 c.tx.tx().nonce() > state.account(c.checked.sender).nonce();
+    if (!later) mempool_.remove(c.checked.tx_id);
   }
   return chosen;
 }
@@ -673,9 +696,12 @@ void Engine::produce(uint64_t slot) {
     spdlog::error("cannot produce: {}", st.to_string());
     return;
   }
-  std::vector<v1::SignedTransaction> txs = select_transactions(*parent, slot);
-  size_t count = txs.size();
-  auto block = build_block(parent->hash, slot, std::move(txs));
+  Selection selection = select_transactions(*parent, slot);
+  size_t count = selection.txs.size();
+  OwnBlock own;
+  auto block = build_block(parent->hash, slot, std::move(selection.txs), &selection.checked,
+                           &own.prepared);
+  own.checked = std::move(selection.checked);
   if (!block) {
     spdlog::error("cannot produce a block for slot {}: {}", slot, block.status().to_string());
     return;
@@ -689,11 +715,17 @@ void Engine::produce(uint64_t slot) {
   safety_ = next;
   ++stats_.blocks_produced;
   stats_.transactions_included += count;
-  on_block(-1, *block);
+  on_block(-1, *block, &own);
 }
 
 Result<v1::Block> Engine::build_block(const Hash256& parent_hash, uint64_t slot,
-                                      std::vector<v1::SignedTransaction> txs) {
+                                      std::vector<v1::SignedTransaction> txs,
+                                      const std::vector<VerifiedSender>* checked,
+                                      std::optional<PreparedBlock>* prepared_out) {
+  if (checked && checked->size() != txs.size()) {
+    return Status(Errc::kInvalidArgument, std::to_string(checked->size()) + " verdicts for " +
+                                              std::to_string(txs.size()) + " transactions");
+  }
   if (!options_.signing_key) return Status(Errc::kInvalidArgument, "not a producer");
   BlockNode* parent = tree_->find(parent_hash);
   if (parent == nullptr) return Status(Errc::kNotFound, "unknown parent block");
@@ -709,9 +741,10 @@ Result<v1::Block> Engine::build_block(const Hash256& parent_hash, uint64_t slot,
   header.set_tx_root(to_field(transactions_root(txs)));
   if (!justify->is_genesis()) *header.mutable_qc() = *justify->qc;
   const BlockNode* hfinal = BlockTree::header_final(*parent, *justify);
-  auto prepared = prepare(header, *hfinal, txs);
+  auto prepared = prepare(header, *hfinal, txs, checked);
   if (!prepared) return prepared.status();
   header.set_state_root(to_field(prepared->state_root));
+  if (prepared_out) *prepared_out = std::move(prepared).value();
   v1::Block block;
   v1::SignedBlockHeader* signed_header = block.mutable_header();
   *signed_header->mutable_header() = header;

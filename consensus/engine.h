@@ -104,6 +104,11 @@ struct EngineStats {
   uint64_t evidence_found = 0;
   uint64_t transactions_included = 0;  // in blocks this node produced
   uint64_t ledger_switches = 0;
+  // Transactions whose signatures this node verified to apply a block. A producer's own
+  // blocks add none: their transactions carry the verdicts of the mempool's check.
+  uint64_t transactions_checked = 0;
+  // Blocks this node produced and committed with the preparation it built them with.
+  uint64_t own_blocks_committed_as_built = 0;
 };
 
 class Engine {
@@ -129,8 +134,13 @@ class Engine {
   // Builds and signs (but neither applies nor sends) a block on `parent` for `slot`, carrying
   // the newest QC on `parent`'s chain and the given transactions (each must be valid).
   // Used by block production and by tests that need an alternative block.
+  // `checked` (optional): the transactions' verdicts, one per transaction in order (a
+  // producer's, from its mempool), so they are not verified again. `prepared` (optional)
+  // receives the ledger's preparation of the block, which accepting it can commit.
   Result<v1::Block> build_block(const Hash256& parent, uint64_t slot,
-                                std::vector<v1::SignedTransaction> txs);
+                                std::vector<v1::SignedTransaction> txs,
+                                const std::vector<VerifiedSender>* checked = nullptr,
+                                std::optional<PreparedBlock>* prepared = nullptr);
 
   const BlockNode& head() const;
   const BlockNode& final_block() const { return *final_; }
@@ -147,13 +157,28 @@ class Engine {
   Engine(Ledger& ledger, ConsensusStore& store, Network& network, Randomness& randomness,
          uint64_t genesis_time_ms, EngineOptions options, EngineObserver* observer);
 
+  // A block this node has just built: the verdicts of its transactions and the ledger's
+  // preparation of it, which accept() uses instead of checking and preparing it again (when
+  // the preparation is for the same parent and context; otherwise it prepares afresh).
+  struct OwnBlock {
+    std::vector<VerifiedSender> checked;
+    std::optional<PreparedBlock> prepared;
+  };
+  // The transactions chosen for a block, and their verdicts (one each, in order).
+  struct Selection {
+    std::vector<v1::SignedTransaction> txs;
+    std::vector<VerifiedSender> checked;
+  };
+
   Status load(const v1::ActiveSetState& genesis_sets);
-  void on_block(int from, const v1::Block& block);
+  void on_block(int from, const v1::Block& block, OwnBlock* own = nullptr);
   void on_vote(const v1::SignedBlockVote& vote);
   void on_evidence(const v1::Evidence& evidence);
 
   // Validates `block` on `parent` and applies it; the new node, or why it is invalid.
-  Result<BlockNode*> accept(BlockNode& parent, const Hash256& hash, const v1::Block& block);
+  // `own` (optional): see OwnBlock.
+  Result<BlockNode*> accept(BlockNode& parent, const Hash256& hash, const v1::Block& block,
+                            OwnBlock* own = nullptr);
   // The header checks that need no state: height, slot, time, producer, signature, QC.
   // Sets `justify` and `voters`.
   Status check_header(BlockNode& parent, const Hash256& hash, const v1::BlockHeader& header,
@@ -184,7 +209,9 @@ class Engine {
   void produce(uint64_t slot);
   // The transactions a block for `slot` on `parent` gets: evidence first, then the mempool in
   // arrival order, each kept only if it applies on top of the ones before; within budget.
-  std::vector<v1::SignedTransaction> select_transactions(BlockNode& parent, uint64_t slot);
+  // Mempool transactions are applied with the verdict of their check on the way in: their
+  // signatures are not verified again.
+  Selection select_transactions(BlockNode& parent, uint64_t slot);
   // The block a new block on `parent` carries the QC on: the newest QC, or the newest on
   // `parent`'s own chain when the newest is elsewhere.
   const BlockNode& justify_for(const BlockNode& parent) const;

@@ -208,6 +208,32 @@ TEST_F(EngineTest, AProducerTakesTransactionsFromTheMempool) {
   EXPECT_EQ(producer.engine().mempool().size(), 0u) << "included and expired ones leave the pool";
 }
 
+// A producer applies its mempool's transactions with the verdicts of their check on the way
+// in, and commits its block with the preparation it built it with: no signature is verified
+// twice. Other nodes check and apply the block in full, and reach the same state.
+TEST_F(EngineTest, AProducerChecksItsMempoolTransactionsOnlyOnTheWayIn) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  const size_t sender = index_of(voter);
+  for (uint64_t n = 0; n < 100; ++n) {
+    ASSERT_TRUE(producer.engine().submit(self_transfer(sender, n)).value());
+  }
+  producer.engine().on_tick(at(1));
+  ASSERT_EQ(producer.engine().stats().blocks_produced, 1u);
+  const BlockNode& head = producer.engine().head();
+  ASSERT_EQ(head.height, 1u);
+  ASSERT_EQ(head.block.transactions_size(), 100);
+  EXPECT_EQ(producer.engine().stats().transactions_checked, 0u);
+  EXPECT_EQ(producer.engine().stats().own_blocks_committed_as_built, 1u);
+  EXPECT_EQ(producer.engine().mempool().size(), 0u);
+
+  voter.engine().on_message(0, block_message(head.block), at(1) + 10);
+  EXPECT_EQ(voter.engine().head().hash, head.hash) << "the block is valid for the others";
+  EXPECT_EQ(voter.engine().stats().transactions_checked, 100u);
+  EXPECT_EQ(voter.engine().stats().own_blocks_committed_as_built, 0u);
+  EXPECT_EQ(voter.net.count(Message::Kind::kVote), 1u);
+}
+
 TEST_F(EngineTest, InvalidBlocksAreRejectedAndChangeNothing) {
   Node& producer = producer_of(1);
   Node& voter = voter_other_than(producer);

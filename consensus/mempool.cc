@@ -15,13 +15,18 @@ Result<bool> Mempool::add(const ChainId& chain_id, const v1::SignedTransaction& 
   }
   ANS_RETURN_IF_ERROR(verify_transaction_signature(tx, *key, hashes.signing));
   uint64_t seq = next_seq_++;
-  by_seq_.emplace(seq, tx);
+  Candidate entry{tx, {}};
+  entry.checked.valid = true;
+  entry.checked.sender = EthAddress::from_public_key(*key);
+  entry.checked.signature = tx.signature();
+  entry.checked.tx_id = id;
+  by_seq_.emplace(seq, std::move(entry));
   by_id_.emplace(id, seq);
   return true;
 }
 
-std::vector<v1::SignedTransaction> Mempool::candidates(size_t max) const {
-  std::vector<v1::SignedTransaction> out;
+std::vector<Candidate> Mempool::candidates(size_t max) const {
+  std::vector<Candidate> out;
   for (auto it = by_seq_.begin(); it != by_seq_.end() && out.size() < max; ++it) out.push_back(it->second);
   return out;
 }

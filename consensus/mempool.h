@@ -6,9 +6,18 @@
 #include <map>
 #include <vector>
 
+#include "ledger/rules/transition.h"
 #include "ledger/wire/codec.h"
 
 namespace ans::consensus {
+
+// A transaction from the pool, with the verdict its check on the way in gave: its sender,
+// its id, and that its signature verifies for the pool's chain. A producer applies it with
+// that verdict instead of verifying the signature again.
+struct Candidate {
+  v1::SignedTransaction tx;
+  VerifiedSender checked;
+};
 
 class Mempool {
  public:
@@ -20,8 +29,8 @@ class Mempool {
   Result<bool> add(const ChainId& chain_id, const v1::SignedTransaction& tx,
                    PublicKeyCache* keys = nullptr);
 
-  // Up to `max` transactions, oldest first.
-  std::vector<v1::SignedTransaction> candidates(size_t max) const;
+  // Up to `max` transactions, oldest first, each with its verdict (checked.valid is true).
+  std::vector<Candidate> candidates(size_t max) const;
   void remove(const Hash256& tx_id);
   bool contains(const Hash256& tx_id) const { return by_id_.count(tx_id) != 0; }
   size_t size() const { return by_id_.size(); }
@@ -29,7 +38,7 @@ class Mempool {
  private:
   size_t capacity_;
   uint64_t next_seq_ = 0;
-  std::map<uint64_t, v1::SignedTransaction> by_seq_;  // arrival order
+  std::map<uint64_t, Candidate> by_seq_;  // arrival order
   std::map<Hash256, uint64_t> by_id_;
 };
 

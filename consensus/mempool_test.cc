@@ -30,13 +30,34 @@ TEST(Mempool, KeepsNewValidTransactionsInArrivalOrder) {
   ASSERT_EQ(pool.size(), 3u);
   auto c = pool.candidates(10);
   ASSERT_EQ(c.size(), 3u);
-  EXPECT_EQ(c[0].tx().nonce(), 2u);
-  EXPECT_EQ(c[1].tx().nonce(), 0u);
+  EXPECT_EQ(c[0].tx.tx().nonce(), 2u);
+  EXPECT_EQ(c[1].tx.tx().nonce(), 0u);
   EXPECT_EQ(pool.candidates(2).size(), 2u);
-  pool.remove(transaction_id(c[0].tx()));
+  pool.remove(transaction_id(c[0].tx.tx()));
   EXPECT_EQ(pool.size(), 2u);
-  EXPECT_FALSE(pool.contains(transaction_id(c[0].tx())));
-  EXPECT_EQ(pool.candidates(10)[0].tx().nonce(), 0u);
+  EXPECT_FALSE(pool.contains(transaction_id(c[0].tx.tx())));
+  EXPECT_EQ(pool.candidates(10)[0].tx.tx().nonce(), 0u);
+}
+
+TEST(Mempool, HandsOutTheVerdictOfItsCheck) {
+  // A producer applies candidates with this verdict instead of verifying them again, so it
+  // must be the one a block's own check (verify_senders) gives.
+  Mempool pool;
+  const std::vector<v1::SignedTransaction> txs = {transfer(0), transfer(1, "bob"), transfer(7)};
+  for (const auto& tx : txs) ASSERT_TRUE(pool.add(kChain, tx).value());
+  const std::vector<VerifiedSender> want = verify_senders(kChain, txs, 1);
+  const std::vector<Candidate> got = pool.candidates(10);
+  ASSERT_EQ(got.size(), txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) {
+    ASSERT_TRUE(want[i].valid);
+    EXPECT_TRUE(got[i].checked.valid);
+    EXPECT_EQ(got[i].checked.sender, want[i].sender) << i;
+    EXPECT_EQ(got[i].checked.tx_id, want[i].tx_id) << i;
+    EXPECT_EQ(got[i].checked.tx_id, transaction_id(txs[i].tx())) << i;
+    EXPECT_EQ(got[i].checked.signature, txs[i].signature()) << i;
+    EXPECT_EQ(got[i].tx.SerializeAsString(), txs[i].SerializeAsString()) << i;
+  }
+  EXPECT_NE(got[0].checked.sender, got[1].checked.sender);
 }
 
 TEST(Mempool, RefusesBadTransactionsAndStaysBounded) {
