@@ -330,8 +330,8 @@ Result<PreparedBlock> Engine::prepare(const v1::BlockHeader& header, const Block
   context.producer = header.producer();
   context.final_height = header_final.height;
   if (checked) return ledger_.prepare_block(context, txs, checked);
-  stats_.transactions_checked += txs.size();
   const std::vector<VerifiedSender> verified = check_transactions(txs);
+  count_checks(verified);
   return ledger_.prepare_block(context, txs, &verified);
 }
 
@@ -340,7 +340,12 @@ std::vector<VerifiedSender> Engine::check_transactions(
   constexpr size_t kParallelFrom = 64;
   const unsigned threads =
       txs.size() >= kParallelFrom ? std::max(1u, options_.verify_threads) : 1u;
-  return verify_senders(ledger_.chain_id(), txs, threads, &sender_keys_);
+  return verify_senders(ledger_.chain_id(), txs, threads, &sender_keys_,
+                        mempool_.size() == 0 ? nullptr : &mempool_);
+}
+
+void Engine::count_checks(const std::vector<VerifiedSender>& checked) {
+  for (const VerifiedSender& v : checked) ++(v.known ? stats_.transactions_known : stats_.transactions_checked);
 }
 
 Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const v1::Block& block,
@@ -371,7 +376,7 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   const bool own_checked = own != nullptr && own->checked.size() == txs.size();
   const std::vector<VerifiedSender> checked =
       own_checked ? std::move(own->checked) : check_transactions(txs);
-  if (!own_checked) stats_.transactions_checked += txs.size();
+  if (!own_checked) count_checks(checked);
   for (size_t i = 0; i < txs.size(); ++i) {
     if (!checked[i].valid) ANS_RETURN_IF_ERROR(check_transaction_shape(txs[i]));
   }

@@ -107,6 +107,9 @@ struct EngineStats {
   // Transactions whose signatures this node verified to apply a block. A producer's own
   // blocks add none: their transactions carry the verdicts of the mempool's check.
   uint64_t transactions_checked = 0;
+  // Transactions of others' blocks whose verdicts came from this node's mempool (checked on
+  // their way in), so their signatures were not verified again.
+  uint64_t transactions_known = 0;
   // Blocks this node produced and committed with the preparation it built them with.
   uint64_t own_blocks_committed_as_built = 0;
 };
@@ -196,7 +199,10 @@ class Engine {
                                 const std::vector<VerifiedSender>* checked = nullptr);
   // Shape and signature of every transaction, and its sender: on verify_threads threads for
   // a block of 64 transactions or more. The verdicts do not depend on the thread count.
+  // Transactions the mempool holds take its verdicts instead (KnownVerdicts).
   std::vector<VerifiedSender> check_transactions(std::span<const v1::SignedTransaction> txs) const;
+  // Adds a block check's verdicts to the stats: verified here, or known from the mempool.
+  void count_checks(const std::vector<VerifiedSender>& checked);
 
   void maybe_vote(BlockNode& node);
   void count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote);

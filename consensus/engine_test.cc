@@ -234,6 +234,56 @@ TEST_F(EngineTest, AProducerChecksItsMempoolTransactionsOnlyOnTheWayIn) {
   EXPECT_EQ(voter.net.count(Message::Kind::kVote), 1u);
 }
 
+// A validator that holds a block's transactions in its mempool (they reached it by gossip and
+// were checked on the way in) takes those verdicts instead of verifying them again; one that
+// does not, or holds the body with another signature, verifies.
+TEST_F(EngineTest, AValidatorTakesTheVerdictsOfItsMempool) {
+  Node& producer = producer_of(1);
+  std::vector<Node*> voters;
+  for (auto& n : nodes_) {
+    if (n.get() != &producer) voters.push_back(n.get());
+  }
+  Node& holder = *voters[0];
+  Node& stranger = *voters[1];
+  Node& tampered = *voters[2];
+  const size_t sender = index_of(producer);
+  std::vector<v1::SignedTransaction> txs;
+  for (uint64_t n = 0; n < 80; ++n) txs.push_back(self_transfer(sender, n));
+  for (const auto& tx : txs) {
+    ASSERT_TRUE(holder.engine().submit(tx).value());
+    ASSERT_TRUE(tampered.engine().submit(tx).value());
+  }
+  v1::Block good = producer.engine().build_block(chain_id_, 1, txs).value();
+
+  holder.engine().on_message(0, block_message(good), at(1) + 10);
+  EXPECT_EQ(holder.engine().head().height, 1u);
+  EXPECT_EQ(holder.engine().stats().transactions_known, 80u);
+  EXPECT_EQ(holder.engine().stats().transactions_checked, 0u);
+  EXPECT_EQ(holder.engine().mempool().size(), 0u) << "included transactions leave the pool";
+
+  stranger.engine().on_message(0, block_message(good), at(1) + 10);
+  EXPECT_EQ(stranger.engine().head().height, 1u);
+  EXPECT_EQ(stranger.engine().stats().transactions_known, 0u);
+  EXPECT_EQ(stranger.engine().stats().transactions_checked, 80u);
+
+  // The same bodies, one with a bad signature: the pool's verdict is for the other signature.
+  v1::Block bad = good;
+  std::string sig = bad.transactions(41).signature();
+  sig[9] = static_cast<char>(sig[9] ^ 0x01);
+  bad.mutable_transactions(41)->set_signature(sig);
+  std::vector<v1::SignedTransaction> bad_txs(bad.transactions().begin(), bad.transactions().end());
+  bad.mutable_header()->mutable_header()->set_tx_root(to_field(transactions_root(bad_txs)));
+  bad.mutable_header()->set_signature(to_field(keys_[index_of(producer)].validator.sign(
+      header_signing_hash(chain_id_, block_hash(bad.header().header())))));
+  tampered.engine().on_message(0, block_message(bad), at(1) + 10);
+  EXPECT_EQ(tampered.engine().head().height, 0u) << "rejected";
+  EXPECT_EQ(tampered.engine().stats().blocks_rejected, 1u);
+  EXPECT_EQ(tampered.engine().stats().transactions_known, 79u);
+  EXPECT_EQ(tampered.engine().stats().transactions_checked, 1u);
+  tampered.engine().on_message(0, block_message(good), at(1) + 10);
+  EXPECT_EQ(tampered.engine().head().height, 1u);
+}
+
 TEST_F(EngineTest, InvalidBlocksAreRejectedAndChangeNothing) {
   Node& producer = producer_of(1);
   Node& voter = voter_other_than(producer);

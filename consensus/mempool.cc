@@ -31,6 +31,13 @@ std::vector<Candidate> Mempool::candidates(size_t max) const {
   return out;
 }
 
+const VerifiedSender* Mempool::find(const Hash256& tx_id) const {
+  auto id = by_id_.find(tx_id);
+  if (id == by_id_.end()) return nullptr;
+  auto entry = by_seq_.find(id->second);
+  return entry == by_seq_.end() ? nullptr : &entry->second.checked;
+}
+
 void Mempool::remove(const Hash256& tx_id) {
   auto it = by_id_.find(tx_id);
   if (it == by_id_.end()) return;

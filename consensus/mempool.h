@@ -19,7 +19,10 @@ struct Candidate {
   VerifiedSender checked;
 };
 
-class Mempool {
+// Also the node's KnownVerdicts: a block's check takes the verdicts of the transactions the
+// pool holds (find() only reads, so the verification threads may call it together while the
+// engine's thread waits for them).
+class Mempool final : public KnownVerdicts {
  public:
   explicit Mempool(size_t capacity = 20'000) : capacity_(capacity) {}
 
@@ -34,6 +37,7 @@ class Mempool {
   void remove(const Hash256& tx_id);
   bool contains(const Hash256& tx_id) const { return by_id_.count(tx_id) != 0; }
   size_t size() const { return by_id_.size(); }
+  const VerifiedSender* find(const Hash256& tx_id) const override;
 
  private:
   size_t capacity_;

@@ -194,11 +194,20 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
 namespace {
 
 // Shape, signature and sender of one transaction: the key is parsed once, for both.
+// A verdict from `known` is taken when it is valid and for this signature.
 void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, PublicKeyCache* keys,
-                   VerifiedSender& out) {
+                   const KnownVerdicts* known, VerifiedSender& out) {
+  const TransactionHashes hashes = transaction_hashes(chain_id, stx.tx());
+  if (known != nullptr) {
+    const VerifiedSender* v = known->find(hashes.id);
+    if (v != nullptr && v->valid && v->tx_id == hashes.id && v->signature == stx.signature()) {
+      out = *v;
+      out.known = true;
+      return;
+    }
+  }
   auto key = check_transaction_shape_key(stx, keys);
   if (!key) return;
-  const TransactionHashes hashes = transaction_hashes(chain_id, stx.tx());
   if (!verify_transaction_signature(stx, *key, hashes.signing)) return;
   out.valid = true;
   out.signature = stx.signature();
@@ -210,8 +219,8 @@ void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, Pu
 
 SenderVerification::SenderVerification(const ChainId& chain_id,
                                        std::span<const v1::SignedTransaction> txs,
-                                       PublicKeyCache* keys)
-    : chain_id_(chain_id), txs_(txs), keys_(keys), out_(txs.size()) {}
+                                       PublicKeyCache* keys, const KnownVerdicts* known)
+    : chain_id_(chain_id), txs_(txs), keys_(keys), known_(known), out_(txs.size()) {}
 
 void SenderVerification::work() {
   constexpr size_t kClaim = 16;  // small enough to share the tail of a block evenly
@@ -219,7 +228,7 @@ void SenderVerification::work() {
     const size_t begin = next_.fetch_add(kClaim, std::memory_order_relaxed);
     if (begin >= txs_.size()) return;
     const size_t end = std::min(begin + kClaim, txs_.size());
-    for (size_t i = begin; i < end; ++i) verify_sender(chain_id_, txs_[i], keys_, out_[i]);
+    for (size_t i = begin; i < end; ++i) verify_sender(chain_id_, txs_[i], keys_, known_, out_[i]);
   }
 }
 
@@ -227,8 +236,9 @@ std::vector<VerifiedSender> SenderVerification::take() { return std::move(out_);
 
 std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
                                            std::span<const v1::SignedTransaction> txs,
-                                           unsigned threads, PublicKeyCache* keys) {
-  SenderVerification job(chain_id, txs, keys);
+                                           unsigned threads, PublicKeyCache* keys,
+                                           const KnownVerdicts* known) {
+  SenderVerification job(chain_id, txs, keys, known);
   std::vector<std::thread> helpers;
   for (unsigned t = 1; t < threads && t < txs.size(); ++t) helpers.emplace_back([&job] { job.work(); });
   job.work();

@@ -2,6 +2,8 @@
 // shape), Transfer, and apply_block's all-or-nothing rule.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <thread>
 
 #include "ledger/rules/test_chain.h"
@@ -427,6 +429,56 @@ TEST(VerifiedSenders, MustMatchTheirTransactions) {
   VerifiedSender lie{true, testing::address_of(bob), txs[1].signature()};
   StateOverlay o2(c.store());
   EXPECT_EQ(apply_transaction(env, c.block(), o2, forged, lie).code(), TxError::kBadSignature);
+}
+
+// Verdicts a node already holds (its mempool's) are taken instead of verifying again, but only
+// for the same body (transaction id) and the same signature, and only valid ones.
+TEST(VerifiedSenders, KnownVerdictsAreTakenOnlyForTheSameTransaction) {
+  testing::TestChain c;
+  struct Known : KnownVerdicts {
+    std::map<Hash256, VerifiedSender> by_id;
+    const VerifiedSender* find(const Hash256& id) const override {
+      auto it = by_id.find(id);
+      return it == by_id.end() ? nullptr : &it->second;
+    }
+  };
+  std::vector<v1::SignedTransaction> txs;
+  for (int i = 0; i < 4; ++i) {
+    txs.push_back(c.make_tx(testing::test_key("known" + std::to_string(i)), [&](v1::Transaction& t) {
+      t.mutable_transfer()->set_to(to_field(testing::address_of(testing::test_key("carol")).bytes()));
+      t.mutable_transfer()->set_amount(to_field(Amount::from_dimt(1).to_bytes()));
+    }));
+  }
+  const std::vector<VerifiedSender> fresh = verify_senders(c.chain_id(), txs, 1);
+  Known known;
+  // 0: held as verified. 1: held, but for the body with another signature (a relay that
+  // swapped in a bad one). 2: held as not valid. 3: not held.
+  for (int i = 0; i < 3; ++i) known.by_id[fresh[static_cast<size_t>(i)].tx_id] = fresh[static_cast<size_t>(i)];
+  known.by_id[fresh[2].tx_id].valid = false;
+  std::vector<v1::SignedTransaction> block = txs;
+  std::string sig = block[1].signature();
+  sig[3] = static_cast<char>(sig[3] ^ 0x04);
+  block[1].set_signature(sig);
+
+  for (unsigned threads : {1u, 2u}) {
+    const std::vector<VerifiedSender> got = verify_senders(c.chain_id(), block, threads, nullptr, &known);
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_TRUE(got[0].valid && got[0].known) << threads;
+    EXPECT_EQ(got[0].sender, fresh[0].sender);
+    EXPECT_EQ(got[0].tx_id, fresh[0].tx_id);
+    EXPECT_FALSE(got[1].valid) << "the held verdict is for another signature: verified, and bad";
+    EXPECT_FALSE(got[1].known);
+    EXPECT_TRUE(got[2].valid && !got[2].known) << "a held verdict that is not valid is not taken";
+    EXPECT_TRUE(got[3].valid && !got[3].known);
+    for (size_t i : {size_t{2}, size_t{3}}) {
+      EXPECT_EQ(got[i].sender, fresh[i].sender) << i;
+      EXPECT_EQ(got[i].tx_id, fresh[i].tx_id) << i;
+    }
+  }
+  // Taking a verdict is trusting it: the check does not look at that signature again.
+  known.by_id[fresh[3].tx_id] = fresh[3];
+  known.by_id[fresh[3].tx_id].sender = fresh[0].sender;
+  EXPECT_EQ(verify_senders(c.chain_id(), txs, 1, nullptr, &known)[3].sender, fresh[0].sender);
 }
 
 // However many threads share the checks, and however they split them, each entry is the one

@@ -29,6 +29,19 @@ struct VerifiedSender {
   EthAddress sender;
   std::string signature;  // the verified transaction's signature: ties the entry to it
   Hash256 tx_id{};        // transaction_id(), computed from the encoding the check hashed
+  bool known = false;     // taken from KnownVerdicts (an earlier check), not verified here
+};
+
+// Verdicts a node already holds for transactions it checked before (its mempool's), by
+// transaction id: a block's check takes them instead of verifying those signatures again
+// (as Bitcoin Core's signature cache does). Called from the verification threads: find() must
+// be safe to call concurrently, and the verdicts must not change while a check runs.
+class KnownVerdicts {
+ public:
+  virtual ~KnownVerdicts() = default;
+  // The verdict of the transaction with this id, or nullptr. A verdict is taken only when it
+  // is valid and for the same signature: the id covers the body, not the signature.
+  virtual const VerifiedSender* find(const Hash256& tx_id) const = 0;
 };
 
 // Applies one transaction on top of `block_state`. On success its writes are merged into
@@ -73,9 +86,11 @@ std::vector<bool> verify_signatures(const ChainId& chain_id,
                                     std::span<const v1::SignedTransaction> txs, unsigned threads);
 // The same, also deriving each sender's account. With `keys`, sender keys are looked up
 // there before they are parsed (PublicKeyCache); the results are the same either way.
+// With `known`, a transaction whose verdict it holds is not verified again.
 std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
                                            std::span<const v1::SignedTransaction> txs,
-                                           unsigned threads, PublicKeyCache* keys = nullptr);
+                                           unsigned threads, PublicKeyCache* keys = nullptr,
+                                           const KnownVerdicts* known = nullptr);
 
 // verify_senders() for one block, shared out among whichever threads call work(): a
 // validator's helper thread starts on the next block while the applying thread is still busy
@@ -84,9 +99,9 @@ std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
 class SenderVerification {
  public:
   // The transactions must outlive this object and not change.
-  // `keys` (optional) must outlive it too.
+  // `keys` and `known` (optional) must outlive it too.
   SenderVerification(const ChainId& chain_id, std::span<const v1::SignedTransaction> txs,
-                     PublicKeyCache* keys = nullptr);
+                     PublicKeyCache* keys = nullptr, const KnownVerdicts* known = nullptr);
   // Verifies transactions until none is left to claim. Any number of threads may call it at
   // once; each claims a few transactions at a time.
   void work();
@@ -97,6 +112,7 @@ class SenderVerification {
   ChainId chain_id_;
   std::span<const v1::SignedTransaction> txs_;
   PublicKeyCache* keys_;
+  const KnownVerdicts* known_;
   std::vector<VerifiedSender> out_;
   std::atomic<size_t> next_{0};
 };

@@ -12,6 +12,11 @@
 // the figure to read is how many of the B transactions it fits; --no-budget lets it take
 // them all, to time a full block.
 //
+// Two more nodes (observers) receive each block as a validator does (Engine::on_message),
+// timed too: one that also got the round's transactions into its mempool first, as gossip
+// gives them to it, and takes their verdicts from there (KnownVerdicts); one that did not,
+// and verifies every signature on its 2 threads.
+//
 // The ceiling, measured in the same run: libsecp256k1's verification of the same
 // transactions' signatures on one thread (keys parsed, messages hashed), i.e. what verifying
 // a block's transactions once, serially, costs.
@@ -135,6 +140,35 @@ int main(int argc, char** argv) {
   }
   Engine& e = **engine;
 
+  // The two validating observers: [0] gets the transactions by "gossip" first, [1] does not.
+  struct Observer {
+    std::unique_ptr<Ledger> ledger;
+    std::unique_ptr<ConsensusStore> store;
+    std::unique_ptr<Engine> engine;
+    double wall = 0, cpu = 0;
+  };
+  Observer observers[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string sub = dir + "/observer" + std::to_string(i);
+    std::filesystem::create_directories(sub);
+    auto l = Ledger::open(sub + "/ledger", g, chain_id, options);
+    auto st = ConsensusStore::open(sub + "/consensus", false);
+    if (!l || !st) {
+      std::fprintf(stderr, "observer stores: %s\n", (!l ? l.status() : st.status()).to_string().c_str());
+      return 1;
+    }
+    observers[i].ledger = std::move(l).value();
+    observers[i].store = std::move(st).value();
+    EngineOptions oo;
+    oo.mempool_capacity = block;
+    auto oe = Engine::open(*observers[i].ledger, *observers[i].store, network, random, g.genesis_time_ms, oo);
+    if (!oe) {
+      std::fprintf(stderr, "observer engine: %s\n", oe.status().to_string().c_str());
+      return 1;
+    }
+    observers[i].engine = std::move(oe).value();
+  }
+
   // Transfers of 1 unit to the next account, B per round, the accounts in turn.
   std::vector<uint64_t> nonces(kAccounts, 0);
   size_t next_sender = 0;
@@ -171,6 +205,12 @@ int main(int argc, char** argv) {
       }
     }
     const double submit_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    for (const auto& tx : txs) {
+      if (!observers[0].engine->submit(tx)) {
+        std::fprintf(stderr, "the observer's mempool refused a transaction\n");
+        return 1;
+      }
+    }
     const uint64_t produced = e.stats().blocks_produced;
     const uint64_t slot = round;
     const double cpu0 = thread_cpu_s();
@@ -187,6 +227,25 @@ int main(int argc, char** argv) {
                 round, txs.size(), submit_s, 1e6 * submit_s / static_cast<double>(txs.size()),
                 static_cast<unsigned long long>(e.head().height), included, block, wall, cpu,
                 1e6 * wall / static_cast<double>(std::max<size_t>(1, included)));
+    const uint64_t now = g.genesis_time_ms + slot * g.params.block_interval_ms + 10;
+    const Message m = Message::of(e.head().block);
+    for (int i = 0; i < 2; ++i) {
+      Observer& o = observers[i];
+      const double ocpu0 = thread_cpu_s();
+      const auto ot0 = Clock::now();
+      o.engine->on_message(0, m, now);
+      const double owall = std::chrono::duration<double>(Clock::now() - ot0).count();
+      const double ocpu = thread_cpu_s() - ocpu0;
+      if (o.engine->head().hash != e.head().hash) {
+        std::fprintf(stderr, "round %zu: observer %d did not accept the block\n", round, i);
+        return 1;
+      }
+      std::printf("           validator %s: accepted it in %.3f s (%.3f s on its thread's CPU), %.1f us per transaction\n",
+                  i == 0 ? "holding its transactions (mempool)" : "that had not seen them      ", owall, ocpu,
+                  1e6 * owall / static_cast<double>(std::max<size_t>(1, included)));
+      o.wall += owall;
+      o.cpu += ocpu;
+    }
     total_wall += wall;
     total_cpu += cpu;
     total_included += included;
@@ -200,6 +259,13 @@ int main(int argc, char** argv) {
               total_wall / static_cast<double>(rounds), total_cpu / static_cast<double>(rounds),
               1e6 * total_wall / static_cast<double>(std::max<size_t>(1, total_included)));
 
+  for (int i = 0; i < 2; ++i) {
+    const Observer& o = observers[i];
+    std::printf("  validator %s: %.3f s per block (%.3f s on its thread's CPU); %llu signatures verified, %llu verdicts from its mempool\n",
+                i == 0 ? "holding the transactions" : "that had not seen them  ", o.wall / static_cast<double>(rounds),
+                o.cpu / static_cast<double>(rounds), static_cast<unsigned long long>(o.engine->stats().transactions_checked),
+                static_cast<unsigned long long>(o.engine->stats().transactions_known));
+  }
   // Ceiling: the same signatures verified once, on this one thread.
   std::vector<PublicKey> pubs;
   std::vector<Hash256> hashes;
@@ -222,6 +288,11 @@ int main(int argc, char** argv) {
   std::printf("  ceiling: libsecp256k1 verification alone on 1 thread: %.0f/s, i.e. %.3f s to verify a block of %zu once\n",
               static_cast<double>(pubs.size()) / verify_s, verify_s * static_cast<double>(block) / static_cast<double>(pubs.size()),
               block);
+  for (Observer& o : observers) {
+    o.engine.reset();
+    o.store.reset();
+    o.ledger.reset();
+  }
   engine.value().reset();
   store.value().reset();
   ledger.value().reset();
