@@ -125,6 +125,19 @@ class EngineTest : public ::testing::Test {
     tx.mutable_transfer()->set_amount(to_field(Amount::from_units(1).to_bytes()));
     return sign_transaction(keys_[node].owner, chain_id_, tx);
   }
+  // `block` with transaction `i`'s signature spoiled, its tx root and header signature made
+  // good again by its producer: only that transaction is wrong.
+  v1::Block with_bad_signature(const v1::Block& block, int i, const Node& producer) {
+    v1::Block bad = block;
+    std::string sig = bad.transactions(i).signature();
+    sig[9] = static_cast<char>(sig[9] ^ 0x01);
+    bad.mutable_transactions(i)->set_signature(sig);
+    std::vector<v1::SignedTransaction> txs(bad.transactions().begin(), bad.transactions().end());
+    bad.mutable_header()->mutable_header()->set_tx_root(to_field(transactions_root(txs)));
+    bad.mutable_header()->set_signature(to_field(keys_[index_of(producer)].validator.sign(
+        header_signing_hash(chain_id_, block_hash(bad.header().header())))));
+    return bad;
+  }
   size_t index_of(const Node& n) const {
     for (size_t i = 0; i < nodes_.size(); ++i) {
       if (nodes_[i].get() == &n) return i;
@@ -267,14 +280,7 @@ TEST_F(EngineTest, AValidatorTakesTheVerdictsOfItsMempool) {
   EXPECT_EQ(stranger.engine().stats().transactions_checked, 80u);
 
   // The same bodies, one with a bad signature: the pool's verdict is for the other signature.
-  v1::Block bad = good;
-  std::string sig = bad.transactions(41).signature();
-  sig[9] = static_cast<char>(sig[9] ^ 0x01);
-  bad.mutable_transactions(41)->set_signature(sig);
-  std::vector<v1::SignedTransaction> bad_txs(bad.transactions().begin(), bad.transactions().end());
-  bad.mutable_header()->mutable_header()->set_tx_root(to_field(transactions_root(bad_txs)));
-  bad.mutable_header()->set_signature(to_field(keys_[index_of(producer)].validator.sign(
-      header_signing_hash(chain_id_, block_hash(bad.header().header())))));
+  const v1::Block bad = with_bad_signature(good, 41, producer);
   tampered.engine().on_message(0, block_message(bad), at(1) + 10);
   EXPECT_EQ(tampered.engine().head().height, 0u) << "rejected";
   EXPECT_EQ(tampered.engine().stats().blocks_rejected, 1u);
@@ -342,14 +348,7 @@ TEST_F(EngineTest, ALargeBlockIsCheckedInParallelWithTheSameVerdicts) {
   v1::Block good = producer.engine().build_block(chain_id_, 1, txs).value();
   ASSERT_EQ(good.transactions_size(), 100);
 
-  v1::Block bad = good;
-  std::string sig = bad.transactions(57).signature();
-  sig[9] = static_cast<char>(sig[9] ^ 0x01);
-  bad.mutable_transactions(57)->set_signature(sig);
-  std::vector<v1::SignedTransaction> bad_txs(bad.transactions().begin(), bad.transactions().end());
-  bad.mutable_header()->mutable_header()->set_tx_root(to_field(transactions_root(bad_txs)));
-  bad.mutable_header()->set_signature(to_field(keys_[index_of(producer)].validator.sign(
-      header_signing_hash(chain_id_, block_hash(bad.header().header())))));
+  const v1::Block bad = with_bad_signature(good, 57, producer);
   const uint64_t rejected = voter.engine().stats().blocks_rejected;
   voter.engine().on_message(0, block_message(bad), at(1) + 10);
   EXPECT_EQ(voter.engine().stats().blocks_rejected, rejected + 1);

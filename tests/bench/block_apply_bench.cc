@@ -50,6 +50,7 @@
 #include "ledger/chain/ledger.h"
 #include "ledger/rules/names.h"
 #include "ledger/wire/codec.h"
+#include "tests/bench/bench_genesis.h"
 
 using namespace ans;
 using Clock = std::chrono::steady_clock;
@@ -86,9 +87,6 @@ void perf_control(const char* command) {
   }
 }
 
-PrivateKey key(size_t i) {
-  return PrivateKey::from_bytes(sha256(as_bytes("bench/account/" + std::to_string(i)))).value();
-}
 
 // One block's storage work, stripped of everything else: the keys its transition read from the
 // store, and its state and tree writes as one LevelDB batch in key order.
@@ -225,26 +223,8 @@ int main(int argc, char** argv) {
   }
   constexpr size_t kAccounts = 2'000;
 
-  GenesisConfig g;
-  g.chain_name = "ans-bench";
-  g.genesis_time_ms = 1'767'225'600'000ULL;
-  g.params.epoch_length_blocks = 1'000'000;  // no epoch work inside the measurement
-  Amount allocated;
   std::vector<PrivateKey> keys;
-  for (size_t i = 0; i < kAccounts; ++i) {
-    keys.push_back(key(i));
-    g.allocations.push_back({EthAddress::from_public_key(keys.back().public_key()), Amount::from_dimt(1'000'000)});
-    allocated = allocated.checked_add(Amount::from_dimt(1'000'000)).value();
-  }
-  GenesisSp sp;
-  PrivateKey sp_key = key(999'999);
-  sp.sp_id = "bench@" + BtcAddress::from_public_key(sp_key.public_key().compressed(), 0x03).value().to_string();
-  sp.owner = EthAddress::from_public_key(sp_key.public_key());
-  sp.display_name = "bench";
-  sp.signing_key = sp_key.public_key().compressed();
-  sp.self_stake = g.params.min_self_stake;
-  g.sps.push_back(sp);
-  g.reward_pool = g.params.total_supply.checked_sub(allocated).value().checked_sub(sp.self_stake).value();
+  const GenesisConfig g = bench::bench_genesis("bench/account/", kAccounts, keys);
   ChainId chain_id = sha256(as_bytes("ans bench chain"));
 
   std::string dir = (std::filesystem::temp_directory_path() / "ans-bench-apply").string();
@@ -290,7 +270,7 @@ int main(int argc, char** argv) {
     ctx.height = height;
     ctx.slot = height;
     ctx.time_ms = g.genesis_time_ms + height * g.params.block_interval_ms;
-    ctx.producer = sp.sp_id;
+    ctx.producer = g.sps[0].sp_id;
     ctx.final_height = height - 1;
     auto t1 = Clock::now();
     double cpu1 = thread_cpu_s();

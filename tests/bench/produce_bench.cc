@@ -33,6 +33,7 @@
 #include "consensus/engine.h"
 #include "ledger/chain/ledger.h"
 #include "ledger/wire/codec.h"
+#include "tests/bench/bench_genesis.h"
 
 using namespace ans;
 using namespace ans::consensus;
@@ -44,10 +45,6 @@ double thread_cpu_s() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-PrivateKey key(size_t i) {
-  return PrivateKey::from_bytes(sha256(as_bytes("bench produce key " + std::to_string(i)))).value();
 }
 
 struct Silent : Network {
@@ -82,26 +79,9 @@ int main(int argc, char** argv) {
   }
   constexpr size_t kAccounts = 2'000;
 
-  GenesisConfig g;
-  g.chain_name = "ans-bench";
-  g.genesis_time_ms = 1'767'225'600'000ULL;
-  g.params.epoch_length_blocks = 1'000'000;  // no epoch work inside the measurement
-  Amount allocated;
   std::vector<PrivateKey> keys;
-  for (size_t i = 0; i < kAccounts; ++i) {
-    keys.push_back(key(i));
-    g.allocations.push_back({EthAddress::from_public_key(keys.back().public_key()), Amount::from_dimt(1'000'000)});
-    allocated = allocated.checked_add(Amount::from_dimt(1'000'000)).value();
-  }
-  GenesisSp sp;
-  PrivateKey sp_key = key(999'999);
-  sp.sp_id = "bench@" + BtcAddress::from_public_key(sp_key.public_key().compressed(), 0x03).value().to_string();
-  sp.owner = EthAddress::from_public_key(sp_key.public_key());
-  sp.display_name = "bench";
-  sp.signing_key = sp_key.public_key().compressed();
-  sp.self_stake = g.params.min_self_stake;
-  g.sps.push_back(sp);
-  g.reward_pool = g.params.total_supply.checked_sub(allocated).value().checked_sub(sp.self_stake).value();
+  const GenesisConfig g = bench::bench_genesis("bench produce key ", kAccounts, keys);
+  const PrivateKey sp_key = bench::bench_key("bench produce key ", bench::kBenchSpKey);
   const ChainId chain_id = sha256(as_bytes("ans bench produce chain"));
 
   const std::string dir = (std::filesystem::temp_directory_path() / "ans-bench-produce").string();
@@ -123,7 +103,7 @@ int main(int argc, char** argv) {
   Silent network;
   FixedRandom random;
   EngineOptions eo;
-  eo.sp_id = sp.sp_id;
+  eo.sp_id = g.sps[0].sp_id;
   eo.signing_key = sp_key;
   eo.max_block_transactions = block;
   eo.mempool_capacity = block;
