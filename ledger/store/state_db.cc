@@ -1,11 +1,11 @@
 #include "ledger/store/state_db.h"
 
-#include <google/protobuf/arena.h>
 #include <leveldb/write_batch.h>
 
 #include <algorithm>
 
 #include "ans/v1/state.pb.h"
+#include "ledger/store/record_writer.h"
 #include "ledger/util/bytes.h"
 
 namespace ans {
@@ -32,15 +32,9 @@ std::string journal_key(uint64_t seq) { return std::string(kJournalPrefix) + be6
 std::string snapshot_prefix(uint64_t seq) { return std::string(kSnapshotPrefix) + be64(seq); }
 std::string snapshot_key(uint64_t seq, uint64_t chunk) { return snapshot_prefix(seq) + be64(chunk); }
 
-void add_write(v1::JournalRecord& record, std::string_view key,
-               const std::optional<std::string_view>& value) {
-  v1::StateWrite* w = record.add_writes();
-  w->set_key(std::string(key));
-  if (value) {
-    w->set_present(true);
-    w->set_value(std::string(*value));
-  }
-}
+// JournalRecord.writes and UndoRecord.entries (proto/ans/v1/state.proto).
+constexpr uint32_t kJournalWritesField = 2;
+constexpr uint32_t kUndoEntriesField = 3;
 
 Status from_leveldb(const leveldb::Status& s, std::string_view what) {
   if (s.ok()) return Status::ok();
@@ -250,16 +244,19 @@ Status StateDb::load_derived(const WriteList& derived) {
   return Status::ok();
 }
 
-Status StateDb::write_block_batch(leveldb::WriteBatch& batch, v1::JournalRecord* record,
+std::optional<EntryRecordWriter> StateDb::new_journal_record() const {
+  if (!options_.memory_state) return std::nullopt;
+  return EntryRecordWriter(journal_seq_ + 1, kJournalWritesField);
+}
+
+Status StateDb::write_block_batch(leveldb::WriteBatch& batch, const EntryRecordWriter* record,
                                   uint64_t head, const Hash256& hash, uint64_t final,
                                   std::string_view what) {
   const uint64_t seq = record ? journal_seq_ + 1 : journal_seq_;
   size_t journaled = 0;
   if (record) {
-    record->set_seq(seq);
-    std::string raw = record->SerializeAsString();
-    batch.Put(slice(journal_key(seq)), slice(raw));
-    journaled = raw.size();
+    batch.Put(slice(journal_key(seq)), slice(record->bytes()));
+    journaled = record->bytes().size();
   }
   batch.Put(slice(kMetaKey), encode_meta(true, head, hash, final, seq));
   leveldb::WriteOptions wo;
@@ -276,30 +273,24 @@ Status StateDb::write_snapshot() {
   const uint64_t seq = journal_seq_;
   // The chunks first, in batches of their own: until the meta below names them, a crash
   // leaves them orphaned (and deleted at the next opening), never half-adopted.
-  // On the heap, not an arena: an arena would keep every chunk until the end, a second copy
-  // of the whole state; a cleared message reuses its entries.
-  auto chunk = std::make_unique<v1::JournalRecord>();
+  // Each chunk is a JournalRecord numbered with the snapshot's sequence number.
+  EntryRecordWriter chunk(seq, kJournalWritesField);
   uint64_t chunks = 0, bytes = 0;
-  size_t chunk_bytes = 0;
   auto flush = [&]() -> Status {
-    chunk->set_seq(seq);
-    std::string raw = chunk->SerializeAsString();
-    bytes += raw.size();
+    bytes += chunk.bytes().size();
     leveldb::WriteBatch batch;
-    batch.Put(slice(snapshot_key(seq, chunks++)), slice(raw));
-    chunk->Clear();
-    chunk_bytes = 0;
+    batch.Put(slice(snapshot_key(seq, chunks++)), slice(chunk.bytes()));
+    chunk = EntryRecordWriter(seq, kJournalWritesField);
     return from_leveldb(db_->Write(leveldb::WriteOptions(), &batch), "writing a snapshot");
   };
   Status chunks_written;
   mem_.for_each([&](const MemTable::Entry& e) {
     if (!chunks_written) return;
-    add_write(*chunk, e.key, e.value);
-    chunk_bytes += e.key.size() + e.value.size() + 8;
-    if (chunk_bytes >= kSnapshotChunkBytes) chunks_written = flush();
+    chunk.add(e.key, e.value);
+    if (chunk.bytes().size() >= kSnapshotChunkBytes) chunks_written = flush();
   });
   ANS_RETURN_IF_ERROR(chunks_written);
-  if (chunk->writes_size() > 0 || chunks == 0) ANS_RETURN_IF_ERROR(flush());
+  if (chunk.entries() > 0 || chunks == 0) ANS_RETURN_IF_ERROR(flush());
   // Then, atomically: the meta names the new snapshot, the journal it holds and the old
   // snapshot go.
   leveldb::WriteBatch batch;
@@ -442,22 +433,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
                   "block " + std::to_string(height) + " does not extend the head (" +
                       (has_head_ ? std::to_string(head_height_) : std::string("empty")) + ")");
   }
-  // A block's undo record holds tens of thousands of small entries: on an arena they are
-  // allocated in bulk and freed at once instead of one by one.
-  google::protobuf::Arena arena;
-  v1::UndoRecord& undo = *google::protobuf::Arena::CreateMessage<v1::UndoRecord>(&arena);
-  undo.set_height(height);
-  if (has_head_) undo.set_prev_head_hash(std::string(head_hash_.begin(), head_hash_.end()));
-  // The value `key` has in the store now: `known` when given, else read.
-  auto value_now = [&](std::string_view key, const std::optional<std::string>* known,
-                       std::string& out) -> Result<bool> {
-    if (known != nullptr) {
-      if (!*known) return false;
-      out = **known;
-      return true;
-    }
-    return stored(key, out);
-  };
+  // The undo record (UndoRecord), encoded as it is built.
+  EntryRecordWriter undo(height, kUndoEntriesField);
+  if (has_head_) undo.set_field2(std::string_view(reinterpret_cast<const char*>(head_hash_.data()), head_hash_.size()));
   if (exempt_writes) {
     if (options_.undo_exempt_prefix.empty()) {
       return Status(Errc::kInvalidArgument, "this store has no undo-exempt keys");
@@ -470,13 +448,16 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
       }
     }
   }
+  // Records the value `key` has in the store now: `known` when given, else read.
+  std::string read_value;
   auto add_undo = [&](std::string_view key, const std::optional<std::string>* known) -> Status {
-    v1::UndoEntry* entry = undo.add_entries();
-    entry->set_key(std::string(key));
-    auto existed = value_now(key, known, *entry->mutable_value());
+    if (known != nullptr) {
+      undo.add(key, *known ? std::optional<std::string_view>(**known) : std::nullopt);
+      return Status::ok();
+    }
+    auto existed = stored(key, read_value);
     if (!existed) return existed.status();
-    entry->set_existed(*existed);
-    if (!*existed) entry->clear_value();
+    undo.add(key, *existed ? std::optional<std::string_view>(read_value) : std::nullopt);
     return Status::ok();
   };
   const bool memory = options_.memory_state;
@@ -484,10 +465,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   // LevelDB layout: the cached keys written. Memory layout: every key written, applied to
   // memory once the batch (with the journal record of the non-exempt ones) is written.
   CacheWrites mem_writes;
-  v1::JournalRecord* record =
-      memory ? google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena) : nullptr;
+  std::optional<EntryRecordWriter> record = new_journal_record();
   auto put = [&](const std::string& key, const std::optional<std::string>& value) {
-    stage_write(batch, record, mem_writes, key,
+    stage_write(batch, record ? &*record : nullptr, mem_writes, key,
                 value ? std::optional<std::string_view>(*value) : std::nullopt);
   };
   // The batch gets its keys in order, the exempt writes merged in where they fall. Returns
@@ -528,9 +508,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   if (final) {
     new_final = height;
   } else {
-    batch.Put(slice(undo_key(height)), undo.SerializeAsString());
+    batch.Put(slice(undo_key(height)), slice(undo.bytes()));
   }
-  ANS_RETURN_IF_ERROR(write_block_batch(batch, record, height, block_hash, new_final,
+  ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, height, block_hash, new_final,
                                         "committing block"));
   apply_written(mem_writes);
   has_head_ = true;
@@ -544,12 +524,12 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
   return Status::ok();
 }
 
-void StateDb::stage_write(leveldb::WriteBatch& batch, v1::JournalRecord* record,
+void StateDb::stage_write(leveldb::WriteBatch& batch, EntryRecordWriter* record,
                           CacheWrites& written, std::string_view key,
                           std::optional<std::string_view> value) const {
   if (options_.memory_state) {
     written.emplace_back(key, value);
-    if (!is_exempt(key)) add_write(*record, key, value);  // derived keys are not journaled
+    if (!is_exempt(key)) record->add(key, value);  // derived keys are not journaled
     return;
   }
   if (cacheable(key)) written.emplace_back(key, value);
@@ -614,18 +594,15 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
   }
   auto undo = read_undo(head_height_);
   if (!undo) return undo.status();
-  const bool memory = options_.memory_state;
   leveldb::WriteBatch batch;
   CacheWrites written;  // as in commit()
-  google::protobuf::Arena arena;
-  v1::JournalRecord* record =
-      memory ? google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena) : nullptr;
+  std::optional<EntryRecordWriter> record = new_journal_record();
   for (const auto& e : undo->entries()) {
-    stage_write(batch, record, written, e.key(),
+    stage_write(batch, record ? &*record : nullptr, written, e.key(),
                 e.existed() ? std::optional<std::string_view>(e.value()) : std::nullopt);
   }
   for (const auto& [key, value] : rebuilt) {
-    stage_write(batch, record, written, key,
+    stage_write(batch, record ? &*record : nullptr, written, key,
                 value ? std::optional<std::string_view>(*value) : std::nullopt);
   }
   batch.Delete(slice(undo_key(head_height_)));
@@ -635,7 +612,7 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
     std::copy(undo->prev_head_hash().begin(), undo->prev_head_hash().end(), prev.begin());
   }
   uint64_t new_head = head_height_ - 1;
-  ANS_RETURN_IF_ERROR(write_block_batch(batch, record, new_head, prev, final_height_,
+  ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, new_head, prev, final_height_,
                                         "undoing block"));
   apply_written(written);
   head_height_ = new_head;

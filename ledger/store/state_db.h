@@ -32,6 +32,7 @@
 #include "ledger/crypto/hash.h"
 #include "ans/v1/state.pb.h"
 #include "ledger/store/mem_table.h"
+#include "ledger/store/record_writer.h"
 #include "ledger/store/state_view.h"
 
 namespace ans {
@@ -190,7 +191,7 @@ class StateDb final : public StateReader {
   // Stages one write of a block's batch (a commit or an undo). LevelDB layout: into `batch`,
   // and into `written` if cacheable. Memory layout: into `written` (applied to memory once the
   // batch is written) and, unless exempt, into the journal `record`.
-  void stage_write(leveldb::WriteBatch& batch, v1::JournalRecord* record, CacheWrites& written,
+  void stage_write(leveldb::WriteBatch& batch, EntryRecordWriter* record, CacheWrites& written,
                    std::string_view key, std::optional<std::string_view> value) const;
   // After a batch is written: the memory layout applies `written` to memory, the LevelDB
   // layout to its cache.
@@ -217,9 +218,12 @@ class StateDb final : public StateReader {
   // Finishes and writes a block's batch (a commit or an undo): adds `record` (memory layout;
   // null for the LevelDB layout) as the next journal record and the meta of the new head;
   // on success the journal has advanced.
-  Status write_block_batch(leveldb::WriteBatch& batch, v1::JournalRecord* record, uint64_t head,
+  Status write_block_batch(leveldb::WriteBatch& batch, const EntryRecordWriter* record, uint64_t head,
                            const Hash256& hash, uint64_t final, std::string_view what);
   Status maybe_snapshot();
+  // Memory layout: the next journal record (numbered journal_seq() + 1), empty. LevelDB
+  // layout: none.
+  std::optional<EntryRecordWriter> new_journal_record() const;
 
   StateDbOptions options_;
   // LevelDB does not own its cache and filter policy; they must outlive db_ (declared after).
