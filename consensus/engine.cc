@@ -30,10 +30,10 @@ std::string short_hex(const Hash256& h) { return to_hex(ByteView(h.data(), 4)); 
 // The active sets in the state after a prepared block: its own write of them, or else the
 // parent's (unchanged).
 v1::ActiveSetState active_sets_after(const PreparedBlock& prepared, const v1::ActiveSetState& parent) {
-  auto it = prepared.writes.find(keys::kActiveSets);
-  if (it == prepared.writes.end() || !it->second) return parent;
+  const std::optional<std::string>* written = find_write(prepared.writes, keys::kActiveSets);
+  if (written == nullptr || !*written) return parent;
   v1::ActiveSetState sets;
-  if (!sets.ParseFromString(*it->second)) return parent;  // we wrote it: cannot happen
+  if (!sets.ParseFromString(**written)) return parent;  // we wrote it: cannot happen
   return sets;
 }
 

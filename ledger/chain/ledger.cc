@@ -113,15 +113,27 @@ Result<Hash256> root_of(const StateReader& reader) {
 
 }  // namespace
 
-std::map<Hash256, std::optional<Hash256>> tree_changes(const WriteSet& writes) {
-  std::map<Hash256, std::optional<Hash256>> changes;
+namespace {
+
+// The authenticated keys' changes, sorted by key hash. Each key is in `writes` once, so each
+// key hash is too (two keys with one SHA-256 would be a collision).
+template <typename Writes>
+std::vector<TreeChange> changes_of(const Writes& writes) {
+  std::vector<TreeChange> changes;
   for (const auto& [key, value] : writes) {
     if (!keys::is_authenticated(key)) continue;
-    changes[sha256(as_bytes(key))] =
-        value ? std::optional<Hash256>(sha256(as_bytes(*value))) : std::nullopt;
+    changes.push_back({sha256(as_bytes(key)),
+                       value ? std::optional<Hash256>(sha256(as_bytes(*value))) : std::nullopt});
   }
+  std::sort(changes.begin(), changes.end(),
+            [](const TreeChange& a, const TreeChange& b) { return a.kh < b.kh; });
   return changes;
 }
+
+}  // namespace
+
+std::vector<TreeChange> tree_changes(const WriteLog& writes) { return changes_of(writes); }
+std::vector<TreeChange> tree_changes(const WriteSet& writes) { return changes_of(writes); }
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const GenesisConfig& genesis,
                                              const ChainId& chain_id, const StateDbOptions& options) {
@@ -156,7 +168,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
   ANS_RETURN_IF_ERROR(apply_genesis(genesis, genesis_state));
   OverlayNodeStore nodes(genesis_state);
   RadixTree tree(nodes);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(genesis_state.writes())));
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(genesis_state.write_log())));
   genesis_state.put(kChainIdKey, id);
   ANS_RETURN_IF_ERROR(store.commit_final_block(0, chain_id, genesis_state.writes()));
   return ledger;
@@ -227,7 +239,7 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
   }
   PageCollector pages(block_state);
   RadixTree tree(pages);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.writes())));
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.write_log())));
   auto root = tree.root_hash();
   if (!root) return root.status();
   ANS_RETURN_IF_ERROR(block_state.status());

@@ -14,6 +14,7 @@
 #include "ledger/chain/genesis_config.h"
 #include "ledger/proof/state_proof.h"
 #include "ledger/rules/transition.h"
+#include "ledger/state/radix_tree.h"
 #include "ledger/store/state_db.h"
 
 namespace ans {
@@ -28,7 +29,7 @@ struct PreparedBlock {
 
   BlockContext context;
   Hash256 parent_hash{};    // the head it was prepared on; commit refuses any other
-  WriteSet writes;          // state writes, ready to commit
+  WriteLog writes;          // state writes, ready to commit
   WriteList tree_writes;    // tree pages, sorted by key: they carry no undo data
   ReadMemo read_before;     // values the block read from the head state (undo data for free)
   std::vector<FirstWrite> first_writes;  // each key of writes, with its old value if read
@@ -98,6 +99,7 @@ class Ledger {
 
 // The tree changes a block's writes imply: key hash -> value hash (or deletion) for every
 // authenticated key written.
-std::map<Hash256, std::optional<Hash256>> tree_changes(const WriteSet& writes);
+std::vector<TreeChange> tree_changes(const WriteLog& writes);
+std::vector<TreeChange> tree_changes(const WriteSet& writes);
 
 }  // namespace ans

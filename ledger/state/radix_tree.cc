@@ -280,10 +280,7 @@ Hash256 node_hash(const Node& node) {
   return node.leaf ? state_leaf_hash(node.a, node.b) : state_internal_hash(node.a, node.b);
 }
 
-struct Change {
-  Hash256 kh;
-  std::optional<Hash256> value_hash;  // nullopt: delete
-};
+using Change = TreeChange;
 struct Entry {
   Hash256 kh;
   Hash256 value_hash;
@@ -531,11 +528,19 @@ Result<Hash256> RadixTree::root_hash() const {
 }
 
 Status RadixTree::apply(const std::map<Hash256, std::optional<Hash256>>& changes) {
-  if (changes.empty()) return Status::ok();
   std::vector<Change> sorted;
   sorted.reserve(changes.size());
   for (const auto& [kh, value_hash] : changes) sorted.push_back({kh, value_hash});
+  return apply(std::span<const Change>(sorted));
+}
 
+Status RadixTree::apply(std::span<const TreeChange> sorted) {
+  if (sorted.empty()) return Status::ok();
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (!(sorted[i - 1].kh < sorted[i].kh)) {
+      return Status(Errc::kInvalidArgument, "tree changes must be sorted by key hash, each once");
+    }
+  }
   Pages pages(store_);
   auto root = pages.old_node(0, Hash256{});
   if (!root) return root.status();

@@ -52,6 +52,12 @@ Result<Hash256> build_tree(std::span<const std::pair<Hash256, Hash256>> sorted,
                            const std::function<void(const std::string& node_key,
                                                     const std::string& node)>& emit);
 
+// One change of a batch: a key hash's new value hash, or nullopt to delete it.
+struct TreeChange {
+  Hash256 kh;
+  std::optional<Hash256> value_hash;
+};
+
 class RadixTree {
  public:
   // The store must outlive the tree. An absent root page means the empty tree.
@@ -67,6 +73,10 @@ class RadixTree {
   //   kInvalidArgument two key hashes share their first 255 bits, which the 256 depths of
   //                    the tree cannot separate (a SHA-256 near-collision; never by chance).
   Status apply(const std::map<Hash256, std::optional<Hash256>>& changes);
+  // The same for changes already sorted by key hash, each key hash once (tree_changes()).
+  // Errors as above, and kInvalidArgument when they are not sorted and unique (nothing is
+  // written then).
+  Status apply(std::span<const TreeChange> sorted);
 
   // The value hash stored for kh, or nullopt when kh is absent. A caller that wants a
   // presence proof looks the key up first, fetches its value, then calls prove().

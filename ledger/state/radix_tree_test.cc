@@ -213,7 +213,7 @@ TEST(RadixTree, EmptyTreeHasZeroRoot) {
   auto root = tree.root_hash();
   ASSERT_TRUE(root.is_ok());
   EXPECT_EQ(*root, Hash256{});
-  ASSERT_TRUE(tree.apply({}).is_ok());
+  ASSERT_TRUE(tree.apply(std::map<Hash256, std::optional<Hash256>>{}).is_ok());
   EXPECT_TRUE(store.pages.empty());
 }
 
@@ -726,6 +726,42 @@ TEST(BuildTree, MatchesIncrementalApplyNodeForNode) {
     EXPECT_EQ(*root, tree.root_hash().value()) << n << " keys";
     EXPECT_EQ(built, incremental.pages) << n << " keys";
   }
+}
+
+}  // namespace
+}  // namespace ans
+
+namespace ans {
+namespace {
+
+// The sorted-span form of apply gives what the map form gives, and refuses changes out of
+// order or repeated without writing anything.
+TEST(RadixTree, SortedChangesApplyAsTheMapDoesAndDisorderIsRefused) {
+  std::map<Hash256, std::optional<Hash256>> changes;
+  for (int i = 0; i < 300; ++i) {
+    changes[sha256(as_bytes("span/key/" + std::to_string(i)))] =
+        sha256(as_bytes("span/value/" + std::to_string(i)));
+  }
+  std::vector<TreeChange> sorted;
+  for (const auto& [kh, vh] : changes) sorted.push_back({kh, vh});
+
+  MemStore by_map, by_span;
+  RadixTree a(by_map), b(by_span);
+  ASSERT_TRUE(a.apply(changes));
+  ASSERT_TRUE(b.apply(std::span<const TreeChange>(sorted)));
+  EXPECT_EQ(a.root_hash().value(), b.root_hash().value());
+  EXPECT_EQ(by_map.pages, by_span.pages);
+
+  MemStore untouched;
+  RadixTree c(untouched);
+  std::vector<TreeChange> swapped = sorted;
+  std::swap(swapped[10], swapped[11]);
+  Status st = c.apply(std::span<const TreeChange>(swapped));
+  EXPECT_EQ(st.code(), Errc::kInvalidArgument);
+  std::vector<TreeChange> repeated = sorted;
+  repeated[11] = repeated[10];
+  EXPECT_EQ(c.apply(std::span<const TreeChange>(repeated)).code(), Errc::kInvalidArgument);
+  EXPECT_TRUE(untouched.pages.empty());
 }
 
 }  // namespace

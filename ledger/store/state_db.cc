@@ -3,6 +3,7 @@
 #include <leveldb/write_batch.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "ans/v1/state.pb.h"
 #include "ledger/store/record_writer.h"
@@ -417,7 +418,14 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
 Status StateDb::status() const { return first_error_; }
 
 Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
-                             const std::vector<FirstWrite>* first_writes, const WriteList* exempt_writes) {
+                             const std::vector<FirstWrite>* first_writes,
+                             const WriteList* exempt_writes) {
+  return commit(height, block_hash, writes, /*final=*/false, first_writes, exempt_writes);
+}
+
+Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteLog& writes,
+                             const std::vector<FirstWrite>* first_writes,
+                             const WriteList* exempt_writes) {
   return commit(height, block_hash, writes, /*final=*/false, first_writes, exempt_writes);
 }
 
@@ -426,7 +434,13 @@ Status StateDb::commit_final_block(uint64_t height, const Hash256& block_hash,
   return commit(height, block_hash, writes, /*final=*/true, nullptr, nullptr);
 }
 
-Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
+Status StateDb::commit_final_block(uint64_t height, const Hash256& block_hash,
+                                   const WriteLog& writes) {
+  return commit(height, block_hash, writes, /*final=*/true, nullptr, nullptr);
+}
+
+template <typename Writes>
+Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes& writes,
                        bool final, const std::vector<FirstWrite>* first_writes, const WriteList* exempt_writes) {
   if (has_head_ ? height != head_height_ + 1 : height != 0) {
     return Status(Errc::kInvalidArgument,
@@ -470,22 +484,28 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
     stage_write(batch, record ? &*record : nullptr, mem_writes, key,
                 value ? std::optional<std::string_view>(*value) : std::nullopt);
   };
-  // The batch gets its keys in order, the exempt writes merged in where they fall. Returns
-  // false when the next exempt write has `key` itself: the two lists must be apart.
-  size_t next_exempt = 0;
-  auto put_exempt_before = [&](const std::string* key) {
-    for (; exempt_writes && next_exempt < exempt_writes->size(); ++next_exempt) {
-      const auto& [k, v] = (*exempt_writes)[next_exempt];
-      if (key && !(k < *key)) return k != *key;
-      put(k, v);
-    }
-    return true;
+  // The two lists must be apart: an exempt key among the writes must not be an exempt write.
+  auto among_exempt_writes = [&](const std::string& key) {
+    if (!exempt_writes || !is_exempt(key)) return false;
+    auto it = std::lower_bound(exempt_writes->begin(), exempt_writes->end(), key,
+                               [](const auto& w, const std::string& k) { return w.first < k; });
+    return it != exempt_writes->end() && it->first == key;
   };
-  for (const auto& [key, value] : writes) {
+  // The LevelDB layout's batch goes into LevelDB's memtable, which takes keys in order much
+  // faster than in any order: its keys are sorted (a WriteSet is already). The memory layout
+  // takes the writes as they come: they go into a hash table and one journal record.
+  std::vector<const WriteSet::value_type*> order;
+  order.reserve(writes.size());
+  for (const auto& entry : writes) order.push_back(&entry);
+  if (!memory && !std::is_same_v<Writes, WriteSet>) {
+    std::sort(order.begin(), order.end(), [](const auto* x, const auto* y) { return x->first < y->first; });
+  }
+  for (const WriteSet::value_type* entry : order) {
+    const auto& [key, value] = *entry;
     if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) {
       return Status(Errc::kInvalidArgument, "state keys may not start with 0xFF");
     }
-    if (!put_exempt_before(&key)) {
+    if (among_exempt_writes(key)) {
       return Status(Errc::kInvalidArgument, "key " + to_hex(as_bytes(key)) +
                                                 " is both an exempt write and a write of the block");
     }
@@ -494,7 +514,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const WriteSe
     }
     put(key, value);
   }
-  put_exempt_before(nullptr);
+  if (exempt_writes) {
+    for (const auto& [key, value] : *exempt_writes) put(key, value);
+  }
   if (!final && first_writes) {
     // In the order written: each entry's old value is at hand, no search needed.
     if (first_writes->size() != writes.size()) {

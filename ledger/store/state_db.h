@@ -91,7 +91,7 @@ class HistoricalState final : public StateReader {
   }
   Status status() const override { return overlay_.status(); }
   // The keys that differ from the head, with their values then (nullopt = absent then).
-  const WriteSet& restored() const { return overlay_.writes(); }
+  const WriteLog& restored() const { return overlay_.write_log(); }
   StateOverlay& overlay() { return overlay_; }
 
  private:
@@ -131,10 +131,15 @@ class StateDb final : public StateReader {
   Status commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
                       const std::vector<FirstWrite>* first_writes = nullptr,
                       const WriteList* exempt_writes = nullptr);
+  // The same for an overlay's writes as it keeps them (StateOverlay::take_writes()).
+  Status commit_block(uint64_t height, const Hash256& block_hash, const WriteLog& writes,
+                      const std::vector<FirstWrite>* first_writes = nullptr,
+                      const WriteList* exempt_writes = nullptr);
 
   // Commits block `height` as already final: no undo record is written (it could never be
   // used), which makes bulk imports and the genesis block cheaper. Same REQUIRES as above.
   Status commit_final_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes);
+  Status commit_final_block(uint64_t height, const Hash256& block_hash, const WriteLog& writes);
 
   // The head block's undo data: each key it wrote (exempt keys aside) and its value before
   // (nullopt = absent). Errors: kInvalidArgument if the head is final.
@@ -196,7 +201,9 @@ class StateDb final : public StateReader {
   // After a batch is written: the memory layout applies `written` to memory, the LevelDB
   // layout to its cache.
   void apply_written(const CacheWrites& written);
-  Status commit(uint64_t height, const Hash256& block_hash, const WriteSet& writes, bool final,
+  // Writes: WriteSet or WriteLog (one entry per key either way).
+  template <typename Writes>
+  Status commit(uint64_t height, const Hash256& block_hash, const Writes& writes, bool final,
                 const std::vector<FirstWrite>* first_writes, const WriteList* exempt_writes);
   bool is_exempt(std::string_view key) const {
     return !options_.undo_exempt_prefix.empty() && key.starts_with(options_.undo_exempt_prefix);

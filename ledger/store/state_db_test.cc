@@ -25,12 +25,12 @@ TEST(StateDb, CachedKeysReadAsStoredThroughCommitAndUndo) {
   TempDir dir;
   {
     auto db = StateDb::open(dir.path(), cached_options()).value();
-    ASSERT_TRUE(db->commit_final_block(0, Hash256{}, {{"Ta", "1"}, {"Tlong", "x"}}));
+    ASSERT_TRUE(db->commit_final_block(0, Hash256{}, WriteSet{{"Ta", "1"}, {"Tlong", "x"}}));
     EXPECT_EQ(db->get("Ta"), "1");
     EXPECT_EQ(db->get("Tb"), std::nullopt);  // the absence is cached too
     Hash256 h1{};
     h1[0] = 1;
-    ASSERT_TRUE(db->commit_block(1, h1, {{"Ta", "2"}, {"Tb", "3"}, {"Tlong", std::nullopt}}));
+    ASSERT_TRUE(db->commit_block(1, h1, WriteSet{{"Ta", "2"}, {"Tb", "3"}, {"Tlong", std::nullopt}}));
     EXPECT_EQ(db->get("Ta"), "2");
     EXPECT_EQ(db->get("Tb"), "3");
     EXPECT_EQ(db->get("Tlong"), std::nullopt);
@@ -60,22 +60,22 @@ TEST(StateDb, ExemptWritesCommitWithTheBlockAndKeepNoUndoData) {
   o.sync = false;
   o.undo_exempt_prefix = "T";
   auto db = StateDb::open(dir.path(), o).value();
-  ASSERT_TRUE(db->commit_final_block(0, Hash256{}, {{"A", "0"}, {"Ta", "page0"}}));
+  ASSERT_TRUE(db->commit_final_block(0, Hash256{}, WriteSet{{"A", "0"}, {"Ta", "page0"}}));
   Hash256 h1{};
   h1[0] = 1;
   const WriteList unsorted = {{"Tb", "x"}, {"Ta", "y"}};
   const WriteList outside = {{"B", "x"}};
   const WriteList overlapping = {{"Ta", "x"}};
   const WriteSet with_ta = {{"A", "1"}, {"Ta", "x"}};
-  EXPECT_EQ(db->commit_block(1, h1, {{"A", "1"}}, nullptr, &unsorted).code(), Errc::kInvalidArgument);
-  EXPECT_EQ(db->commit_block(1, h1, {{"A", "1"}}, nullptr, &outside).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(db->commit_block(1, h1, WriteSet{{"A", "1"}}, nullptr, &unsorted).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(db->commit_block(1, h1, WriteSet{{"A", "1"}}, nullptr, &outside).code(), Errc::kInvalidArgument);
   EXPECT_EQ(db->commit_block(1, h1, with_ta, nullptr, &overlapping).code(), Errc::kInvalidArgument);
   EXPECT_EQ(db->head_height(), 0u);
   EXPECT_EQ(db->get("A"), "0");
   EXPECT_EQ(db->get("Tb"), std::nullopt);
 
   const WriteList pages = {{"Ta", std::nullopt}, {"Tb", "page1"}, {"Tc", "page1c"}};
-  ASSERT_TRUE(db->commit_block(1, h1, {{"A", "1"}, {"U", "u"}}, nullptr, &pages));
+  ASSERT_TRUE(db->commit_block(1, h1, WriteSet{{"A", "1"}, {"U", "u"}}, nullptr, &pages));
   EXPECT_EQ(db->get("A"), "1");
   EXPECT_EQ(db->get("U"), "u");
   EXPECT_EQ(db->get("Ta"), std::nullopt);
@@ -125,13 +125,13 @@ TEST(StateDbMemory, ReopeningReplaysTheJournalOverTheSnapshot) {
   std::vector<std::pair<std::string, std::string>> before_reopen;
   {
     auto db = StateDb::open(dir.path(), memory_options()).value();
-    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"a", "0"}, {"b", "0"}, {"Tr", "p0"}}));
-    ASSERT_TRUE(db->commit_block(1, block_hash(1), {{"a", "1"}, {"c", "1"}}));
+    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), WriteSet{{"a", "0"}, {"b", "0"}, {"Tr", "p0"}}));
+    ASSERT_TRUE(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}, {"c", "1"}}));
     ASSERT_TRUE(db->write_snapshot());
     EXPECT_EQ(db->snapshot_seq(), 2u);
     const WriteList pages = {{"Tr", "p2"}};
-    ASSERT_TRUE(db->commit_block(2, block_hash(2), {{"b", std::nullopt}, {"d", "2"}}, nullptr, &pages));
-    ASSERT_TRUE(db->commit_block(3, block_hash(3), {{"e", "3"}}));
+    ASSERT_TRUE(db->commit_block(2, block_hash(2), WriteSet{{"b", std::nullopt}, {"d", "2"}}, nullptr, &pages));
+    ASSERT_TRUE(db->commit_block(3, block_hash(3), WriteSet{{"e", "3"}}));
     ASSERT_TRUE(db->undo_head_block({{"Tr", "p2-rebuilt"}}));
     ASSERT_TRUE(db->set_final(1));
     EXPECT_EQ(db->journal_seq(), 5u);
@@ -179,7 +179,7 @@ TEST(StateDbMemory, SnapshotsReplaceTheJournal) {
   uint64_t snapshots_seen = 0;
   {
     auto db = StateDb::open(dir.path(), o).value();
-    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"k0", "genesis"}}));
+    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), WriteSet{{"k0", "genesis"}}));
     uint64_t last_snapshot = 0;
     for (uint8_t h = 1; h < 60; ++h) {
       WriteSet w;
@@ -222,8 +222,8 @@ TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
   TempDir dir;
   {
     auto db = StateDb::open(dir.path(), memory_options()).value();
-    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"a", "0"}}));
-    ASSERT_TRUE(db->commit_block(1, block_hash(1), {{"a", "1"}}));
+    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), WriteSet{{"a", "0"}}));
+    ASSERT_TRUE(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}}));
   }
   std::string journal3 = std::string("\xff" "jrnl") + std::string(7, '\0') + "\x03";
   std::string orphan = std::string("\xff" "snap") + std::string(7, '\0') + "\x09" + std::string(8, '\0');
@@ -259,7 +259,7 @@ TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
   {
     // One more block, so that the journal has a record after the snapshot to damage.
     auto db = StateDb::open(dir.path(), memory_options()).value();
-    ASSERT_TRUE(db->commit_block(2, block_hash(2), {{"a", "2"}}));
+    ASSERT_TRUE(db->commit_block(2, block_hash(2), WriteSet{{"a", "2"}}));
   }
 
   StateDbOptions plain;
@@ -297,7 +297,7 @@ TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
 TEST(StateDbMemory, DerivedKeysOnlyUnderTheExemptPrefixAndOnlyInMemory) {
   TempDir dir;
   auto db = StateDb::open(dir.sub("m"), memory_options()).value();
-  ASSERT_TRUE(db->commit_final_block(0, block_hash(0), {{"a", "0"}}));
+  ASSERT_TRUE(db->commit_final_block(0, block_hash(0), WriteSet{{"a", "0"}}));
   EXPECT_EQ(db->load_derived({{"Tx", "p"}, {"a", "x"}}).code(), Errc::kInvalidArgument);
   EXPECT_EQ(db->get("Tx"), std::nullopt);  // nothing set
   EXPECT_EQ(db->get("a"), "0");

@@ -61,6 +61,13 @@ void EntryIndex::grow() {
   }
 }
 
+const std::optional<std::string>* find_write(const WriteLog& log, std::string_view key) {
+  for (const auto& [k, v] : log) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
 const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string> value) {
   Entry& e = entries_.emplace_back(std::string(key), std::move(value));
   index_.set(&e);
@@ -87,8 +94,9 @@ std::optional<std::string> StateOverlay::get_unrecorded(std::string_view key) co
 }
 
 bool StateOverlay::touches_prefix(std::string_view prefix) const {
-  auto it = writes_.lower_bound(prefix);
-  if (it != writes_.end() && it->first.starts_with(prefix)) return true;
+  for (const auto& e : writes_) {
+    if (e.first.starts_with(prefix)) return true;
+  }
   return parent_reads_.has_prefix(prefix);
 }
 
@@ -113,8 +121,8 @@ void StateOverlay::write(std::string_view key, std::optional<std::string> value,
     entry->second = std::move(value);
     return;
   }
-  auto it = writes_.emplace(std::string(key), std::move(value)).first;
-  written_.set(&*it);
+  WriteSet::value_type* it = &writes_.emplace_back(std::string(key), std::move(value));
+  written_.set(it);
   // The key was usually read just before: its record of reads is still in cache. A value
   // the caller claims for the parent is recorded as if read, unless the key was read.
   const auto* read = parent_reads_.find(key);
@@ -124,7 +132,7 @@ void StateOverlay::write(std::string_view key, std::optional<std::string> value,
     read = &parent_reads_.add(key, std::move(*claimed_before));
   }
   first_writes_.push_back({it->first, read ? &read->second : nullptr});
-  if (in_savepoint_) journal_.push_back({&*it, std::nullopt});
+  if (in_savepoint_) journal_.push_back({it, std::nullopt});
 }
 
 void StateOverlay::begin_savepoint() {
@@ -148,16 +156,16 @@ void StateOverlay::rollback() {
     }
     // New entries are the newest first writes, so they come off the end in the same order.
     assert(!first_writes_.empty() && first_writes_.back().key.data() == it->entry->first.data());
+    assert(&writes_.back() == it->entry);
     first_writes_.pop_back();
-    auto written = writes_.find(it->entry->first);
     written_.remove(it->entry->first);
-    writes_.erase(written);
+    writes_.pop_back();
   }
   journal_.clear();
   in_savepoint_ = false;
 }
 
-WriteSet StateOverlay::take_writes() {
+WriteLog StateOverlay::take_writes() {
   written_.clear();
   return std::exchange(writes_, {});
 }
@@ -172,12 +180,18 @@ void StateOverlay::commit_into(StateOverlay& target) {
 void StateOverlay::scan(std::string_view prefix, std::string_view start, size_t limit,
                         const ScanVisitor& visit) const {
   std::string from = start.empty() ? std::string(prefix) : std::string(start);
-  auto own = writes_.lower_bound(from);
   auto in_prefix = [&](std::string_view k) { return k.substr(0, prefix.size()) == prefix; };
+  // Our writes in range, sorted: a walk over all of them (scans are rare beside writes: the
+  // rules scan at the start of a block, when an overlay holds few).
+  std::vector<const WriteSet::value_type*> mine;
+  for (const auto& e : writes_) {
+    if (in_prefix(e.first) && e.first >= from) mine.push_back(&e);
+  }
+  std::sort(mine.begin(), mine.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  auto own = mine.begin();
 
   // Our deletions can hide parent entries, so ask the parent for enough to still fill `limit`.
-  size_t own_in_range = 0;
-  for (auto it = own; it != writes_.end() && in_prefix(it->first); ++it) ++own_in_range;
+  const size_t own_in_range = mine.size();
   std::vector<std::pair<std::string, std::string>> below;
   const size_t asked = limit > SIZE_MAX - own_in_range ? SIZE_MAX : limit + own_in_range;
   parent_.scan(prefix, from, asked, [&](std::string_view k, std::string_view v) {
@@ -191,13 +205,13 @@ void StateOverlay::scan(std::string_view prefix, std::string_view start, size_t 
   size_t emitted = 0;
   auto pit = below.begin();
   while (emitted < limit) {
-    bool own_left = own != writes_.end() && in_prefix(own->first);
+    bool own_left = own != mine.end();
     bool parent_left = pit != below.end();
     if (!parent_left && parent_truncated) break;
     if (!own_left && !parent_left) break;
-    if (own_left && (!parent_left || own->first <= pit->first)) {
-      if (parent_left && own->first == pit->first) ++pit;  // our write shadows the parent's
-      const auto& [k, v] = *own;
+    if (own_left && (!parent_left || (*own)->first <= pit->first)) {
+      if (parent_left && (*own)->first == pit->first) ++pit;  // our write shadows the parent's
+      const auto& [k, v] = **own;
       ++own;
       if (!v) continue;  // deleted here
       ++emitted;

@@ -22,6 +22,14 @@ namespace ans {
 
 // Key -> new value, or nullopt for a deletion.
 using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
+// The same, one entry per key in the order the keys were first written: what an overlay
+// keeps. Appending costs no search of the others, and entries never move (a deque), so views
+// of them stay valid, also when the whole log is moved.
+using WriteLog = std::deque<WriteSet::value_type>;
+
+// The value `log` writes at `key` (nullopt inside: a deletion), or nullptr when it does not
+// write the key. A walk over the log: for the occasional lookup, not for every key.
+const std::optional<std::string>* find_write(const WriteLog& log, std::string_view key);
 // The same as a list, for writes that come in bulk and are sorted once.
 using WriteList = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
@@ -149,10 +157,13 @@ class StateOverlay final : public StateReader {
   void put_over(std::string_view key, std::string value, std::optional<std::string> before);
   void erase_over(std::string_view key, std::optional<std::string> before);
 
-  // The writes made here, to hand to the store or to a parent overlay.
-  const WriteSet& writes() const { return writes_; }
+  // The writes made here, in the order of their first writes, to hand to the store or to a
+  // parent overlay.
+  const WriteLog& write_log() const { return writes_; }
+  // The same as a sorted copy: for tests and one-off callers.
+  WriteSet writes() const { return WriteSet(writes_.begin(), writes_.end()); }
   // Moves the writes out, leaving this overlay empty.
-  WriteSet take_writes();
+  WriteLog take_writes();
 
   // What this overlay read from its parent, per key, the first time (nullopt = absent).
   // A store commit uses it as the undo data for those keys instead of reading them again.
@@ -181,11 +192,11 @@ class StateOverlay final : public StateReader {
              std::optional<std::string>* claimed_before = nullptr);
 
   const StateReader& parent_;
-  WriteSet writes_;
+  WriteLog writes_;
   EntryIndex written_;  // every entry of writes_
   mutable ReadMemo parent_reads_;  // a memo of reads, not state: see parent_reads()
   // Since the savepoint: each write's entry, and what the entry held before (nullopt: the
-  // key was not written yet). Map nodes stay where they are until their entry is erased.
+  // key was not written yet, and its entry is the newest one).
   struct Undo {
     WriteSet::value_type* entry;
     std::optional<std::optional<std::string>> before;

@@ -114,17 +114,9 @@ BlockIo block_io(const PreparedBlock& block) {
     io.log_record.push_back(value ? 1 : 0);
     if (value) append_field(io.log_record, *value);
   }
-  auto s = block.writes.begin();
-  auto t = block.tree_writes.begin();
-  while (s != block.writes.end() || t != block.tree_writes.end()) {
-    if (t == block.tree_writes.end() || (s != block.writes.end() && s->first < t->first)) {
-      put(s->first, s->second);
-      ++s;
-    } else {
-      put(t->first, t->second);
-      ++t;
-    }
-  }
+  // The store's batch: the state writes, then the tree pages.
+  for (const auto& [key, value] : block.writes) put(key, value);
+  for (const auto& [key, value] : block.tree_writes) put(key, value);
   return io;
 }
 

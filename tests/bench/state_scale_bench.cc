@@ -127,10 +127,10 @@ int main(int argc, char** argv) {
       st.index_owner(owner, rec.name(), true);
       st.index_expiry(rec.expiry_s(), rec.name(), true);
     }
-    for (const auto& [k, v] : block.writes()) {
+    for (const auto& [k, v] : block.write_log()) {
       if (keys::is_authenticated(k) && v) leaves.emplace_back(sha256(as_bytes(k)), sha256(as_bytes(*v)));
     }
-    Status s = ledger->db().commit_final_block(++height, Hash256{}, block.writes());
+    Status s = ledger->db().commit_final_block(++height, Hash256{}, block.write_log());
     if (!s) {
       std::fprintf(stderr, "load: %s\n", s.to_string().c_str());
       return 1;
