@@ -1,6 +1,7 @@
 #include "consensus/engine.h"
 
 #include <algorithm>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -24,6 +25,44 @@ std::vector<v1::SignedTransaction> transactions_of(const v1::Block& block) {
 
 // Forgetting an invalid block only costs validating it again if it comes back.
 constexpr size_t kMaxInvalidRemembered = 100'000;
+
+// Blocks with fewer transactions are checked on the calling thread alone.
+constexpr size_t kParallelFrom = 64;
+
+// The checks of one waiting block's transactions, begun on a helper thread. finish() joins
+// in on this thread and returns the verdicts, or nullopt when the body is not the one its
+// header commits to (the block will be refused; its verdicts must not stand for another
+// body under the same hash). Leaving without finish() (the parent failed) waits for the helper.
+class ChecksAhead {
+ public:
+  ChecksAhead(const ChainId& chain_id, const v1::Block& block, PublicKeyCache& keys)
+      : txs_(block.transactions().begin(), block.transactions().end()),
+        tx_root_(block.header().header().tx_root()),
+        job_(chain_id, txs_, &keys),
+        helper_([this] {
+          body_matches_ = to_field(transactions_root(txs_)) == tx_root_;
+          job_.work();
+        }) {}
+  ChecksAhead(const ChecksAhead&) = delete;
+  ChecksAhead& operator=(const ChecksAhead&) = delete;
+  ~ChecksAhead() {
+    if (helper_.joinable()) helper_.join();
+  }
+  std::optional<std::vector<VerifiedSender>> finish() {
+    job_.work();
+    helper_.join();
+    if (!body_matches_) return std::nullopt;
+    return job_.take();
+  }
+
+ private:
+  // All before job_, which reads txs_, and helper_, which starts once they are built.
+  std::vector<v1::SignedTransaction> txs_;
+  std::string tx_root_;
+  bool body_matches_ = false;  // written by the helper, read after joining it
+  SenderVerification job_;
+  std::thread helper_;
+};
 
 std::string short_hex(const Hash256& h) { return to_hex(ByteView(h.data(), 4)); }
 
@@ -337,11 +376,24 @@ Result<PreparedBlock> Engine::prepare(const v1::BlockHeader& header, const Block
 
 std::vector<VerifiedSender> Engine::check_transactions(
     std::span<const v1::SignedTransaction> txs) const {
-  constexpr size_t kParallelFrom = 64;
   const unsigned threads =
       txs.size() >= kParallelFrom ? std::max(1u, options_.verify_threads) : 1u;
   return verify_senders(ledger_.chain_id(), txs, threads, &sender_keys_,
                         mempool_.size() == 0 ? nullptr : &mempool_);
+}
+
+std::vector<VerifiedSender> Engine::checks_of(const Hash256& hash,
+                                              std::span<const v1::SignedTransaction> txs) {
+  std::vector<VerifiedSender> checked;
+  if (checked_ahead_ && checked_ahead_->hash == hash && checked_ahead_->verdicts.size() == txs.size()) {
+    checked = std::move(checked_ahead_->verdicts);
+    stats_.transactions_checked_ahead += checked.size();
+  } else {
+    checked = check_transactions(txs);
+  }
+  checked_ahead_.reset();
+  count_checks(checked);
+  return checked;
 }
 
 void Engine::count_checks(const std::vector<VerifiedSender>& checked) {
@@ -375,13 +427,27 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   // refused here, as the first one in block order.
   const bool own_checked = own != nullptr && own->checked.size() == txs.size();
   const std::vector<VerifiedSender> checked =
-      own_checked ? std::move(own->checked) : check_transactions(txs);
-  if (!own_checked) count_checks(checked);
+      own_checked ? std::move(own->checked) : checks_of(hash, txs);
   for (size_t i = 0; i < txs.size(); ++i) {
     if (!checked[i].valid) ANS_RETURN_IF_ERROR(check_transaction_shape(txs[i]));
   }
   if (header.tx_root() != to_field(transactions_root(txs))) {
     return Status(Errc::kInvalidArgument, "tx_root does not match the transactions");
+  }
+  // Catching up, a child of this block may be waiting already: its checks go on while this
+  // block is applied.
+  std::unique_ptr<ChecksAhead> ahead;
+  Hash256 ahead_hash{};
+  if (options_.verify_threads > 1) {
+    auto [lo, hi] = orphans_by_parent_.equal_range(hash);
+    for (auto it = lo; it != hi && !ahead; ++it) {
+      auto orphan = orphans_.find(it->second);
+      if (orphan == orphans_.end()) continue;
+      const v1::Block& child = orphan->second.second;
+      if (static_cast<size_t>(child.transactions_size()) < kParallelFrom) continue;
+      ahead_hash = orphan->first;
+      ahead = std::make_unique<ChecksAhead>(ledger_.chain_id(), child, sender_keys_);
+    }
   }
   // The body is the one the header commits to: from here on the hash stands for it all.
   failure_condemns_hash_ = false;  // (but not for a failure of our own storage)
@@ -412,6 +478,9 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   if (as_built) ++stats_.own_blocks_committed_as_built;
   BlockNode& node = tree_->insert(hash, block, parent, *justify, std::move(voters), std::move(after));
   ledger_tip_ = &node;
+  if (ahead) {
+    if (auto verdicts = ahead->finish()) checked_ahead_ = CheckedAhead{ahead_hash, std::move(*verdicts)};
+  }
   return &node;
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,9 @@ struct EngineStats {
   uint64_t transactions_known = 0;
   // Blocks this node produced and committed with the preparation it built them with.
   uint64_t own_blocks_committed_as_built = 0;
+  // Catching up: transactions of a block that waited for its parent, checked on a helper
+  // thread while the parent was applied (also counted in transactions_checked).
+  uint64_t transactions_checked_ahead = 0;
 };
 
 class Engine {
@@ -203,6 +207,10 @@ class Engine {
   std::vector<VerifiedSender> check_transactions(std::span<const v1::SignedTransaction> txs) const;
   // Adds a block check's verdicts to the stats: verified here, or known from the mempool.
   void count_checks(const std::vector<VerifiedSender>& checked);
+  // The verdicts for block `hash`'s transactions: those checked ahead while its parent was
+  // applied (catch-up), else check_transactions(txs).
+  std::vector<VerifiedSender> checks_of(const Hash256& hash,
+                                        std::span<const v1::SignedTransaction> txs);
 
   void maybe_vote(BlockNode& node);
   void count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote);
@@ -256,6 +264,14 @@ class Engine {
   // Parsed sender keys, shared by the mempool's checks and the blocks' (check_transactions is
   // const: the cache changes no result).
   mutable PublicKeyCache sender_keys_{size_t{1} << 14};
+  // Catch-up: while a block is applied, the transactions of a child already waiting for it
+  // are checked on a helper thread, so that applying one block and checking the next share
+  // the two cores. The verdicts wait here for the child.
+  struct CheckedAhead {
+    Hash256 hash{};
+    std::vector<VerifiedSender> verdicts;
+  };
+  std::optional<CheckedAhead> checked_ahead_;
   EngineStats stats_;
 };
 

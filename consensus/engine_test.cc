@@ -290,6 +290,58 @@ TEST_F(EngineTest, AValidatorTakesTheVerdictsOfItsMempool) {
   EXPECT_EQ(tampered.engine().head().height, 1u);
 }
 
+// A node catching up gets a block before its parent. When the parent comes, the child's
+// transactions are checked on a helper thread while the parent is applied, and the child
+// takes those verdicts. A spoiled signature checked that way still gets the child refused,
+// and a body that is not the one its header commits to leaves no verdicts behind.
+TEST_F(EngineTest, ACatchingUpNodeChecksTheNextBlockWhileApplyingItsParent) {
+  Node& p1 = producer_of(1);
+  Node& p2 = producer_of(2);
+  ASSERT_NE(&p1, &p2);
+  std::vector<v1::SignedTransaction> first, second;
+  for (uint64_t n = 0; n < 80; ++n) first.push_back(self_transfer(index_of(p1), n));
+  for (uint64_t n = 0; n < 70; ++n) second.push_back(self_transfer(index_of(p2), n));
+  const v1::Block b1 = p1.engine().build_block(chain_id_, 1, first).value();
+  p1.engine().on_message(0, block_message(b1), at(1));
+  p2.engine().on_message(0, block_message(b1), at(1));
+  const v1::Block b2 = p2.engine().build_block(block_hash(b1.header().header()), 2, second).value();
+  std::vector<Node*> others;
+  for (auto& n : nodes_) {
+    if (n.get() != &p1 && n.get() != &p2) others.push_back(n.get());
+  }
+  ASSERT_EQ(others.size(), 2u);
+
+  Node& catching = *others[0];
+  catching.engine().on_message(3, block_message(b2), at(2) + 10);
+  EXPECT_EQ(catching.engine().head().height, 0u) << "an orphan waits for its parent";
+  catching.engine().on_message(3, block_message(b1), at(2) + 20);
+  EXPECT_EQ(catching.engine().head().height, 2u);
+  EXPECT_EQ(catching.engine().stats().transactions_checked_ahead, 70u);
+  EXPECT_EQ(catching.engine().stats().transactions_checked, 150u);
+
+  // The same child with one spoiled signature: checked ahead, and refused for it.
+  Node& refusing = *others[1];
+  refusing.engine().on_message(3, block_message(with_bad_signature(b2, 33, p2)), at(2) + 10);
+  refusing.engine().on_message(3, block_message(b1), at(2) + 20);
+  EXPECT_EQ(refusing.engine().head().height, 1u);
+  EXPECT_EQ(refusing.engine().stats().blocks_rejected, 1u);
+  EXPECT_EQ(refusing.engine().stats().transactions_checked_ahead, 70u);
+
+  // A body that its header does not commit to (one transaction dropped): no verdicts are
+  // kept for it, the block is refused, and the genuine body is taken when it comes.
+  v1::Block wrong_body = b2;
+  wrong_body.mutable_transactions()->RemoveLast();
+  const size_t like = index_of(catching);
+  Node fresh(genesis_, chain_id_, keys_[like], genesis_.sps[like].sp_id, dir_.sub("fresh"));
+  fresh.engine().on_message(3, block_message(wrong_body), at(2) + 10);
+  fresh.engine().on_message(3, block_message(b1), at(2) + 20);
+  EXPECT_EQ(fresh.engine().head().height, 1u);
+  EXPECT_EQ(fresh.engine().stats().blocks_rejected, 1u);
+  EXPECT_EQ(fresh.engine().stats().transactions_checked_ahead, 0u);
+  fresh.engine().on_message(3, block_message(b2), at(2) + 30);
+  EXPECT_EQ(fresh.engine().head().height, 2u) << "a wrong body does not condemn the hash";
+}
+
 TEST_F(EngineTest, InvalidBlocksAreRejectedAndChangeNothing) {
   Node& producer = producer_of(1);
   Node& voter = voter_other_than(producer);

@@ -16,8 +16,9 @@
 // beforehand, 3 blocks old), then applies blocks of B NameRegister transactions the way a
 // validator does: verify all signatures on 2 threads, run the state transition with the
 // radix-tree update, commit to LevelDB. Verification of block N+1 overlaps the application
-// of block N, as in a validator's pipeline. Prints registrations/s next to two ceilings
-// measured in the same run on 2 threads, before and after the application and averaged: the
+// of block N, as in a catching-up validator's pipeline (Engine::accept checks a waiting
+// child's transactions on a helper thread while the parent is applied; docs/consensus.md).
+// Prints registrations/s next to two ceilings measured in the same run on 2 threads, before and after the application and averaged: the
 // full signature check of the same transactions (what verify_signatures does: decode the key,
 // hash, verify, derive the sender), and libsecp256k1's verification alone with keys parsed
 // and messages hashed beforehand. The bare one is also sampled between the measured blocks
