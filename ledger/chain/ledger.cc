@@ -1,6 +1,7 @@
 #include "ledger/chain/ledger.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "ledger/rules/genesis_state.h"
 #include "ledger/state/keys.h"
@@ -43,12 +44,26 @@ class OverlayNodeStore final : public TreeNodeStore {
 // update per collector: reads after writes (the new root) search the written list.
 class PageCollector final : public TreeNodeStore {
  public:
-  explicit PageCollector(const StateOverlay& overlay) : parent_(overlay.parent()) {}
+  // `db` (optional): the overlay's parent, when it is the store: its memory layout lends the
+  // tree its pages in place instead of copies.
+  explicit PageCollector(const StateOverlay& overlay, const StateDb* db = nullptr)
+      : parent_(overlay.parent()), db_(db) {
+    assert(db == nullptr || &overlay.parent() == db);
+  }
   std::optional<std::string> get_page(const std::string& key) const override {
     for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
       if (it->first == key) return it->second;
     }
     return parent_.get(key);
+  }
+  bool find_page(const std::string& key, const std::string** out) const override {
+    for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
+      if (it->first == key) {
+        *out = it->second ? &*it->second : nullptr;
+        return true;
+      }
+    }
+    return db_ != nullptr && db_->find_in_memory(key, out);
   }
   void put_page(const std::string& key, std::string page) override {
     writes_.emplace_back(key, std::move(page));
@@ -63,6 +78,7 @@ class PageCollector final : public TreeNodeStore {
 
  private:
   const StateReader& parent_;
+  const StateDb* db_;
   WriteList writes_;
 };
 
@@ -181,7 +197,7 @@ Status Ledger::derive_replayed_tree() {
   WriteSet replayed = db_->take_replayed();
   if (replayed.empty()) return Status::ok();
   StateOverlay head(*db_);
-  PageCollector pages(head);
+  PageCollector pages(head, db_.get());
   RadixTree tree(pages);
   ANS_RETURN_IF_ERROR(tree.apply(tree_changes(replayed)));
   ANS_RETURN_IF_ERROR(db_->status());
@@ -237,7 +253,7 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
   if (block_state.touches_prefix("T")) {
     return Status(Errc::kCorruption, "the state transition touched the tree's own keys");
   }
-  PageCollector pages(block_state);
+  PageCollector pages(block_state, db_.get());
   RadixTree tree(pages);
   ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.write_log())));
   auto root = tree.root_hash();

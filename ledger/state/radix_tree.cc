@@ -215,7 +215,8 @@ class Pages {
  private:
   struct Entry {
     bool existed = false;
-    std::string old;            // the page's bytes before this operation (check_page passed)
+    std::string_view old;       // the page's bytes before this operation (check_page passed):
+    std::string old_copy;       // in the store, or here when the store gave a copy
     std::unique_ptr<Page> now;  // set by the first write
   };
   // A page's position: its top depth and the path with the bits from there on zeroed.
@@ -248,13 +249,26 @@ class Pages {
     if (last_ != nullptr && id == last_id_) return last_;
     auto it = pages_.find(id);
     if (it == pages_.end()) {
-      Entry e;
-      if (auto bytes = store_.get_page(tree_page_key(id.top, id.prefix))) {
-        ANS_RETURN_IF_ERROR(check_page(*bytes, id.top, id.prefix));
+      it = pages_.emplace(id, Entry()).first;
+      Entry& e = it->second;
+      const std::string key = tree_page_key(id.top, id.prefix);
+      const std::string* in_store = nullptr;
+      if (store_.find_page(key, &in_store)) {
+        if (in_store != nullptr) {
+          e.existed = true;
+          e.old = *in_store;
+        }
+      } else if (auto bytes = store_.get_page(key)) {
         e.existed = true;
-        e.old = std::move(*bytes);
+        e.old_copy = std::move(*bytes);
+        e.old = e.old_copy;
       }
-      it = pages_.emplace(id, std::move(e)).first;
+      if (e.existed) {
+        if (Status st = check_page(e.old, id.top, id.prefix); !st) {
+          pages_.erase(it);
+          return st;
+        }
+      }
     }
     last_id_ = id;
     last_ = &it->second;

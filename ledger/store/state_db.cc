@@ -364,6 +364,13 @@ void StateDb::update_cache(const CacheWrites& written) {
   }
 }
 
+bool StateDb::find_in_memory(std::string_view key, const std::string** out) const {
+  if (!options_.memory_state) return false;
+  const MemTable::Entry* e = mem_.find(key);
+  *out = e == nullptr ? nullptr : &e->value;
+  return true;
+}
+
 std::optional<std::string> StateDb::get(std::string_view key) const {
   if (options_.memory_state) {
     const MemTable::Entry* e = mem_.find(key);
