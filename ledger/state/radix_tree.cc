@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <span>
 #include <unordered_map>
@@ -190,7 +191,7 @@ class Pages {
     auto entry = load(depth, path);
     if (!entry) return entry.status();
     Entry& e = **entry;
-    if (!e.now) e.now = e.existed ? std::make_unique<Page>(decode_page(e.old)) : std::make_unique<Page>();
+    if (!e.now) e.now = &written_.emplace_back(e.existed ? decode_page(e.old) : Page());
     e.now->set(page_slot(depth, path), node);
     return Status::ok();
   }
@@ -198,7 +199,7 @@ class Pages {
   // The pages written, encoded, or nullopt for a page left empty. Unchanged pages are left out.
   std::vector<std::pair<std::string, std::optional<std::string>>> take_writes() {
     std::vector<std::pair<std::string, std::optional<std::string>>> out;
-    for (auto& [id, e] : pages_) {
+    for (auto& [id, e] : entries_) {
       if (!e.now) continue;
       std::string key = tree_page_key(id.top, id.prefix);
       if (e.now->present == 0) {
@@ -215,9 +216,9 @@ class Pages {
  private:
   struct Entry {
     bool existed = false;
-    std::string_view old;       // the page's bytes before this operation (check_page passed):
-    std::string old_copy;       // in the store, or here when the store gave a copy
-    std::unique_ptr<Page> now;  // set by the first write
+    std::string_view old;   // the page's bytes before this operation (check_page passed):
+    std::string old_copy;   // in the store, or here when the store gave a copy
+    Page* now = nullptr;    // set by the first write (in written_)
   };
   // A page's position: its top depth and the path with the bits from there on zeroed.
   struct PageId {
@@ -244,13 +245,25 @@ class Pages {
     return id;
   }
 
+  // The slot of `id` in index_, or the empty slot where a search for it ends.
+  size_t probe(const PageId& id) const {
+    const size_t mask = index_.size() - 1;
+    for (size_t i = PageIdHash{}(id) & mask;; i = (i + 1) & mask) {
+      if (index_[i] == 0 || entries_[index_[i] - 1].first == id) return i;
+    }
+  }
+  void grow() {
+    index_.assign(std::max<size_t>(256, index_.size() * 2), 0);
+    for (size_t n = 0; n < entries_.size(); ++n) index_[probe(entries_[n].first)] = static_cast<uint32_t>(n + 1);
+  }
+
   Result<Entry*> load(unsigned depth, const Hash256& path) {
     PageId id = page_id(depth, path);
     if (last_ != nullptr && id == last_id_) return last_;
-    auto it = pages_.find(id);
-    if (it == pages_.end()) {
-      it = pages_.emplace(id, Entry()).first;
-      Entry& e = it->second;
+    if ((entries_.size() + 1) * 2 > index_.size()) grow();
+    const size_t slot = probe(id);
+    if (index_[slot] == 0) {
+      Entry& e = entries_.emplace_back(id, Entry()).second;
       const std::string key = tree_page_key(id.top, id.prefix);
       const std::string* in_store = nullptr;
       if (store_.find_page(key, &in_store)) {
@@ -265,18 +278,24 @@ class Pages {
       }
       if (e.existed) {
         if (Status st = check_page(e.old, id.top, id.prefix); !st) {
-          pages_.erase(it);
+          entries_.pop_back();
           return st;
         }
       }
+      index_[slot] = static_cast<uint32_t>(entries_.size());
     }
     last_id_ = id;
-    last_ = &it->second;
+    last_ = &entries_[index_[slot] - 1].second;
     return last_;
   }
 
   const TreeNodeStore& store_;
-  std::unordered_map<PageId, Entry, PageIdHash> pages_;
+  // The pages loaded, in the order loaded (entries never move), and a flat hash index of
+  // them (slot: entry number + 1, 0 empty; at most half full): an operation loads thousands,
+  // and node-based maps cost an allocation and a free per page.
+  std::deque<std::pair<PageId, Entry>> entries_;
+  std::vector<uint32_t> index_;
+  std::deque<Page> written_;  // the new contents of the pages written
   // The page of the previous call: descents read several nodes of one page in a row.
   PageId last_id_;
   Entry* last_ = nullptr;
