@@ -30,7 +30,7 @@ Status LedgerState::status() const {
 
 template <typename Msg>
 std::optional<Msg> LedgerState::read(std::string_view key) const {
-  auto raw = overlay_.get(key);
+  const std::optional<std::string>& raw = overlay_.get_ref(key);
   if (!raw) return std::nullopt;
   Msg m;
   if (!m.ParseFromString(*raw)) {
@@ -43,8 +43,7 @@ std::optional<Msg> LedgerState::read(std::string_view key) const {
 }
 
 void LedgerState::write(std::string_view key, const google::protobuf::Message& m) {
-  Bytes b = encode(m);
-  overlay_.put(key, std::string(b.begin(), b.end()));
+  overlay_.put(key, encode_string(m));
 }
 
 Amount LedgerState::amount(const std::string& bytes) const {
@@ -109,7 +108,7 @@ void LedgerState::clear_primary_name(const EthAddress& a) {
 }
 
 Amount LedgerState::reward_pool() const {
-  auto raw = overlay_.get(keys::kRewardPool);
+  const std::optional<std::string>& raw = overlay_.get_ref(keys::kRewardPool);
   return raw ? amount(*raw) : Amount();
 }
 

@@ -81,7 +81,9 @@ bool ReadMemo::has_prefix(std::string_view prefix) const {
   return false;
 }
 
-std::optional<std::string> StateOverlay::get(std::string_view key) const {
+std::optional<std::string> StateOverlay::get(std::string_view key) const { return get_ref(key); }
+
+const std::optional<std::string>& StateOverlay::get_ref(std::string_view key) const {
   if (const auto* e = written_.find(key)) return e->second;
   if (const auto* e = parent_reads_.find(key)) return e->second;
   return parent_reads_.add(key, parent_.get(key)).second;

@@ -141,6 +141,9 @@ class StateOverlay final : public StateReader {
   bool touches_prefix(std::string_view prefix) const;
 
   std::optional<std::string> get(std::string_view key) const override;
+  // get() without copying the value: it stays as returned until this overlay next writes
+  // `key` or rolls back (read it at once).
+  const std::optional<std::string>& get_ref(std::string_view key) const;
   // The value get() gives, without recording what the parent held in parent_reads(): for
   // keys whose previous value nobody needs (the store keeps no undo data for tree nodes).
   std::optional<std::string> get_unrecorded(std::string_view key) const;

@@ -118,6 +118,15 @@ Bytes encode(const google::protobuf::MessageLite& message) {
   return out;
 }
 
+std::string encode_string(const google::protobuf::MessageLite& message) {
+  std::string out(message.ByteSizeLong(), '\0');
+  google::protobuf::io::ArrayOutputStream stream(out.data(), static_cast<int>(out.size()));
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeWithCachedSizes(&coded);
+  return out;
+}
+
 Status decode_canonical(ByteView bytes, size_t max_bytes, google::protobuf::Message& out) {
   if (bytes.size() > max_bytes) {
     return Status(Errc::kTooLarge, out.GetTypeName() + " of " + std::to_string(bytes.size()) +

@@ -32,6 +32,8 @@ inline constexpr std::string_view kVoteSigTag = "ANS/v1/vote";
 
 // Deterministic serialisation (field-number order; the schema has no maps).
 Bytes encode(const google::protobuf::MessageLite& message);
+// The same bytes in a string (state values are strings): one allocation, no copy after.
+std::string encode_string(const google::protobuf::MessageLite& message);
 
 // Parses `bytes` into `out` and checks it is the canonical encoding.
 // Errors: kTooLarge (over max_bytes), kInvalidArgument (not a valid message of that type),

@@ -134,6 +134,15 @@ TEST(Codec, EveryBodyTypeRoundTripsSignedAndVerifies) {
   }
 }
 
+// encode_string gives encode's bytes, for every body type.
+TEST(Codec, EncodeStringGivesTheSameBytes) {
+  for (const auto& tx : every_body()) {
+    v1::SignedTransaction stx = sign_transaction(test_key(), test_chain(), tx);
+    Bytes wire = encode(stx);
+    EXPECT_EQ(encode_string(stx), std::string(wire.begin(), wire.end()));
+  }
+}
+
 TEST(Codec, SignatureIsBoundToChainId) {
   v1::SignedTransaction stx = sign_transaction(test_key(), test_chain(), every_body()[0]);
   ChainId other = sha256(as_bytes("another chain"));
