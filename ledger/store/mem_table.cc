@@ -18,6 +18,18 @@ MemTable::Entry* MemTable::tombstone() {
 
 uint64_t MemTable::hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
+void MemTable::prefetch_slot(uint64_t hash) const {
+  if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+}
+
+void MemTable::prefetch_entry(uint64_t hash) const {
+  if (slots_.empty()) return;
+  const Entry* e = slots_[hash & (slots_.size() - 1)].entry;
+  if (e == nullptr || e == tombstone()) return;
+  __builtin_prefetch(e);
+  __builtin_prefetch(e->key.data());
+}
+
 size_t MemTable::probe(std::string_view key, uint64_t hash) const {
   const size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {

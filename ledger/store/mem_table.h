@@ -34,6 +34,14 @@ class MemTable {
   std::pair<const Entry*, bool> put(std::string_view key, std::string_view value);
   // Erases `key` (views of its entry's key become invalid). Returns whether it was there.
   bool erase(std::string_view key);
+
+  // For a run of operations on known keys (a block's writes), a few keys ahead: the hash a
+  // lookup of `key` uses, a hint to fetch the slot it starts at, and (a few operations
+  // later, once that slot is in cache) a hint to fetch the entry the slot holds and its key.
+  // Hints only: they change nothing, whatever happens to the table in between.
+  static uint64_t hash_of(std::string_view key);
+  void prefetch_slot(uint64_t hash) const;
+  void prefetch_entry(uint64_t hash) const;
   size_t size() const { return live_; }
 
   // Visits every entry, in no particular order. The visitor must not change the table.
@@ -50,7 +58,6 @@ class MemTable {
     Entry* entry = nullptr;  // nullptr: empty; tombstone(): erased
   };
   static Entry* tombstone();
-  static uint64_t hash_of(std::string_view key);
   // The slot holding `key`, or the first empty slot where a search for it ends.
   size_t probe(std::string_view key, uint64_t hash) const;
   // Rebuilds the slots (dropping tombstones), doubling them when more than a quarter would
