@@ -91,12 +91,16 @@ std::string Amount::to_string() const {
 std::string Amount::units_string() const { return units_.str(); }
 
 Bytes Amount::to_bytes() const {
-  Bytes out;
-  boost::multiprecision::export_bits(units_, std::back_inserter(out), 8, /*msv_first=*/true);
+  // Big-endian, no leading zero bytes (zero is empty): at most 16 bytes, built in place.
+  uint8_t be[16];
+  Units v = units_;
+  for (int i = 15; i >= 0; --i) {
+    be[i] = static_cast<uint8_t>(v & 0xFF);
+    v >>= 8;
+  }
   size_t zeros = 0;
-  while (zeros < out.size() && out[zeros] == 0) ++zeros;
-  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(zeros));
-  return out;
+  while (zeros < sizeof be && be[zeros] == 0) ++zeros;
+  return Bytes(be + zeros, be + sizeof be);
 }
 
 Result<Amount> Amount::from_bytes(ByteView bytes) {
