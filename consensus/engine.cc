@@ -385,7 +385,8 @@ std::vector<VerifiedSender> Engine::check_transactions(
 std::vector<VerifiedSender> Engine::checks_of(const Hash256& hash,
                                               std::span<const v1::SignedTransaction> txs) {
   std::vector<VerifiedSender> checked;
-  if (checked_ahead_ && checked_ahead_->hash == hash && checked_ahead_->verdicts.size() == txs.size()) {
+  if (checked_ahead_ && checked_ahead_->hash == hash &&
+      checked_ahead_->verdicts.size() == txs.size()) {
     checked = std::move(checked_ahead_->verdicts);
     stats_.transactions_checked_ahead += checked.size();
   } else {
@@ -479,7 +480,9 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   BlockNode& node = tree_->insert(hash, block, parent, *justify, std::move(voters), std::move(after));
   ledger_tip_ = &node;
   if (ahead) {
-    if (auto verdicts = ahead->finish()) checked_ahead_ = CheckedAhead{ahead_hash, std::move(*verdicts)};
+    if (auto verdicts = ahead->finish()) {
+      checked_ahead_ = CheckedAhead{ahead_hash, std::move(*verdicts)};
+    }
   }
   return &node;
 }

@@ -254,7 +254,9 @@ class Pages {
   }
   void grow() {
     index_.assign(std::max<size_t>(256, index_.size() * 2), 0);
-    for (size_t n = 0; n < entries_.size(); ++n) index_[probe(entries_[n].first)] = static_cast<uint32_t>(n + 1);
+    for (size_t n = 0; n < entries_.size(); ++n) {
+      index_[probe(entries_[n].first)] = static_cast<uint32_t>(n + 1);
+    }
   }
 
   Result<Entry*> load(unsigned depth, const Hash256& path) {

@@ -456,7 +456,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
   }
   // The undo record (UndoRecord), encoded as it is built.
   EntryRecordWriter undo(height, kUndoEntriesField);
-  if (has_head_) undo.set_field2(std::string_view(reinterpret_cast<const char*>(head_hash_.data()), head_hash_.size()));
+  if (has_head_) {
+    undo.set_field2(std::string_view(reinterpret_cast<const char*>(head_hash_.data()), head_hash_.size()));
+  }
   if (exempt_writes) {
     if (options_.undo_exempt_prefix.empty()) {
       return Status(Errc::kInvalidArgument, "this store has no undo-exempt keys");
@@ -505,7 +507,8 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
   order.reserve(writes.size());
   for (const auto& entry : writes) order.push_back(&entry);
   if (!memory && !std::is_same_v<Writes, WriteSet>) {
-    std::sort(order.begin(), order.end(), [](const auto* x, const auto* y) { return x->first < y->first; });
+    std::sort(order.begin(), order.end(),
+              [](const auto* x, const auto* y) { return x->first < y->first; });
   }
   for (const WriteSet::value_type* entry : order) {
     const auto& [key, value] = *entry;
@@ -539,8 +542,8 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
   } else {
     batch.Put(slice(undo_key(height)), slice(undo.bytes()));
   }
-  ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, height, block_hash, new_final,
-                                        "committing block"));
+  ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, height, block_hash,
+                                        new_final, "committing block"));
   apply_written(mem_writes);
   has_head_ = true;
   head_height_ = height;
@@ -650,8 +653,8 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
     std::copy(undo->prev_head_hash().begin(), undo->prev_head_hash().end(), prev.begin());
   }
   uint64_t new_head = head_height_ - 1;
-  ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, new_head, prev, final_height_,
-                                        "undoing block"));
+  ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, new_head, prev,
+                                        final_height_, "undoing block"));
   apply_written(written);
   head_height_ = new_head;
   head_hash_ = prev;

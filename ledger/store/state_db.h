@@ -229,8 +229,9 @@ class StateDb final : public StateReader {
   // Finishes and writes a block's batch (a commit or an undo): adds `record` (memory layout;
   // null for the LevelDB layout) as the next journal record and the meta of the new head;
   // on success the journal has advanced.
-  Status write_block_batch(leveldb::WriteBatch& batch, const EntryRecordWriter* record, uint64_t head,
-                           const Hash256& hash, uint64_t final, std::string_view what);
+  Status write_block_batch(leveldb::WriteBatch& batch, const EntryRecordWriter* record,
+                           uint64_t head, const Hash256& hash, uint64_t final,
+                           std::string_view what);
   Status maybe_snapshot();
   // Memory layout: the next journal record (numbered journal_seq() + 1), empty. LevelDB
   // layout: none.

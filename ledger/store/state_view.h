@@ -26,12 +26,12 @@ using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
 // keeps. Appending costs no search of the others, and entries never move (a deque), so views
 // of them stay valid, also when the whole log is moved.
 using WriteLog = std::deque<WriteSet::value_type>;
+// The same as a list, for writes that come in bulk and are sorted once.
+using WriteList = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 // The value `log` writes at `key` (nullopt inside: a deletion), or nullptr when it does not
 // write the key. A walk over the log: for the occasional lookup, not for every key.
 const std::optional<std::string>* find_write(const WriteLog& log, std::string_view key);
-// The same as a list, for writes that come in bulk and are sorted once.
-using WriteList = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
 // A key an overlay wrote, and what its parent held there when the overlay first wrote it, if
 // the overlay knew (it had read the key or been told): the store builds a block's undo record
