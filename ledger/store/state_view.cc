@@ -69,9 +69,80 @@ const std::optional<std::string>* find_write(const WriteLog& log, std::string_vi
 }
 
 const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string> value) {
-  Entry& e = entries_.emplace_back(std::string(key), std::move(value));
-  index_.set(&e);
-  return e;
+  return entries_.emplace_back(std::string(key), std::move(value));
+}
+
+const ReadMemo::Entry* ReadMemo::find(std::string_view key) const {
+  for (; indexed_ < entries_.size(); ++indexed_) {
+    index_.set(const_cast<Entry*>(&entries_[indexed_]));
+  }
+  return index_.find(key);
+}
+
+uint64_t OverlayIndex::hash_of(std::string_view key) {
+  return std::hash<std::string_view>{}(key);
+}
+
+size_t OverlayIndex::probe(std::string_view key, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.empty()) return i;
+    if (!s.tomb && s.hash == hash && s.key() == key) return i;
+  }
+}
+
+void OverlayIndex::reserve_one() {
+  if ((used_ + 1) * 2 > slots_.size()) rebuild(std::max<size_t>(64, slots_.size() * 2));
+}
+
+OverlayIndex::Slot& OverlayIndex::locate(std::string_view key, uint64_t hash) {
+  assert(!slots_.empty() && "reserve_one() first");
+  return slots_[probe(key, hash)];
+}
+
+const OverlayIndex::Slot* OverlayIndex::find(std::string_view key) const {
+  if (slots_.empty()) return nullptr;
+  const Slot& s = slots_[probe(key, hash_of(key))];
+  return s.empty() ? nullptr : &s;
+}
+
+void OverlayIndex::claim(Slot& slot, uint64_t hash) {
+  assert(slot.empty());
+  slot.hash = hash;
+  ++used_;
+}
+
+void OverlayIndex::clear_write(std::string_view key) {
+  if (slots_.empty()) return;
+  Slot& s = slots_[probe(key, hash_of(key))];
+  if (s.empty()) return;
+  s.write = nullptr;
+  if (s.read == nullptr) s.tomb = true;
+}
+
+void OverlayIndex::clear_writes() {
+  for (Slot& s : slots_) s.write = nullptr;
+  rebuild(slots_.size());
+}
+
+void OverlayIndex::clear_reads() {
+  for (Slot& s : slots_) s.read = nullptr;
+  rebuild(slots_.size());
+}
+
+void OverlayIndex::rebuild(size_t size) {
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(size));
+  used_ = 0;
+  const size_t mask = size - 1;
+  for (const Slot& s : old) {
+    if (s.write == nullptr && s.read == nullptr) continue;  // empty or tombstone
+    size_t i = s.hash & mask;
+    while (!slots_[i].empty()) i = (i + 1) & mask;
+    slots_[i] = s;
+    slots_[i].tomb = false;
+    ++used_;
+  }
 }
 
 bool ReadMemo::has_prefix(std::string_view prefix) const {
@@ -84,14 +155,21 @@ bool ReadMemo::has_prefix(std::string_view prefix) const {
 std::optional<std::string> StateOverlay::get(std::string_view key) const { return get_ref(key); }
 
 const std::optional<std::string>& StateOverlay::get_ref(std::string_view key) const {
-  if (const auto* e = written_.find(key)) return e->second;
-  if (const auto* e = parent_reads_.find(key)) return e->second;
-  return parent_reads_.add(key, parent_.get(key)).second;
+  index_.reserve_one();
+  const uint64_t hash = OverlayIndex::hash_of(key);
+  OverlayIndex::Slot& slot = index_.locate(key, hash);
+  if (slot.write != nullptr) return slot.write->second;
+  if (slot.read != nullptr) return slot.read->second;
+  const auto& read = parent_reads_.add(key, parent_.get(key));
+  index_.claim(slot, hash);
+  slot.read = &read;
+  return read.second;
 }
 
 std::optional<std::string> StateOverlay::get_unrecorded(std::string_view key) const {
-  if (const auto* e = written_.find(key)) return e->second;
-  if (const auto* e = parent_reads_.find(key)) return e->second;
+  if (const OverlayIndex::Slot* slot = index_.find(key)) {
+    return slot->write != nullptr ? slot->write->second : slot->read->second;
+  }
   return parent_.get(key);
 }
 
@@ -118,20 +196,25 @@ void StateOverlay::erase_over(std::string_view key, std::optional<std::string> b
 
 void StateOverlay::write(std::string_view key, std::optional<std::string> value,
                          std::optional<std::string>* claimed_before) {
-  if (auto* entry = written_.find(key)) {
+  index_.reserve_one();
+  const uint64_t hash = OverlayIndex::hash_of(key);
+  OverlayIndex::Slot& slot = index_.locate(key, hash);
+  if (WriteSet::value_type* entry = slot.write) {
     if (in_savepoint_) journal_.push_back({entry, std::move(entry->second)});
     entry->second = std::move(value);
     return;
   }
+  if (slot.empty()) index_.claim(slot, hash);
   WriteSet::value_type* it = &writes_.emplace_back(std::string(key), std::move(value));
-  written_.set(it);
-  // The key was usually read just before: its record of reads is still in cache. A value
-  // the caller claims for the parent is recorded as if read, unless the key was read.
-  const auto* read = parent_reads_.find(key);
+  slot.write = it;
+  // The key was usually read just before. A value the caller claims for the parent is
+  // recorded as if read, unless the key was read.
+  const auto* read = slot.read;
   if (read == nullptr && claimed_before != nullptr) {
     assert(parent_.get(key) == *claimed_before &&
            "the parent does not hold the value claimed for this key");
     read = &parent_reads_.add(key, std::move(*claimed_before));
+    slot.read = read;
   }
   first_writes_.push_back({it->first, read ? &read->second : nullptr});
   if (in_savepoint_) journal_.push_back({it, std::nullopt});
@@ -160,7 +243,7 @@ void StateOverlay::rollback() {
     assert(!first_writes_.empty() && first_writes_.back().key.data() == it->entry->first.data());
     assert(&writes_.back() == it->entry);
     first_writes_.pop_back();
-    written_.remove(it->entry->first);
+    index_.clear_write(it->entry->first);
     writes_.pop_back();
   }
   journal_.clear();
@@ -168,14 +251,14 @@ void StateOverlay::rollback() {
 }
 
 WriteLog StateOverlay::take_writes() {
-  written_.clear();
+  index_.clear_writes();
   return std::exchange(writes_, {});
 }
 
 void StateOverlay::commit_into(StateOverlay& target) {
   for (auto& [key, value] : writes_) target.write(key, std::move(value));
   writes_.clear();
-  written_.clear();
+  index_.clear_writes();
   first_writes_.clear();
 }
 

@@ -89,8 +89,10 @@ class ReadMemo {
   ReadMemo(const ReadMemo&) = delete;
   ReadMemo& operator=(const ReadMemo&) = delete;
 
-  // The value recorded for `key`, or nullptr when it was not read.
-  const Entry* find(std::string_view key) const { return index_.find(key); }
+  // The value recorded for `key`, or nullptr when it was not read. The index is built on the
+  // first call, for the entries added since: an overlay keeps its own index of its reads
+  // (OverlayIndex), so a memo it fills is never searched on its hot path.
+  const Entry* find(std::string_view key) const;
   // Records `value` for `key`. REQUIRES: `key` is not recorded yet.
   const Entry& add(std::string_view key, std::optional<std::string> value);
   // True when a recorded key starts with `prefix` (a walk over all of them).
@@ -102,7 +104,44 @@ class ReadMemo {
 
  private:
   std::deque<Entry> entries_;
-  EntryIndex index_;
+  mutable EntryIndex index_;   // of entries_[0, indexed_)
+  mutable size_t indexed_ = 0;
+};
+
+// An overlay's index of the keys it holds: per key, its entry among the writes and its entry
+// among the reads (either may be missing), so that a read or a write finds both in one probe
+// of a flat table. Open addressing with linear probing, at most half full (tombstones count).
+class OverlayIndex {
+ public:
+  using Entry = WriteSet::value_type;
+  struct Slot {
+    uint64_t hash = 0;
+    Entry* write = nullptr;        // in the overlay's writes
+    const Entry* read = nullptr;   // in its record of reads
+    bool tomb = false;             // both null and once used: probes go on past it
+    bool empty() const { return write == nullptr && read == nullptr && !tomb; }
+    std::string_view key() const { return write != nullptr ? write->first : read->first; }
+  };
+  static uint64_t hash_of(std::string_view key);
+  // The slot of `key`, or the empty slot where it would go: valid until reserve_one() or a
+  // clear. Fill an empty one with set(). REQUIRES: reserve_one() since the last new slot.
+  Slot& locate(std::string_view key, uint64_t hash);
+  const Slot* find(std::string_view key) const;  // nullptr when neither entry is indexed
+  // Makes room for one more key (call before locate() when a new key may be added).
+  void reserve_one();
+  // Fills the slot locate() gave for a new key.
+  void claim(Slot& slot, uint64_t hash);
+  // Forgets the write of `key` (its read stays).
+  void clear_write(std::string_view key);
+  void clear_writes();
+  void clear_reads();
+
+ private:
+  size_t probe(std::string_view key, uint64_t hash) const;
+  void rebuild(size_t size);
+
+  std::vector<Slot> slots_;  // size 0 or a power of two
+  size_t used_ = 0;          // slots not empty (tombstones count)
 };
 
 class StateReader {
@@ -171,7 +210,10 @@ class StateOverlay final : public StateReader {
   // What this overlay read from its parent, per key, the first time (nullopt = absent).
   // A store commit uses it as the undo data for those keys instead of reading them again.
   const ReadMemo& parent_reads() const { return parent_reads_; }
-  ReadMemo take_parent_reads() { return std::exchange(parent_reads_, {}); }
+  ReadMemo take_parent_reads() {
+    index_.clear_reads();
+    return std::exchange(parent_reads_, {});
+  }
   // One entry per key written, in the order of their first writes (rolled-back ones gone),
   // since construction or the last take_first_writes(). The views and pointers stay valid
   // while the writes and the reads (or what take_writes() and take_parent_reads() gave) live,
@@ -196,8 +238,9 @@ class StateOverlay final : public StateReader {
 
   const StateReader& parent_;
   WriteLog writes_;
-  EntryIndex written_;  // every entry of writes_
-  mutable ReadMemo parent_reads_;  // a memo of reads, not state: see parent_reads()
+  // A memo of reads, not state: see parent_reads(). Indexed, with writes_, by index_.
+  mutable ReadMemo parent_reads_;
+  mutable OverlayIndex index_;
   // Since the savepoint: each write's entry, and what the entry held before (nullopt: the
   // key was not written yet, and its entry is the newest one).
   struct Undo {
