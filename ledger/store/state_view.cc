@@ -8,9 +8,11 @@
 
 namespace ans {
 
-uint64_t EntryIndex::hash_of(std::string_view key) {
+uint64_t OverlayIndex::hash_of(std::string_view key) {
   return std::hash<std::string_view>{}(key);
 }
+
+uint64_t EntryIndex::hash_of(std::string_view key) { return OverlayIndex::hash_of(key); }
 
 size_t EntryIndex::probe(std::string_view key, uint64_t hash) const {
   const size_t mask = slots_.size() - 1;
@@ -77,10 +79,6 @@ const ReadMemo::Entry* ReadMemo::find(std::string_view key) const {
     index_.set(const_cast<Entry*>(&entries_[indexed_]));
   }
   return index_.find(key);
-}
-
-uint64_t OverlayIndex::hash_of(std::string_view key) {
-  return std::hash<std::string_view>{}(key);
 }
 
 size_t OverlayIndex::probe(std::string_view key, uint64_t hash) const {
