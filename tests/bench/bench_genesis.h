@@ -1,4 +1,4 @@
-// The genesis the block benchmarks share (bench_block_apply, bench_produce).
+// The genesis the benchmarks share (bench_block_apply, bench_produce, bench_state_scale).
 #pragma once
 
 #include <string>

@@ -30,6 +30,7 @@
 #include "ledger/state/keys.h"
 #include "ledger/state/ledger_state.h"
 #include "ledger/state/radix_tree.h"
+#include "tests/bench/bench_genesis.h"
 
 using namespace ans;
 using Clock = std::chrono::steady_clock;
@@ -72,18 +73,9 @@ int main(int argc, char** argv) {
   }
   std::filesystem::remove_all(dir);
 
-  GenesisConfig g;
-  g.chain_name = "ans-scale";
-  g.genesis_time_ms = 1'767'225'600'000ULL;
-  PrivateKey sp_key = PrivateKey::from_bytes(sha256(as_bytes("scale/sp"))).value();
-  GenesisSp sp;
-  sp.sp_id = "scale@" + BtcAddress::from_public_key(sp_key.public_key().compressed(), 0x03).value().to_string();
-  sp.owner = EthAddress::from_public_key(sp_key.public_key());
-  sp.display_name = "scale";
-  sp.signing_key = sp_key.public_key().compressed();
-  sp.self_stake = g.params.min_self_stake;
-  g.sps.push_back(sp);
-  g.reward_pool = g.params.total_supply.checked_sub(sp.self_stake).value();
+  // One SP and no funded accounts: the names are loaded straight into the store below.
+  std::vector<PrivateKey> no_accounts;
+  const GenesisConfig g = bench::bench_genesis("scale", 0, no_accounts);
   StateDbOptions options;
   options.sync = false;
   options.block_cache_bytes = 256 << 20;
