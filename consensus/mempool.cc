@@ -5,7 +5,8 @@ namespace ans::consensus {
 Result<bool> Mempool::add(const ChainId& chain_id, const v1::SignedTransaction& tx,
                           PublicKeyCache* keys) {
   // One key parse and one encoding serve the shape, the id and the signature.
-  auto key = check_transaction_shape_key(tx, keys);
+  FixedBytes<20> account{};
+  auto key = check_transaction_shape_key(tx, keys, &account);
   if (!key) return key.status();
   const TransactionHashes hashes = transaction_hashes(chain_id, tx.tx());
   const Hash256& id = hashes.id;
@@ -17,8 +18,8 @@ Result<bool> Mempool::add(const ChainId& chain_id, const v1::SignedTransaction& 
   uint64_t seq = next_seq_++;
   Candidate entry{tx, {}};
   entry.checked.valid = true;
-  entry.checked.sender = EthAddress::from_public_key(*key);
-  entry.checked.signature = tx.signature();
+  entry.checked.sender = EthAddress::from_account(account);
+  entry.checked.set_signature(tx.signature());
   entry.checked.tx_id = id;
   by_seq_.emplace(seq, std::move(entry));
   by_id_.emplace(id, seq);

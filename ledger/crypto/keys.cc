@@ -11,6 +11,7 @@
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 namespace ans {
 
@@ -69,6 +70,14 @@ UncompressedPubKey PublicKey::uncompressed() const {
   return out;
 }
 
+FixedBytes<20> PublicKey::account() const {
+  const UncompressedPubKey full = uncompressed();
+  const Hash256 h = keccak256(ByteView(full.data() + 1, 64));
+  FixedBytes<20> out{};
+  std::copy(h.begin() + 12, h.end(), out.begin());
+  return out;
+}
+
 XOnlyPubKey PublicKey::x_only() const {
   CompressedPubKey c = compressed();
   XOnlyPubKey out{};
@@ -94,8 +103,12 @@ PublicKeyCache::PublicKeyCache(size_t slots) : shards_(std::make_unique<Shard[]>
   std::memcpy(&seed_, seed.data(), sizeof seed_);
 }
 
-Result<PublicKey> PublicKeyCache::parse(ByteView bytes) {
-  if (bytes.size() != 33) return PublicKey::parse(bytes);
+Result<PublicKey> PublicKeyCache::parse(ByteView bytes, FixedBytes<20>* account) {
+  if (bytes.size() != 33) {
+    auto key = PublicKey::parse(bytes);
+    if (key && account != nullptr) *account = key->account();
+    return key;
+  }
   // Bytes 1..16 of a key (its x coordinate's top half), mixed with the seed.
   uint64_t a = 0, b = 0;
   std::memcpy(&a, bytes.data() + 1, 8);
@@ -106,22 +119,43 @@ Result<PublicKey> PublicKeyCache::parse(ByteView bytes) {
   h ^= h >> 32;
   Shard& shard = shards_[h % kShards];
   const size_t index = static_cast<size_t>(h >> 8) & slot_mask_;
+  std::optional<PublicKey> found;
   {
     std::lock_guard lock(shard.mu);
     const Slot& slot = shard.slots[index];
     if (slot.used && std::equal(bytes.begin(), bytes.end(), slot.bytes.begin())) {
-      hits_.fetch_add(1, std::memory_order_relaxed);
-      return slot.key;
+      if (account == nullptr) {
+        hits_.fetch_add(1, std::memory_order_relaxed);
+        return slot.key;
+      }
+      if (slot.has_account) {
+        hits_.fetch_add(1, std::memory_order_relaxed);
+        *account = slot.account;
+        return slot.key;
+      }
+      found = slot.key;  // parsed before, its account not derived yet
     }
   }
-  misses_.fetch_add(1, std::memory_order_relaxed);
-  auto key = PublicKey::parse(bytes);  // outside the lock: this is the costly part
+  if (found) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // Outside the lock: this is the costly part.
+  Result<PublicKey> key = found ? Result<PublicKey>(*found) : PublicKey::parse(bytes);
   if (!key) return key;
+  FixedBytes<20> derived{};
+  if (account != nullptr) *account = derived = key->account();
   std::lock_guard lock(shard.mu);
   Slot& slot = shard.slots[index];
+  if (slot.used && std::equal(bytes.begin(), bytes.end(), slot.bytes.begin()) && slot.has_account) {
+    return key;  // another thread got there first, with the account
+  }
   slot.used = true;
   std::copy(bytes.begin(), bytes.end(), slot.bytes.begin());
   slot.key = *key;
+  slot.has_account = account != nullptr;
+  slot.account = derived;
   return key;
 }
 

@@ -41,6 +41,9 @@ class PublicKey {
   CompressedPubKey compressed() const;
   UncompressedPubKey uncompressed() const;
   XOnlyPubKey x_only() const;
+  // The account this key controls: the last 20 bytes of Keccak-256 of its 64-byte (x, y)
+  // form (EthAddress::from_public_key).
+  FixedBytes<20> account() const;
 
   // BIP-340 verification of `sig` over the 32-byte message against this key's x coordinate.
   bool verify(const Hash256& message, const SchnorrSignature& sig) const;
@@ -63,7 +66,9 @@ class PublicKeyCache {
   explicit PublicKeyCache(size_t slots = size_t{1} << 16);
 
   // The same result as PublicKey::parse(bytes). Only 33-byte keys that parse are cached.
-  Result<PublicKey> parse(ByteView bytes);
+  // With `account`, also the key's account() there, kept beside the key: a sender's key is
+  // parsed to derive its account, and the Keccak-256 that takes is worth keeping too.
+  Result<PublicKey> parse(ByteView bytes, FixedBytes<20>* account = nullptr);
 
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
@@ -71,8 +76,10 @@ class PublicKeyCache {
  private:
   struct Slot {
     bool used = false;
+    bool has_account = false;
     CompressedPubKey bytes{};
     PublicKey key;
+    FixedBytes<20> account{};
   };
   struct Shard {
     std::mutex mu;

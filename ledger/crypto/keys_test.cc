@@ -266,6 +266,30 @@ TEST(PublicKeyCache, SameAnswersAsParse) {
   }
 }
 
+TEST(PublicKeyCache, GivesTheKeysAccountOnAMissAndOnAHit) {
+  // The account is Keccak-256 of the 64-byte key, last 20 bytes (the EIP-55 test vector's
+  // key: private key 1 controls 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf).
+  FixedBytes<32> one{};
+  one[31] = 1;
+  const PublicKey key = PrivateKey::from_bytes(one).value().public_key();
+  EXPECT_EQ(to_hex(key.account()), "7e5f4552091a69125d5dfcb7b8c2659029395bdf");
+  PublicKeyCache cache(16);
+  const CompressedPubKey bytes = key.compressed();
+  ASSERT_TRUE(cache.parse(bytes));  // cached without its account
+  for (int round = 0; round < 3; ++round) {
+    FixedBytes<20> account{};
+    auto got = cache.parse(bytes, &account);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(account, key.account()) << round;
+    EXPECT_EQ(got->compressed(), bytes);
+  }
+  EXPECT_EQ(cache.misses(), 1u);
+  // Not cached (not 33 bytes), still answered.
+  FixedBytes<20> account{};
+  ASSERT_TRUE(cache.parse(key.uncompressed(), &account));
+  EXPECT_EQ(account, key.account());
+}
+
 TEST(PublicKeyCache, RejectsWhatParseRejectsAndCachesNothingOfIt) {
   PublicKeyCache cache(16);
   Bytes off_curve(33, 0);

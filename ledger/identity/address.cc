@@ -101,13 +101,7 @@ Result<EthAddress> EthAddress::parse(std::string_view text) {
   return out;
 }
 
-EthAddress EthAddress::from_public_key(const PublicKey& key) {
-  UncompressedPubKey full = key.uncompressed();
-  Hash256 h = keccak256(ByteView(full.data() + 1, 64));
-  FixedBytes<20> bytes{};
-  std::copy(h.begin() + 12, h.end(), bytes.begin());
-  return EthAddress(bytes);
-}
+EthAddress EthAddress::from_public_key(const PublicKey& key) { return EthAddress(key.account()); }
 
 Result<EthAddress> EthAddress::from_bytes(ByteView bytes) {
   if (bytes.size() != 20) {

@@ -43,6 +43,8 @@ class EthAddress {
   // kBadLength (not 40 hex digits), kBadChecksum (mixed case that is not EIP-55).
   static Result<EthAddress> parse(std::string_view text);
   static EthAddress from_public_key(const PublicKey& key);
+  // The address of an account's 20 bytes as PublicKey::account() gives them.
+  static EthAddress from_account(const FixedBytes<20>& bytes) { return EthAddress(bytes); }
   // Errors: kBadLength.
   static Result<EthAddress> from_bytes(ByteView bytes);
 

@@ -147,7 +147,7 @@ TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
 TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
                            StateOverlay& block_state, const v1::SignedTransaction& stx,
                            const VerifiedSender& verified) {
-  if (verified.valid && verified.signature != stx.signature()) {
+  if (verified.valid && !verified.signed_with(stx.signature())) {
     // An entry for another transaction (a caller that reordered or filtered): check afresh.
     return apply_transaction(env, block, block_state, stx);
   }
@@ -183,7 +183,7 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
     }
     // A valid entry was computed for this very transaction (apply_transaction checked its
     // signature matches), so its id is this transaction's.
-    const bool reuse = checked && checked->valid && checked->signature == txs[i].signature();
+    const bool reuse = checked && checked->valid && checked->signed_with(txs[i].signature());
     out.tx_ids.push_back(reuse ? checked->tx_id : transaction_id(txs[i].tx()));
   }
   ANS_RETURN_IF_ERROR(end_block(env, block, state));
@@ -200,18 +200,19 @@ void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, Pu
   const TransactionHashes hashes = transaction_hashes(chain_id, stx.tx());
   if (known != nullptr) {
     const VerifiedSender* v = known->find(hashes.id);
-    if (v != nullptr && v->valid && v->tx_id == hashes.id && v->signature == stx.signature()) {
+    if (v != nullptr && v->valid && v->tx_id == hashes.id && v->signed_with(stx.signature())) {
       out = *v;
       out.known = true;
       return;
     }
   }
-  auto key = check_transaction_shape_key(stx, keys);
+  FixedBytes<20> account{};
+  auto key = check_transaction_shape_key(stx, keys, &account);
   if (!key) return;
   if (!verify_transaction_signature(stx, *key, hashes.signing)) return;
   out.valid = true;
-  out.signature = stx.signature();
-  out.sender = EthAddress::from_public_key(*key);
+  out.set_signature(stx.signature());  // 64 bytes: the shape check saw to it
+  out.sender = EthAddress::from_account(account);
   out.tx_id = hashes.id;
 }
 

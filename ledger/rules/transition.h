@@ -5,7 +5,10 @@
 // Writes go into the overlay; the caller commits them (ledger/chain/ledger.h).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <string_view>
 
 #include <span>
 #include <vector>
@@ -27,9 +30,18 @@ enum class SignatureCheck {
 struct VerifiedSender {
   bool valid = false;
   EthAddress sender;
-  std::string signature;  // the verified transaction's signature: ties the entry to it
+  SchnorrSignature signature{};  // the verified transaction's signature: ties the entry to it
   Hash256 tx_id{};        // transaction_id(), computed from the encoding the check hashed
   bool known = false;     // taken from KnownVerdicts (an earlier check), not verified here
+
+  // Whether `sig` (a transaction's signature field) is the signature this entry is for.
+  bool signed_with(std::string_view sig) const {
+    return sig.size() == signature.size() && std::memcmp(sig.data(), signature.data(), sig.size()) == 0;
+  }
+  void set_signature(std::string_view sig) {
+    signature = {};
+    std::memcpy(signature.data(), sig.data(), std::min(sig.size(), signature.size()));
+  }
 };
 
 // Verdicts a node already holds for transactions it checked before (its mempool's), by

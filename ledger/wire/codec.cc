@@ -172,12 +172,13 @@ Result<SchnorrSignature> signature_field(const std::string& bytes, std::string_v
 }
 
 Result<PublicKey> check_transaction_shape_key(const v1::SignedTransaction& stx,
-                                              PublicKeyCache* keys) {
+                                              PublicKeyCache* keys, FixedBytes<20>* account) {
   const v1::Transaction& tx = stx.tx();
   ANS_RETURN_IF_ERROR(check_size(tx.sender_key(), 33, "sender_key"));
   const ByteView key_bytes = field_bytes(tx.sender_key());
-  auto key = keys ? keys->parse(key_bytes) : PublicKey::parse(key_bytes);
+  auto key = keys ? keys->parse(key_bytes, account) : PublicKey::parse(key_bytes);
   if (!key) return wrap("sender_key", key.status());
+  if (!keys && account) *account = key->account();
   ANS_RETURN_IF_ERROR(check_size(stx.signature(), 64, "signature"));
   ANS_RETURN_IF_ERROR(check_amount(tx.fee(), "fee"));
   ANS_RETURN_IF_ERROR(check_body_shape(tx));

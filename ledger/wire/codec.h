@@ -50,9 +50,11 @@ Result<v1::SignedTransaction> decode_transaction(ByteView bytes);
 Status check_transaction_shape(const v1::SignedTransaction& stx);
 // The same, giving the sender's key it parsed (decoding the point is the costly part of the
 // checks, about as much as the rest of a signature check besides the verification itself).
-// With `keys`, the key is looked up there first (and kept there once parsed).
+// With `keys`, the key is looked up there first (and kept there once parsed). With
+// `account`, the key's account (PublicKey::account(), the sender) is put there too.
 Result<PublicKey> check_transaction_shape_key(const v1::SignedTransaction& stx,
-                                              PublicKeyCache* keys = nullptr);
+                                              PublicKeyCache* keys = nullptr,
+                                              FixedBytes<20>* account = nullptr);
 
 Hash256 transaction_signing_hash(const ChainId& chain_id, const v1::Transaction& tx);
 // The transaction id: independent of the signature, so re-signing cannot change it.
