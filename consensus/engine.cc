@@ -29,40 +29,61 @@ constexpr size_t kMaxInvalidRemembered = 100'000;
 // Blocks with fewer transactions are checked on the calling thread alone.
 constexpr size_t kParallelFrom = 64;
 
-// The checks of one waiting block's transactions, begun on a helper thread. finish() joins
-// in on this thread and returns the verdicts, or nullopt when the body is not the one its
-// header commits to (the block will be refused; its verdicts must not stand for another
-// body under the same hash). Leaving without finish() (the parent failed) waits for the helper.
-class ChecksAhead {
+}  // namespace
+
+// The checks of one block's transactions (shape, signature, sender), begun on helper threads
+// at once and read as they come: the block can be applied while they go on, the applying
+// thread checking what the helpers have not claimed yet (SenderVerification). For a child
+// waiting on the block being applied (catch-up), the helper first sees whether the body is
+// the one its header commits to: verdicts for another body must not stand for this one.
+class BlockChecks {
  public:
-  ChecksAhead(const ChainId& chain_id, const v1::Block& block, PublicKeyCache& keys)
-      : txs_(block.transactions().begin(), block.transactions().end()),
-        tx_root_(block.header().header().tx_root()),
-        job_(chain_id, txs_, &keys),
-        helper_([this] {
-          body_matches_ = to_field(transactions_root(txs_)) == tx_root_;
-          job_.work();
-        }) {}
-  ChecksAhead(const ChecksAhead&) = delete;
-  ChecksAhead& operator=(const ChecksAhead&) = delete;
-  ~ChecksAhead() {
-    if (helper_.joinable()) helper_.join();
+  BlockChecks(const ChainId& chain_id, std::vector<v1::SignedTransaction> txs, unsigned helpers,
+              PublicKeyCache& keys, const KnownVerdicts* known,
+              std::optional<std::string> tx_root = std::nullopt)
+      : txs_(std::move(txs)), job_(chain_id, txs_, &keys, known) {
+    if (!tx_root) body_.store(kMatches);
+    for (unsigned h = 0; h < helpers; ++h) {
+      helpers_.emplace_back([this, root = h == 0 ? tx_root : std::nullopt] {
+        if (root) {
+          body_.store(to_field(transactions_root(txs_)) == *root ? kMatches : kDiffers);
+          body_.notify_all();
+        }
+        job_.work();
+      });
+    }
   }
-  std::optional<std::vector<VerifiedSender>> finish() {
-    job_.work();
-    helper_.join();
-    if (!body_matches_) return std::nullopt;
-    return job_.take();
+  BlockChecks(const BlockChecks&) = delete;
+  BlockChecks& operator=(const BlockChecks&) = delete;
+  ~BlockChecks() {
+    job_.abandon();
+    join();
+  }
+
+  // Whether the body is the one the header commits to (waits for the helper to know).
+  bool body_matches() {
+    body_.wait(kUnknown);
+    return body_.load() == kMatches;
+  }
+  const std::vector<v1::SignedTransaction>& txs() const { return txs_; }
+  SenderVerification& verdicts() { return job_; }
+  // Waits for the helpers (they stop once nothing is left to claim).
+  void join() {
+    for (auto& h : helpers_) {
+      if (h.joinable()) h.join();
+    }
   }
 
  private:
-  // All before job_, which reads txs_, and helper_, which starts once they are built.
+  static constexpr int kUnknown = 0, kMatches = 1, kDiffers = 2;
+  // Both before job_, which reads txs_, and the helpers, which start once they are built.
   std::vector<v1::SignedTransaction> txs_;
-  std::string tx_root_;
-  bool body_matches_ = false;  // written by the helper, read after joining it
+  std::atomic<int> body_{kUnknown};
   SenderVerification job_;
-  std::thread helper_;
+  std::vector<std::thread> helpers_;
 };
+
+namespace {
 
 std::string short_hex(const Hash256& h) { return to_hex(ByteView(h.data(), 4)); }
 
@@ -101,6 +122,8 @@ std::string offence_key(const v1::Evidence& ev) {
 }
 
 }  // namespace
+
+Engine::~Engine() = default;
 
 Engine::Engine(Ledger& ledger, ConsensusStore& store, Network& network, Randomness& randomness,
                uint64_t genesis_time_ms, EngineOptions options, EngineObserver* observer)
@@ -359,15 +382,20 @@ Status Engine::check_header(BlockNode& parent, const Hash256& hash, const v1::Bl
   return Status::ok();
 }
 
-Result<PreparedBlock> Engine::prepare(const v1::BlockHeader& header, const BlockNode& header_final,
-                                      std::span<const v1::SignedTransaction> txs,
-                                      const std::vector<VerifiedSender>* checked) {
+BlockContext Engine::context_of(const v1::BlockHeader& header, const BlockNode& header_final) const {
   BlockContext context;
   context.height = header.height();
   context.slot = header.slot();
   context.time_ms = clock_.slot_start_ms(header.slot());
   context.producer = header.producer();
   context.final_height = header_final.height;
+  return context;
+}
+
+Result<PreparedBlock> Engine::prepare(const v1::BlockHeader& header, const BlockNode& header_final,
+                                      std::span<const v1::SignedTransaction> txs,
+                                      const std::vector<VerifiedSender>* checked) {
+  const BlockContext context = context_of(header, header_final);
   if (checked) return ledger_.prepare_block(context, txs, checked);
   const std::vector<VerifiedSender> verified = check_transactions(txs);
   count_checks(verified);
@@ -382,19 +410,18 @@ std::vector<VerifiedSender> Engine::check_transactions(
                         mempool_.size() == 0 ? nullptr : &mempool_);
 }
 
-std::vector<VerifiedSender> Engine::checks_of(const Hash256& hash,
-                                              std::span<const v1::SignedTransaction> txs) {
-  std::vector<VerifiedSender> checked;
-  if (checked_ahead_ && checked_ahead_->hash == hash &&
-      checked_ahead_->verdicts.size() == txs.size()) {
-    checked = std::move(checked_ahead_->verdicts);
-    stats_.transactions_checked_ahead += checked.size();
-  } else {
-    checked = check_transactions(txs);
+std::unique_ptr<BlockChecks> Engine::checks_for(const Hash256& hash,
+                                               std::vector<v1::SignedTransaction> txs) {
+  std::unique_ptr<BlockChecks> ahead = std::move(ahead_);
+  if (ahead && ahead_hash_ == hash && ahead->txs().size() == txs.size() && ahead->body_matches()) {
+    stats_.transactions_checked_ahead += txs.size();
+    return ahead;
   }
-  checked_ahead_.reset();
-  count_checks(checked);
-  return checked;
+  ahead.reset();  // another block's, or another body's: its checks stop
+  const unsigned helpers =
+      txs.size() >= kParallelFrom ? std::max(1u, options_.verify_threads) - 1 : 0u;
+  return std::make_unique<BlockChecks>(ledger_.chain_id(), std::move(txs), helpers, sender_keys_,
+                                       mempool_.size() == 0 ? nullptr : &mempool_);
 }
 
 void Engine::count_checks(const std::vector<VerifiedSender>& checked) {
@@ -423,21 +450,20 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   }
 
   std::vector<v1::SignedTransaction> txs = transactions_of(block);
-  // Shape, signature and sender of each transaction, in parallel for a large block (or, for
-  // a block this node built, the verdicts it built it with). A malformed transaction is
-  // refused here, as the first one in block order.
-  const bool own_checked = own != nullptr && own->checked.size() == txs.size();
-  const std::vector<VerifiedSender> checked =
-      own_checked ? std::move(own->checked) : checks_of(hash, txs);
-  for (size_t i = 0; i < txs.size(); ++i) {
-    if (!checked[i].valid) ANS_RETURN_IF_ERROR(check_transaction_shape(txs[i]));
-  }
   if (header.tx_root() != to_field(transactions_root(txs))) {
     return Status(Errc::kInvalidArgument, "tx_root does not match the transactions");
   }
-  // Catching up, a child of this block may be waiting already: its checks go on while this
-  // block is applied.
-  std::unique_ptr<ChecksAhead> ahead;
+  // Shape, signature and sender of each transaction: for a block this node built, the
+  // verdicts it built it with; else checked on helper threads for a large block, begun here
+  // (or while its parent was applied, catching up) and taken as the application reaches each
+  // transaction. The first invalid transaction in block order gets the block refused.
+  const bool own_checked = own != nullptr && own->checked.size() == txs.size();
+  std::unique_ptr<BlockChecks> checks;
+  if (!own_checked) checks = checks_for(hash, std::move(txs));
+  std::span<const v1::SignedTransaction> body = checks ? std::span(checks->txs()) : std::span(txs);
+  // Catching up, a child of this block may be waiting already: its checks begin now, beside
+  // this block's application, and wait for the child in ahead_.
+  std::unique_ptr<BlockChecks> ahead;
   Hash256 ahead_hash{};
   if (options_.verify_threads > 1) {
     auto [lo, hi] = orphans_by_parent_.equal_range(hash);
@@ -447,7 +473,9 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
       const v1::Block& child = orphan->second.second;
       if (static_cast<size_t>(child.transactions_size()) < kParallelFrom) continue;
       ahead_hash = orphan->first;
-      ahead = std::make_unique<ChecksAhead>(ledger_.chain_id(), child, sender_keys_);
+      ahead = std::make_unique<BlockChecks>(ledger_.chain_id(), transactions_of(child), 1,
+                                            sender_keys_, nullptr,
+                                            child.header().header().tx_root());
     }
   }
   // The body is the one the header commits to: from here on the hash stands for it all.
@@ -465,8 +493,15 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
            p.context.time_ms == clock_.slot_start_ms(header.slot());
   };
   const bool as_built = own != nullptr && own->prepared && reusable(*own->prepared);
-  Result<PreparedBlock> prepared = as_built ? Result<PreparedBlock>(std::move(*own->prepared))
-                                            : prepare(header, *hfinal, txs, &checked);
+  Result<PreparedBlock> prepared =
+      as_built ? Result<PreparedBlock>(std::move(*own->prepared))
+      : checks ? ledger_.prepare_block(context_of(header, *hfinal), body, checks->verdicts())
+               : prepare(header, *hfinal, body, &own->checked);
+  if (checks) {
+    checks->join();  // done with the mempool's verdicts before the mempool changes
+    stats_.transactions_checked += checks->verdicts().checked();
+    stats_.transactions_known += checks->verdicts().known();
+  }
   if (!prepared) return prepared.status();
   if (to_field(prepared->state_root) != header.state_root()) {
     return Status(Errc::kInvalidArgument, "state_root does not match the state after the block");
@@ -480,9 +515,8 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
   BlockNode& node = tree_->insert(hash, block, parent, *justify, std::move(voters), std::move(after));
   ledger_tip_ = &node;
   if (ahead) {
-    if (auto verdicts = ahead->finish()) {
-      checked_ahead_ = CheckedAhead{ahead_hash, std::move(*verdicts)};
-    }
+    ahead_ = std::move(ahead);
+    ahead_hash_ = ahead_hash;
   }
   return &node;
 }

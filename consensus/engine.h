@@ -118,6 +118,8 @@ struct EngineStats {
   uint64_t transactions_checked_ahead = 0;
 };
 
+class BlockChecks;  // engine.cc
+
 class Engine {
  public:
   // Rebuilds the block tree from `store` (or starts it from the ledger's genesis block on a
@@ -128,6 +130,9 @@ class Engine {
                                               Network& network, Randomness& randomness,
                                               uint64_t genesis_time_ms, EngineOptions options,
                                               EngineObserver* observer = nullptr);
+  ~Engine();  // waits for the checks of a block begun ahead, if any
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   // Time passes: produce a block if this slot is ours and not produced yet.
   void on_tick(uint64_t now_ms);
@@ -201,16 +206,18 @@ class Engine {
   Result<PreparedBlock> prepare(const v1::BlockHeader& header, const BlockNode& header_final,
                                 std::span<const v1::SignedTransaction> txs,
                                 const std::vector<VerifiedSender>* checked = nullptr);
+  BlockContext context_of(const v1::BlockHeader& header, const BlockNode& header_final) const;
   // Shape and signature of every transaction, and its sender: on verify_threads threads for
   // a block of 64 transactions or more. The verdicts do not depend on the thread count.
   // Transactions the mempool holds take its verdicts instead (KnownVerdicts).
   std::vector<VerifiedSender> check_transactions(std::span<const v1::SignedTransaction> txs) const;
   // Adds a block check's verdicts to the stats: verified here, or known from the mempool.
   void count_checks(const std::vector<VerifiedSender>& checked);
-  // The verdicts for block `hash`'s transactions: those checked ahead while its parent was
-  // applied (catch-up), else check_transactions(txs).
-  std::vector<VerifiedSender> checks_of(const Hash256& hash,
-                                        std::span<const v1::SignedTransaction> txs);
+  // The checks of block `hash`'s transactions: those begun while its parent was applied
+  // (ahead_, catch-up) when they are for this body, else begun now on verify_threads - 1
+  // helpers (none for a block under 64 transactions), the applying thread joining in.
+  std::unique_ptr<BlockChecks> checks_for(const Hash256& hash,
+                                          std::vector<v1::SignedTransaction> txs);
 
   void maybe_vote(BlockNode& node);
   void count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote);
@@ -264,15 +271,13 @@ class Engine {
   // Parsed sender keys, shared by the mempool's checks and the blocks' (check_transactions is
   // const: the cache changes no result).
   mutable PublicKeyCache sender_keys_{size_t{1} << 14};
+  EngineStats stats_;
   // Catch-up: while a block is applied, the transactions of a child already waiting for it
   // are checked on a helper thread, so that applying one block and checking the next share
-  // the two cores. The verdicts wait here for the child.
-  struct CheckedAhead {
-    Hash256 hash{};
-    std::vector<VerifiedSender> verdicts;
-  };
-  std::optional<CheckedAhead> checked_ahead_;
-  EngineStats stats_;
+  // the two cores; the checks go on here until the child is applied (last: they use
+  // sender_keys_).
+  std::unique_ptr<BlockChecks> ahead_;
+  Hash256 ahead_hash_{};
 };
 
 }  // namespace ans::consensus

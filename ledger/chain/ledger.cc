@@ -246,9 +246,25 @@ Status Ledger::undo_head_block() {
 Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
                                             std::span<const v1::SignedTransaction> txs,
                                             const std::vector<VerifiedSender>* verified) const {
+  return prepare_with(context, [&](const ApplyEnv& env, StateOverlay& block_state) {
+    return apply_block(env, context, block_state, txs, verified);
+  });
+}
+
+Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
+                                            std::span<const v1::SignedTransaction> txs,
+                                            VerdictSource& verdicts) const {
+  return prepare_with(context, [&](const ApplyEnv& env, StateOverlay& block_state) {
+    return apply_block(env, context, block_state, txs, verdicts);
+  });
+}
+
+Result<PreparedBlock> Ledger::prepare_with(
+    const BlockContext& context,
+    const std::function<Result<BlockOutcome>(const ApplyEnv&, StateOverlay&)>& transition) const {
   StateOverlay block_state(*db_);
   ApplyEnv env{genesis_.params, chain_id_};
-  auto outcome = apply_block(env, context, block_state, txs, verified);
+  auto outcome = transition(env, block_state);
   if (!outcome) return outcome.status();
   if (block_state.touches_prefix("T")) {
     return Status(Errc::kCorruption, "the state transition touched the tree's own keys");

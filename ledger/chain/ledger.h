@@ -6,6 +6,7 @@
 // Owned by one thread (the chain strand); see docs/state.md.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -71,6 +72,11 @@ class Ledger {
   Result<PreparedBlock> prepare_block(const BlockContext& context,
                                       std::span<const v1::SignedTransaction> txs,
                                       const std::vector<VerifiedSender>* verified = nullptr) const;
+  // The same with each transaction's verdict taken as its turn comes: the block can be
+  // applied while its signatures are still being checked (SenderVerification).
+  Result<PreparedBlock> prepare_block(const BlockContext& context,
+                                      std::span<const v1::SignedTransaction> txs,
+                                      VerdictSource& verdicts) const;
 
   // Commits a prepared block. REQUIRES: prepared on the current head.
   Status commit_block(const PreparedBlock& block, const Hash256& block_hash);
@@ -87,6 +93,10 @@ class Ledger {
   Result<ProvenRead> prove(std::string_view state_key, std::optional<uint64_t> height = {}) const;
 
  private:
+  // prepare_block with the state transition given: the tree update and the rest around it.
+  Result<PreparedBlock> prepare_with(
+      const BlockContext& context,
+      const std::function<Result<BlockOutcome>(const ApplyEnv&, StateOverlay&)>& transition) const;
   Ledger(std::unique_ptr<StateDb> db, GenesisConfig genesis, const ChainId& chain_id)
       : db_(std::move(db)), genesis_(std::move(genesis)), chain_id_(chain_id) {}
   // Memory layout, at opening: brings the tree up to the state the journal replayed.

@@ -162,11 +162,25 @@ TxStatus apply_transaction(const ApplyEnv& env, const BlockContext& block,
   return apply_checked(env, block, block_state, stx, verified.sender);
 }
 
-Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
-                                 StateOverlay& state, std::span<const v1::SignedTransaction> txs,
-                                 const std::vector<VerifiedSender>* verified) {
-  if (verified && verified->size() != txs.size()) {
-    return Status(Errc::kInvalidArgument, std::to_string(verified->size()) +
+namespace {
+
+// apply_block's verdicts from a vector computed beforehand.
+class VectorVerdicts final : public VerdictSource {
+ public:
+  explicit VectorVerdicts(const std::vector<VerifiedSender>& v) : v_(v) {}
+  size_t size() const override { return v_.size(); }
+  const VerifiedSender& verdict(size_t i) override { return v_[i]; }
+
+ private:
+  const std::vector<VerifiedSender>& v_;
+};
+
+Result<BlockOutcome> apply_block_with(const ApplyEnv& env, const BlockContext& block,
+                                      StateOverlay& state,
+                                      std::span<const v1::SignedTransaction> txs,
+                                      VerdictSource* verdicts) {
+  if (verdicts && verdicts->size() != txs.size()) {
+    return Status(Errc::kInvalidArgument, std::to_string(verdicts->size()) +
                                               " verification results for " +
                                               std::to_string(txs.size()) + " transactions");
   }
@@ -174,7 +188,7 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
   BlockOutcome out;
   out.tx_ids.reserve(txs.size());
   for (size_t i = 0; i < txs.size(); ++i) {
-    const VerifiedSender* checked = verified ? &(*verified)[i] : nullptr;
+    const VerifiedSender* checked = verdicts ? &verdicts->verdict(i) : nullptr;
     TxStatus st = checked ? apply_transaction(env, block, state, txs[i], *checked)
                           : apply_transaction(env, block, state, txs[i]);
     if (!st) {
@@ -189,6 +203,22 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
   ANS_RETURN_IF_ERROR(end_block(env, block, state));
   ANS_RETURN_IF_ERROR(state.status());
   return out;
+}
+
+}  // namespace
+
+Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
+                                 StateOverlay& state, std::span<const v1::SignedTransaction> txs,
+                                 const std::vector<VerifiedSender>* verified) {
+  if (!verified) return apply_block_with(env, block, state, txs, nullptr);
+  VectorVerdicts verdicts(*verified);
+  return apply_block_with(env, block, state, txs, &verdicts);
+}
+
+Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
+                                 StateOverlay& state, std::span<const v1::SignedTransaction> txs,
+                                 VerdictSource& verdicts) {
+  return apply_block_with(env, block, state, txs, &verdicts);
 }
 
 namespace {
@@ -221,16 +251,43 @@ void verify_sender(const ChainId& chain_id, const v1::SignedTransaction& stx, Pu
 SenderVerification::SenderVerification(const ChainId& chain_id,
                                        std::span<const v1::SignedTransaction> txs,
                                        PublicKeyCache* keys, const KnownVerdicts* known)
-    : chain_id_(chain_id), txs_(txs), keys_(keys), known_(known), out_(txs.size()) {}
+    : chain_id_(chain_id),
+      txs_(txs),
+      keys_(keys),
+      known_(known),
+      out_(txs.size()),
+      done_(std::make_unique<std::atomic<bool>[]>((txs.size() + kChunk - 1) / kChunk)) {}
+
+bool SenderVerification::work_some() {
+  const size_t chunk = next_.fetch_add(1, std::memory_order_relaxed);
+  const size_t begin = chunk * kChunk;
+  if (begin >= txs_.size()) return false;
+  const size_t end = std::min(begin + kChunk, txs_.size());
+  size_t known = 0;
+  for (size_t i = begin; i < end; ++i) {
+    verify_sender(chain_id_, txs_[i], keys_, known_, out_[i]);
+    known += out_[i].known;
+  }
+  known_count_.fetch_add(known, std::memory_order_relaxed);
+  checked_.fetch_add(end - begin - known, std::memory_order_relaxed);
+  done_[chunk].store(true, std::memory_order_release);
+  done_[chunk].notify_all();
+  return true;
+}
 
 void SenderVerification::work() {
-  constexpr size_t kClaim = 16;  // small enough to share the tail of a block evenly
-  for (;;) {
-    const size_t begin = next_.fetch_add(kClaim, std::memory_order_relaxed);
-    if (begin >= txs_.size()) return;
-    const size_t end = std::min(begin + kClaim, txs_.size());
-    for (size_t i = begin; i < end; ++i) verify_sender(chain_id_, txs_[i], keys_, known_, out_[i]);
+  while (work_some()) {
   }
+}
+
+const VerifiedSender& SenderVerification::verdict(size_t i) {
+  std::atomic<bool>& done = done_[i / kChunk];
+  while (!done.load(std::memory_order_acquire)) {
+    // Check what no one has claimed yet rather than wait; wait once all is claimed (the
+    // chunk of i is then in another thread's hands).
+    if (!work_some()) done.wait(false, std::memory_order_acquire);
+  }
+  return out_[i];
 }
 
 std::vector<VerifiedSender> SenderVerification::take() { return std::move(out_); }

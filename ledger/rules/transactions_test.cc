@@ -384,6 +384,55 @@ TEST(ApplyBlock, OneInvalidTransactionRejectsTheWholeBlock) {
   EXPECT_EQ(compute_supply(accepted).value().total().value(), c.params().total_supply);
 }
 
+// A block applied with its verdicts taken as they come (SenderVerification, checked beside
+// the application) has the outcome and the writes of one applied with verdicts computed first.
+TEST(ApplyBlock, VerdictsTakenAsTheyComeGiveTheSameBlock) {
+  TestChain c;
+  c.next_block();
+  ApplyEnv env{c.params(), c.chain_id()};
+  // Built in sequence on the current block (so each takes the next nonce), applied below on
+  // the committed state as a validator applies a block.
+  std::vector<v1::SignedTransaction> txs;
+  for (int i = 0; i < 100; ++i) {
+    PrivateKey from = test_key(i % 2 == 0 ? "alice" : "bob");
+    txs.push_back(c.make_tx(from, transfer(address_of(test_key("carol")), dimt(1))));
+    ASSERT_TRUE(c.apply(txs.back())) << i;
+  }
+  const std::vector<VerifiedSender> first = verify_senders(c.chain_id(), txs, 1);
+  StateOverlay expected(c.store());
+  auto want = apply_block(env, c.block(), expected, txs, &first);
+  ASSERT_TRUE(want) << want.status().to_string();
+
+  SenderVerification job(c.chain_id(), txs);
+  std::thread helper([&job] { job.work(); });
+  StateOverlay streamed(c.store());
+  auto got = apply_block(env, c.block(), streamed, txs, job);
+  helper.join();
+  ASSERT_TRUE(got) << got.status().to_string();
+  EXPECT_EQ(got->tx_ids, want->tx_ids);
+  EXPECT_EQ(streamed.writes(), expected.writes());
+
+  // A bad signature in the middle rejects the block the same way.
+  std::string sig = txs[57].signature();
+  sig[3] = static_cast<char>(sig[3] ^ 0x01);
+  txs[57].set_signature(sig);
+  SenderVerification bad_job(c.chain_id(), txs);
+  std::thread bad_helper([&bad_job] { bad_job.work(); });
+  StateOverlay rejected(c.store());
+  auto refused = apply_block(env, c.block(), rejected, txs, bad_job);
+  bad_helper.join();
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.status().message().find("transaction 57 is invalid"), std::string::npos)
+      << refused.status().to_string();
+  // A source with another count of verdicts is refused before anything is applied.
+  std::vector<v1::SignedTransaction> fewer(txs.begin(), txs.begin() + 10);
+  SenderVerification short_job(c.chain_id(), fewer);
+  StateOverlay untouched(c.store());
+  EXPECT_EQ(apply_block(env, c.block(), untouched, txs, short_job).status().code(),
+            Errc::kInvalidArgument);
+  EXPECT_TRUE(untouched.writes().empty());
+}
+
 }  // namespace
 }  // namespace ans
 
@@ -532,6 +581,25 @@ TEST(VerifiedSenders, SharedVerificationMatchesOneThread) {
   job.work();
   for (auto& th : helpers) th.join();
   same(job.take(), "3 helpers and the caller");
+
+  // Read as a VerdictSource: in order while a helper checks (the reader checks what is left
+  // unclaimed and waits only for the chunk in the helper's hands), and by the reader alone,
+  // last first.
+  auto read_all = [&](SenderVerification& source, bool backwards) {
+    std::vector<VerifiedSender> got(source.size());
+    for (size_t k = 0; k < source.size(); ++k) {
+      const size_t i = backwards ? source.size() - 1 - k : k;
+      got[i] = source.verdict(i);
+    }
+    return got;
+  };
+  SenderVerification streamed(c.chain_id(), txs);
+  std::thread helper([&streamed] { streamed.work(); });
+  std::vector<VerifiedSender> got = read_all(streamed, false);
+  helper.join();
+  same(got, "read in order beside a helper");
+  SenderVerification alone(c.chain_id(), txs);
+  same(read_all(alone, true), "read alone, last first");
 }
 
 }  // namespace

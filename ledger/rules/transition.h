@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include <span>
@@ -83,6 +84,18 @@ struct BlockOutcome {
   std::vector<Hash256> tx_ids;
 };
 
+// Verdicts apply_block takes one transaction at a time, in block order: a block's
+// application can then begin while its signatures are still being checked
+// (SenderVerification, which makes the caller help with the checks while it waits).
+class VerdictSource {
+ public:
+  virtual ~VerdictSource() = default;
+  virtual size_t size() const = 0;
+  // The verdict of transaction i (i < size()); may wait until it is ready. The reference
+  // stays valid as long as the source.
+  virtual const VerifiedSender& verdict(size_t i) = 0;
+};
+
 // begin_block, every transaction, end_block. Any rejected transaction rejects the block:
 // a transaction that is invalid at inclusion never enters a block.
 // `verified` (optional) comes from verify_senders() for exactly these transactions, in this
@@ -91,6 +104,12 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
                                  StateOverlay& state,
                                  std::span<const v1::SignedTransaction> txs,
                                  const std::vector<VerifiedSender>* verified = nullptr);
+// The same with the verdicts taken from `verdicts` as each transaction's turn comes (a count
+// other than txs.size() is an error).
+Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
+                                 StateOverlay& state,
+                                 std::span<const v1::SignedTransaction> txs,
+                                 VerdictSource& verdicts);
 
 // Verifies every transaction's signature using up to `threads` threads (1 = inline).
 // Deterministic: the result depends only on the inputs.
@@ -108,7 +127,12 @@ std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
 // validator's helper thread starts on the next block while the applying thread is still busy
 // with this one, and the applying thread joins in as soon as it is free, so the two cores
 // never wait on each other. Deterministic like verify_senders().
-class SenderVerification {
+//
+// It is also a VerdictSource: the applying thread can apply the block while helpers check
+// it. verdict(i) returns at once when transaction i is checked; otherwise the calling thread
+// checks the next transactions no one has claimed yet, and only when none is left does it
+// wait for the helper that has i in hand.
+class SenderVerification final : public VerdictSource {
  public:
   // The transactions must outlive this object and not change.
   // `keys` and `known` (optional) must outlive it too.
@@ -117,16 +141,34 @@ class SenderVerification {
   // Verifies transactions until none is left to claim. Any number of threads may call it at
   // once; each claims a few transactions at a time.
   void work();
+  // Claims the next few transactions and checks them; false when none was left. (work() is
+  // this until false, for callers that want to stop in between.)
+  bool work_some();
+  size_t size() const override { return out_.size(); }
+  const VerifiedSender& verdict(size_t i) override;
   // The results. REQUIRES: every call to work() has returned (e.g. the helpers are joined).
   std::vector<VerifiedSender> take();
+  // From now on nothing more is claimed: work() returns once the chunks in hand are done.
+  // For a check no longer wanted. verdict() must not be called after it.
+  void abandon() { next_.store(out_.size(), std::memory_order_relaxed); }
+  // How many transactions were checked here, and how many took a KnownVerdicts verdict, so
+  // far (all of them once work() has returned everywhere, unless abandoned).
+  size_t checked() const { return checked_.load(std::memory_order_relaxed); }
+  size_t known() const { return known_count_.load(std::memory_order_relaxed); }
 
  private:
+  // Transactions are claimed in chunks of this many, in order: small enough to share the
+  // tail of a block evenly.
+  static constexpr size_t kChunk = 16;
   ChainId chain_id_;
   std::span<const v1::SignedTransaction> txs_;
   PublicKeyCache* keys_;
   const KnownVerdicts* known_;
   std::vector<VerifiedSender> out_;
-  std::atomic<size_t> next_{0};
+  std::unique_ptr<std::atomic<bool>[]> done_;  // per chunk: its verdicts are in out_
+  std::atomic<size_t> next_{0};                // the next chunk to claim
+  std::atomic<size_t> checked_{0};
+  std::atomic<size_t> known_count_{0};
 };
 
 }  // namespace ans
