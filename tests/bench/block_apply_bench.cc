@@ -1,6 +1,6 @@
 // Block-apply throughput of signed name registrations (docs/benchmarks.md).
 //
-//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache]
+//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache]
 //
 // --no-overlap verifies every block before applying any, to show the serial cost of the
 // transition and the commit alone. --write-buffer-mb and --block-cache-mb set the store's
@@ -31,12 +31,15 @@
 // added to the signature checks, bounds the ratio any transition on this store could reach.
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -190,6 +193,10 @@ int main(int argc, char** argv) {
   size_t per_block = 5'000;
   bool sync = false;
   bool overlap = true;
+  // --at-head: each block checked and applied on its own, with no next block to check beside
+  // it (a validator at the head of the chain); per-block latency. --no-stream: checked on 2
+  // threads first, then applied (the engine before it took verdicts as they come).
+  bool at_head = false, stream = true;
   size_t write_buffer_mb = 0;  // 0: the store's default
   size_t block_cache_mb = 0;   // 0: the store's default
   bool mem_env = false;
@@ -202,6 +209,8 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--block") && i + 1 < argc) per_block = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--sync")) sync = true;
     else if (!std::strcmp(argv[i], "--no-overlap")) overlap = false;
+    else if (!std::strcmp(argv[i], "--at-head")) at_head = true;
+    else if (!std::strcmp(argv[i], "--no-stream")) stream = false;
     else if (!std::strcmp(argv[i], "--write-buffer-mb") && i + 1 < argc) write_buffer_mb = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--block-cache-mb") && i + 1 < argc) block_cache_mb = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--mem-env")) mem_env = true;
@@ -210,7 +219,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--no-floor")) floors = false;
     else if (!std::strcmp(argv[i], "--no-key-cache")) key_cache = false;
     else {
-      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache]\n");
+      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache]\n");
       return 2;
     }
   }
@@ -257,7 +266,7 @@ int main(int argc, char** argv) {
   std::vector<BlockIo>* capture = nullptr;
   auto apply_commit = [&](const std::vector<v1::SignedTransaction>& txs,
                           const std::vector<VerifiedSender>* verified, double* apply_s,
-                          double* commit_s) {
+                          double* commit_s, VerdictSource* streamed = nullptr) {
     ++height;
     BlockContext ctx;
     ctx.height = height;
@@ -267,7 +276,8 @@ int main(int argc, char** argv) {
     ctx.final_height = height - 1;
     auto t1 = Clock::now();
     double cpu1 = thread_cpu_s();
-    auto prepared = ledger->prepare_block(ctx, txs, verified);
+    auto prepared = streamed ? ledger->prepare_block(ctx, txs, *streamed)
+                             : ledger->prepare_block(ctx, txs, verified);
     if (!prepared) {
       std::fprintf(stderr, "block %llu: %s\n", static_cast<unsigned long long>(height),
                    prepared.status().to_string().c_str());
@@ -420,24 +430,87 @@ int main(int argc, char** argv) {
   // measured blocks' own repeats hit (each of the 2,000 accounts sends N / 2,000 of them).
   PublicKeyCache sender_keys;
   PublicKeyCache* key_cache_used = key_cache ? &sender_keys : nullptr;
-  if (overlap) {
-    // A validator's pipeline on 2 cores: a helper thread verifies block N+1 while this thread
-    // applies block N, then this thread joins the helper on what is left of N+1.
-    auto job = std::make_unique<SenderVerification>(chain_id, register_blocks[0], key_cache_used);
-    std::thread helper([&job] { job->work(); });
+  std::vector<double> block_latency_ms;  // --at-head
+  if (at_head) {
     for (size_t i = 0; i < register_blocks.size(); ++i) {
-      auto w0 = Clock::now();
-      job->work();
-      helper.join();
-      std::vector<VerifiedSender> verified = job->take();
-      verify_wait_s += seconds_since(w0);
-      sample_bare();  // both cores free: no helper runs until the next one starts
-      if (i + 1 < register_blocks.size()) {
-        job = std::make_unique<SenderVerification>(chain_id, register_blocks[i + 1], key_cache_used);
-        helper = std::thread([&job] { job->work(); });
+      sample_bare();
+      auto b0 = Clock::now();
+      if (stream) {
+        SenderVerification job(chain_id, register_blocks[i], key_cache_used);
+        std::thread helper([&job] { job.work(); });
+        apply_commit(register_blocks[i], nullptr, &apply_s, &commit_s, &job);
+        helper.join();
+        all.push_back(job.take());
+      } else {
+        auto w0 = Clock::now();
+        all.push_back(verify_senders(chain_id, register_blocks[i], 2, key_cache_used));
+        verify_wait_s += seconds_since(w0);
+        apply_commit(register_blocks[i], &all.back(), &apply_s, &commit_s);
       }
-      apply_commit(register_blocks[i], &verified, &apply_s, &commit_s);
-      all.push_back(std::move(verified));  // kept for the storage floor's replay
+      block_latency_ms.push_back(1e3 * seconds_since(b0));
+    }
+  } else if (overlap) {
+    // A catching-up validator's pipeline on 2 cores, as Engine::accept runs it: a block's
+    // checks begin on a helper thread (for the first block, when it is accepted; for the
+    // others, while their parent is applied), and the applying thread applies the block as
+    // its verdicts come, checking what the helper has not claimed yet when it catches up.
+    // Between blocks the helper of the next block is parked for the sampling of the bare
+    // ceiling (the wait for it to park counts as the pipeline's time).
+    struct Checks {
+      std::unique_ptr<SenderVerification> job;
+      std::mutex mu;
+      std::condition_variable cv;
+      bool paused = false, parked = false, done = false;
+      std::thread helper;
+      void pause() {
+        std::unique_lock lock(mu);
+        paused = true;
+        cv.wait(lock, [&] { return parked || done; });
+      }
+      void resume() {
+        std::lock_guard lock(mu);
+        paused = false;
+        cv.notify_all();
+      }
+    };
+    std::vector<std::unique_ptr<Checks>> checks_of(register_blocks.size());
+    auto begin_checks = [&](size_t i) {
+      auto c = std::make_unique<Checks>();
+      c->job = std::make_unique<SenderVerification>(chain_id, register_blocks[i], key_cache_used);
+      Checks* raw = c.get();
+      c->helper = std::thread([raw] {
+        for (;;) {
+          {
+            std::unique_lock lock(raw->mu);
+            if (raw->paused) {
+              raw->parked = true;
+              raw->cv.notify_all();
+              raw->cv.wait(lock, [&] { return !raw->paused; });
+              raw->parked = false;
+            }
+          }
+          if (!raw->job->work_some()) break;
+        }
+        std::lock_guard lock(raw->mu);
+        raw->done = true;
+        raw->cv.notify_all();
+      });
+      checks_of[i] = std::move(c);
+    };
+    begin_checks(0);
+    for (size_t i = 0; i < register_blocks.size(); ++i) {
+      if (i + 1 < register_blocks.size()) begin_checks(i + 1);
+      apply_commit(register_blocks[i], nullptr, &apply_s, &commit_s, checks_of[i]->job.get());
+      auto w0 = Clock::now();
+      checks_of[i]->helper.join();  // done: the application took every verdict
+      verify_wait_s += seconds_since(w0);
+      all.push_back(checks_of[i]->job->take());  // kept for the storage floor's replay
+      checks_of[i].reset();
+      if (i + 1 < register_blocks.size()) {
+        checks_of[i + 1]->pause();
+        sample_bare();
+        checks_of[i + 1]->resume();
+      }
     }
   } else {
     auto w0 = Clock::now();
@@ -490,9 +563,24 @@ int main(int argc, char** argv) {
   std::printf("  applied: %.0f registrations/s = %.2f of the signature-check ceiling, %.2f of the bare one\n"
               "           (%.2f of the bare one sampled between the blocks)\n",
               rate, rate / ceiling, rate / pure, rate / pure_between);
-  std::printf("  time split: %s %.2fs, transition+tree %.2fs, commit %.2fs (total %.2fs)\n",
-              overlap ? "verifying on the applying thread (the rest overlapped)" : "verification first",
-              verify_wait_s, apply_s, commit_s, total_s);
+  const char* split = at_head ? (stream ? "at the head, checked as applied: waiting after"
+                                        : "at the head, checks first")
+                      : overlap ? "overlapped, waiting for the helper after the application"
+                                : "verification first";
+  std::printf("  time split: %s %.2fs, transition+tree %.2fs, commit %.2fs (total %.2fs)%s\n",
+              split, verify_wait_s, apply_s, commit_s, total_s,
+              (overlap || at_head) && stream
+                  ? "\n           (the transition's time includes the checks the applying thread"
+                    " takes on)"
+                  : "");
+  if (at_head && !block_latency_ms.empty()) {
+    std::vector<double> sorted = block_latency_ms;
+    std::sort(sorted.begin(), sorted.end());
+    double sum = 0;
+    for (double ms : sorted) sum += ms;
+    std::printf("  per block at the head (%zu registrations): mean %.1f ms, min %.1f, max %.1f\n",
+                per_block, sum / static_cast<double>(sorted.size()), sorted.front(), sorted.back());
+  }
   std::printf("  CPU of the whole process: %.2f s over %.2f s (%.2f cores busy), %.1f us per registration\n",
               process_cpu, total_s, process_cpu / total_s,
               process_cpu * 1e6 / static_cast<double>(names));
