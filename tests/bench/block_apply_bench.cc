@@ -14,10 +14,13 @@
 //
 // Builds a ledger whose genesis funds 2,000 accounts, commits N names (commitments made
 // beforehand, 3 blocks old), then applies blocks of B NameRegister transactions the way a
-// validator does: verify all signatures on 2 threads, run the state transition with the
-// radix-tree update, commit to LevelDB. Verification of block N+1 overlaps the application
-// of block N, as in a catching-up validator's pipeline (Engine::accept checks a waiting
-// child's transactions on a helper thread while the parent is applied; docs/consensus.md).
+// validator does: check all signatures on 2 threads, run the state transition with the
+// radix-tree update, commit to LevelDB. As in a catching-up validator's pipeline
+// (Engine::accept; docs/consensus.md), the checks of block N+1 begin on a helper thread while
+// block N is applied, and each block is applied as its verdicts come, the applying thread
+// checking what the helper has not claimed yet when it catches up. --at-head applies one
+// block at a time with nothing beside it (a validator at the head of the chain) and prints
+// the per-block latency.
 // Prints registrations/s next to two ceilings measured in the same run on 2 threads, before and after the application and averaged: the
 // full signature check of the same transactions (what verify_signatures does: decode the key,
 // hash, verify, derive the sender), and libsecp256k1's verification alone with keys parsed
