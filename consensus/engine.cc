@@ -42,7 +42,11 @@ class BlockChecks {
               PublicKeyCache& keys, const KnownVerdicts* known,
               std::optional<std::string> tx_root = std::nullopt)
       : txs_(std::move(txs)), job_(chain_id, txs_, &keys, known) {
-    if (!tx_root) body_.store(kMatches);
+    if (!tx_root) {
+      body_.store(kMatches);
+    } else if (helpers == 0) {
+      body_.store(to_field(transactions_root(txs_)) == *tx_root ? kMatches : kDiffers);
+    }
     for (unsigned h = 0; h < helpers; ++h) {
       helpers_.emplace_back([this, root = h == 0 ? tx_root : std::nullopt] {
         if (root) {
