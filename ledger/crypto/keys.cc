@@ -11,7 +11,6 @@
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 
 namespace ans {
 
@@ -119,42 +118,27 @@ Result<PublicKey> PublicKeyCache::parse(ByteView bytes, FixedBytes<20>* account)
   h ^= h >> 32;
   Shard& shard = shards_[h % kShards];
   const size_t index = static_cast<size_t>(h >> 8) & slot_mask_;
-  std::optional<PublicKey> found;
   {
     std::lock_guard lock(shard.mu);
     const Slot& slot = shard.slots[index];
     if (slot.used && std::equal(bytes.begin(), bytes.end(), slot.bytes.begin())) {
-      if (account == nullptr) {
-        hits_.fetch_add(1, std::memory_order_relaxed);
-        return slot.key;
-      }
-      if (slot.has_account) {
-        hits_.fetch_add(1, std::memory_order_relaxed);
-        *account = slot.account;
-        return slot.key;
-      }
-      found = slot.key;  // parsed before, its account not derived yet
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      if (account != nullptr) *account = slot.account;
+      return slot.key;
     }
   }
-  if (found) {
-    hits_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    misses_.fetch_add(1, std::memory_order_relaxed);
-  }
-  // Outside the lock: this is the costly part.
-  Result<PublicKey> key = found ? Result<PublicKey>(*found) : PublicKey::parse(bytes);
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  // Outside the lock: the costly part. The account is derived for every key cached (a
+  // Keccak-256, a small part of the square root the parse takes), so a hit always has it.
+  auto key = PublicKey::parse(bytes);
   if (!key) return key;
-  FixedBytes<20> derived{};
-  if (account != nullptr) *account = derived = key->account();
+  const FixedBytes<20> derived = key->account();
+  if (account != nullptr) *account = derived;
   std::lock_guard lock(shard.mu);
   Slot& slot = shard.slots[index];
-  if (slot.used && std::equal(bytes.begin(), bytes.end(), slot.bytes.begin()) && slot.has_account) {
-    return key;  // another thread got there first, with the account
-  }
   slot.used = true;
   std::copy(bytes.begin(), bytes.end(), slot.bytes.begin());
   slot.key = *key;
-  slot.has_account = account != nullptr;
   slot.account = derived;
   return key;
 }

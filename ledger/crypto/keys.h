@@ -68,6 +68,8 @@ class PublicKeyCache {
   // The same result as PublicKey::parse(bytes). Only 33-byte keys that parse are cached.
   // With `account`, also the key's account() there, kept beside the key: a sender's key is
   // parsed to derive its account, and the Keccak-256 that takes is worth keeping too.
+  // (Only the key's slot is locked, and only to read or fill it: two threads that miss on
+  // the same key both parse it, and the slot ends up holding the same answer.)
   Result<PublicKey> parse(ByteView bytes, FixedBytes<20>* account = nullptr);
 
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
@@ -76,7 +78,6 @@ class PublicKeyCache {
  private:
   struct Slot {
     bool used = false;
-    bool has_account = false;
     CompressedPubKey bytes{};
     PublicKey key;
     FixedBytes<20> account{};

@@ -275,7 +275,7 @@ TEST(PublicKeyCache, GivesTheKeysAccountOnAMissAndOnAHit) {
   EXPECT_EQ(to_hex(key.account()), "7e5f4552091a69125d5dfcb7b8c2659029395bdf");
   PublicKeyCache cache(16);
   const CompressedPubKey bytes = key.compressed();
-  ASSERT_TRUE(cache.parse(bytes));  // cached without its account
+  ASSERT_TRUE(cache.parse(bytes));  // cached, its account with it
   for (int round = 0; round < 3; ++round) {
     FixedBytes<20> account{};
     auto got = cache.parse(bytes, &account);
@@ -284,6 +284,12 @@ TEST(PublicKeyCache, GivesTheKeysAccountOnAMissAndOnAHit) {
     EXPECT_EQ(got->compressed(), bytes);
   }
   EXPECT_EQ(cache.misses(), 1u);
+  // Asked for on the miss itself.
+  PublicKeyCache fresh(16);
+  FixedBytes<20> on_miss{};
+  ASSERT_TRUE(fresh.parse(bytes, &on_miss));
+  EXPECT_EQ(fresh.misses(), 1u);
+  EXPECT_EQ(on_miss, key.account());
   // Not cached (not 33 bytes), still answered.
   FixedBytes<20> account{};
   ASSERT_TRUE(cache.parse(key.uncompressed(), &account));
