@@ -91,10 +91,14 @@ void crash_test(bool memory) {
   std::set<uint64_t> snapshots_seen;  // memory layout: which snapshot each reopening loaded
   int kills = 0, completions = 0;
   // Until 110 kills landed (a child that finished every block before its kill counts as a
-  // completion, not a kill) at 20 or more distinct heights, bounded so a broken child cannot
-  // loop forever. Each child continues the store the last one left, so on a slow machine
-  // (sanitizers, other load) more rounds still reach more heights.
-  for (int round = 0; (kills < 110 || heights_seen.size() < 20) && round < 800; ++round) {
+  // completion, not a kill) at 20 or more distinct heights, and (memory layout) reopenings
+  // loaded 4 or more distinct snapshots; bounded so a broken child cannot loop forever. Each
+  // child continues the store the last one left, so on a slow machine (sanitizers, other
+  // load) more rounds still reach more heights and snapshots.
+  for (int round = 0; (kills < 110 || heights_seen.size() < 20 ||
+                       (memory && snapshots_seen.size() < 4)) &&
+                      round < 800;
+       ++round) {
     pid_t pid = 0;
     char memory_arg[] = "memory";
     char* args[] = {const_cast<char*>(ANS_CRASH_CHILD), dir.data(), block_file.data(),
