@@ -9,6 +9,7 @@ MemTable::~MemTable() {
   for (Slot& s : slots_) {
     if (s.entry != nullptr && s.entry != tombstone()) delete s.entry;
   }
+  for (Entry* e : retired_) delete e;
 }
 
 MemTable::Entry* MemTable::tombstone() {
@@ -44,29 +45,56 @@ const MemTable::Entry* MemTable::find(std::string_view key) const {
   return slots_[probe(key, hash_of(key))].entry;  // nullptr when the probe ended empty
 }
 
-std::pair<const MemTable::Entry*, bool> MemTable::put(std::string_view key, std::string_view value) {
+MemTable::Put MemTable::put(std::string_view key, std::string_view value) {
   // At most half the slots used (tombstones count), so every probe meets an empty slot.
   if ((used_ + 1) * 2 > slots_.size()) rebuild();
   const uint64_t hash = hash_of(key);
   Slot& s = slots_[probe(key, hash)];
   if (s.entry != nullptr) {
-    s.entry->value.assign(value.data(), value.size());
-    return {s.entry, false};
+    if (!is_frozen(s.entry)) {
+      s.entry->value.assign(value.data(), value.size());
+      return {s.entry, false, false};
+    }
+    retired_.push_back(s.entry);
+    s.entry = new Entry{std::string(key), std::string(value), freezes_};
+    return {s.entry, false, true};
   }
-  s = {hash, new Entry{std::string(key), std::string(value)}};
+  s = {hash, new Entry{std::string(key), std::string(value), freezes_}};
   ++used_;
   ++live_;
-  return {s.entry, true};
+  return {s.entry, true, false};
 }
 
 bool MemTable::erase(std::string_view key) {
   if (slots_.empty()) return false;
   Slot& s = slots_[probe(key, hash_of(key))];
   if (s.entry == nullptr) return false;
-  delete s.entry;
+  if (is_frozen(s.entry)) {
+    retired_.push_back(s.entry);
+  } else {
+    delete s.entry;
+  }
   s.entry = tombstone();  // keeps the probe chains through this slot intact
   --live_;
   return true;
+}
+
+std::vector<const MemTable::Entry*> MemTable::freeze() {
+  std::vector<const Entry*> view;
+  view.reserve(live_);
+  for (const Slot& s : slots_) {
+    if (s.entry != nullptr && s.entry != tombstone()) view.push_back(s.entry);
+  }
+  ++freezes_;  // every entry now is older than the count: frozen
+  frozen_ = true;
+  return view;
+}
+
+void MemTable::thaw() {
+  for (Entry* e : retired_) delete e;
+  retired_.clear();
+  retired_.shrink_to_fit();
+  frozen_ = false;
 }
 
 void MemTable::rebuild() {

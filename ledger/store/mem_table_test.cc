@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <algorithm>
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace ans {
 namespace {
@@ -24,8 +28,9 @@ TEST(MemTable, MatchesAMapUnderChurnAndEntriesStayPut) {
     const uint64_t op = rng() % 3;
     if (op < 2) {
       std::string value = std::to_string(step);
-      auto [entry, added] = table.put(key, value);
+      auto [entry, added, moved] = table.put(key, value);
       EXPECT_EQ(added, !model.count(key));
+      EXPECT_FALSE(moved);  // never frozen
       if (added) {
         where[key] = entry;
       } else {
@@ -61,10 +66,92 @@ TEST(MemTable, EmptyTable) {
   EXPECT_EQ(table.find("x"), nullptr);
   EXPECT_FALSE(table.erase("x"));
   EXPECT_EQ(table.size(), 0u);
-  auto [entry, added] = table.put("", "empty key");
+  auto [entry, added, moved] = table.put("", "empty key");
   EXPECT_TRUE(added);
+  EXPECT_FALSE(moved);
   EXPECT_EQ(table.find("")->value, "empty key");
   EXPECT_EQ(entry, table.find(""));
+}
+
+// What a background snapshot relies on: from freeze() to thaw(), the entries it handed out
+// keep the keys and values they had, however the table changes meanwhile (writes over them,
+// erases, new keys, rebuilds), while the table itself answers as the model does. A second
+// thread reads the frozen view the whole time (ASan catches an entry freed under it). Several
+// freeze / thaw rounds, so that entries made in one round are frozen in the next.
+TEST(MemTable, FrozenViewStaysAsItWasWhileTheTableChanges) {
+  std::mt19937_64 rng(11);
+  MemTable table;
+  std::map<std::string, std::string> model;
+  auto random_key = [&] {
+    std::string key = "k" + std::to_string(rng() % 2'000);
+    if (rng() % 8 == 0) key += std::string(40, 'x');
+    return key;
+  };
+  for (int i = 0; i < 1'500; ++i) {
+    std::string key = random_key();
+    table.put(key, "v" + std::to_string(i));
+    model[key] = "v" + std::to_string(i);
+  }
+  for (int round = 0; round < 4; ++round) {
+    const std::map<std::string, std::string> then = model;
+    const std::vector<const MemTable::Entry*> view = table.freeze();
+    ASSERT_TRUE(table.frozen());
+    ASSERT_EQ(view.size(), then.size());
+    std::atomic<bool> stop{false};
+    std::atomic<size_t> mismatches{0}, reads{0};
+    std::thread reader([&] {
+      while (!stop.load()) {
+        for (const MemTable::Entry* e : view) {
+          auto it = then.find(e->key);
+          if (it == then.end() || it->second != e->value) ++mismatches;
+        }
+        ++reads;
+      }
+    });
+    size_t moved_count = 0;
+    for (int step = 0; step < 30'000; ++step) {
+      std::string key = random_key();
+      if (rng() % 3 < 2) {
+        std::string value = "r" + std::to_string(round) + "s" + std::to_string(step);
+        auto [entry, added, moved] = table.put(key, value);
+        EXPECT_EQ(added, !model.count(key));
+        if (moved) {
+          ++moved_count;
+          EXPECT_TRUE(then.count(key)) << "only a frozen entry moves";
+          EXPECT_EQ(std::count(view.begin(), view.end(), entry), 0) << "moved to a frozen entry";
+        }
+        EXPECT_EQ(entry->value, value);
+        model[key] = value;
+      } else {
+        EXPECT_EQ(table.erase(key), model.erase(key) == 1);
+      }
+    }
+    EXPECT_GT(moved_count, 0u);
+    EXPECT_GT(table.retired(), 0u);
+    // The table answers as the model; the view still as the table was.
+    ASSERT_EQ(table.size(), model.size());
+    for (const auto& [k, v] : model) {
+      const MemTable::Entry* e = table.find(k);
+      ASSERT_NE(e, nullptr) << k;
+      EXPECT_EQ(e->value, v);
+    }
+    while (reads.load() < 2) std::this_thread::yield();
+    stop = true;
+    reader.join();
+    EXPECT_EQ(mismatches.load(), 0u);
+    for (const MemTable::Entry* e : view) EXPECT_EQ(then.at(e->key), e->value);
+    table.thaw();
+    EXPECT_FALSE(table.frozen());
+    EXPECT_EQ(table.retired(), 0u);
+    // Thawed, a write changes the entry in place again.
+    const std::string key = model.begin()->first;
+    const MemTable::Entry* before = table.find(key);
+    auto [entry, added, moved] = table.put(key, "thawed");
+    EXPECT_FALSE(added);
+    EXPECT_FALSE(moved);
+    EXPECT_EQ(entry, before);
+    model[key] = "thawed";
+  }
 }
 
 }  // namespace

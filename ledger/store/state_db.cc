@@ -1,8 +1,13 @@
 #include "ledger/store/state_db.h"
 
 #include <leveldb/write_batch.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <type_traits>
 
 #include "ans/v1/state.pb.h"
@@ -18,6 +23,8 @@ constexpr std::string_view kJournalPrefix = "\xff" "jrnl";
 constexpr std::string_view kSnapshotPrefix = "\xff" "snap";
 // A snapshot is split into values of about this size.
 constexpr size_t kSnapshotChunkBytes = size_t{1} << 20;
+// The nice value of the thread that writes a snapshot in the background.
+constexpr int kSnapshotWriterNice = 10;
 
 std::string be64(uint64_t v) {
   std::string out(8, '\0');
@@ -47,12 +54,33 @@ leveldb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
+// A snapshot being written in the background: the entries of the frozen table, and what
+// the writer thread reports back.
+struct StateDb::SnapshotJob {
+  uint64_t seq = 0;            // the journal record the snapshot goes up to
+  uint64_t journal_bytes = 0;  // journal bytes it makes redundant
+  std::vector<const MemTable::Entry*> entries;
+  std::thread writer;
+  std::atomic<bool> done{false};
+  std::atomic<bool> stop{false};
+  // Written by the writer before `done`; read after it.
+  Status status;
+  uint64_t chunks = 0;
+  uint64_t bytes = 0;
+};
+
 StateDb::StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
                  std::unique_ptr<const leveldb::FilterPolicy> filter,
                  std::unique_ptr<leveldb::DB> db)
     : options_(options), cache_(std::move(cache)), filter_(std::move(filter)), db_(std::move(db)) {}
 
-StateDb::~StateDb() = default;
+StateDb::~StateDb() {
+  if (snapshot_job_) {
+    // The chunks it wrote are named by nothing; the next opening deletes them.
+    snapshot_job_->stop.store(true, std::memory_order_relaxed);
+    snapshot_job_->writer.join();
+  }
+}
 
 leveldb::Options StateDb::leveldb_options(const StateDbOptions& options, leveldb::Cache* cache,
                                           const leveldb::FilterPolicy* filter) {
@@ -165,7 +193,7 @@ Status StateDb::load_memory() {
         return Status(Errc::kCorruption, "snapshot chunk " + std::to_string(chunk) +
                                              " holds an entry a snapshot cannot hold");
       }
-      auto [entry, added] = mem_.put(w.key(), w.value());
+      auto [entry, added, moved] = mem_.put(w.key(), w.value());
       if (!added) return Status(Errc::kCorruption, "the snapshot holds a key twice");
       if (kept_in_order(entry->key)) in_order.push_back(entry->key);
     }
@@ -211,8 +239,21 @@ void StateDb::mem_put(std::string_view key, std::optional<std::string_view> valu
     mem_.erase(key);
     return;
   }
-  auto [entry, added] = mem_.put(key, *value);
-  if (added && kept_in_order(key)) ordered_.emplace(entry->key);
+  auto [entry, added, moved] = mem_.put(key, *value);
+  if (!(added || moved) || !kept_in_order(key)) return;
+  if (added) {
+    ordered_.emplace(entry->key);
+    return;
+  }
+  // A frozen entry was replaced (a snapshot is being written): view the new entry's key,
+  // as the old entry goes when the snapshot is done.
+  auto node = ordered_.extract(OrderedKey(key));
+  if (node.empty()) {
+    ordered_.emplace(entry->key);
+    return;
+  }
+  node.value().key = entry->key;
+  ordered_.insert(std::move(node));
 }
 
 void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
@@ -268,39 +309,70 @@ Status StateDb::write_block_batch(leveldb::WriteBatch& batch, const EntryRecordW
   return Status::ok();
 }
 
-Status StateDb::write_snapshot() {
-  if (!options_.memory_state) return Status(Errc::kInvalidArgument, "only the memory layout has snapshots");
-  if (!has_head_ || journal_seq_ == snapshot_seq_) return Status::ok();
-  const uint64_t seq = journal_seq_;
-  // The chunks first, in batches of their own: until the meta below names them, a crash
-  // leaves them orphaned (and deleted at the next opening), never half-adopted.
-  // Each chunk is a JournalRecord numbered with the snapshot's sequence number.
-  EntryRecordWriter chunk(seq, kJournalWritesField);
-  uint64_t chunks = 0, bytes = 0;
+void StateDb::start_snapshot() {
+  auto job = std::make_unique<SnapshotJob>();
+  job->seq = journal_seq_;
+  job->journal_bytes = journal_bytes_;
+  job->entries = mem_.freeze();
+  SnapshotJob* raw = job.get();
+  job->writer = std::thread([this, raw] { write_snapshot_chunks(*raw); });
+  snapshot_job_ = std::move(job);
+}
+
+// On the writer thread: reads only the frozen entries and writes only the job's own keys.
+void StateDb::write_snapshot_chunks(SnapshotJob& job) {
+  // Below block application and the signature checks: a snapshot can wait, a block cannot.
+  // (Linux: a thread's nice value is its own.) Best effort; it only slows the writer.
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kSnapshotWriterNice);
+  if (options_.snapshot_writer_hook) options_.snapshot_writer_hook();
+  // Each chunk is a JournalRecord numbered with the snapshot's sequence number, written in a
+  // batch of its own: until the meta names them (finish_snapshot), a crash leaves them
+  // orphaned (deleted at the next opening), never half-adopted.
+  EntryRecordWriter chunk(job.seq, kJournalWritesField);
   auto flush = [&]() -> Status {
-    bytes += chunk.bytes().size();
+    job.bytes += chunk.bytes().size();
     leveldb::WriteBatch batch;
-    batch.Put(slice(snapshot_key(seq, chunks++)), slice(chunk.bytes()));
-    chunk = EntryRecordWriter(seq, kJournalWritesField);
+    batch.Put(slice(snapshot_key(job.seq, job.chunks++)), slice(chunk.bytes()));
+    chunk = EntryRecordWriter(job.seq, kJournalWritesField);
     return from_leveldb(db_->Write(leveldb::WriteOptions(), &batch), "writing a snapshot");
   };
-  Status chunks_written;
-  mem_.for_each([&](const MemTable::Entry& e) {
-    if (!chunks_written) return;
-    chunk.add(e.key, e.value);
-    if (chunk.bytes().size() >= kSnapshotChunkBytes) chunks_written = flush();
-  });
-  ANS_RETURN_IF_ERROR(chunks_written);
-  if (chunk.entries() > 0 || chunks == 0) ANS_RETURN_IF_ERROR(flush());
-  // Then, atomically: the meta names the new snapshot, the journal it holds and the old
-  // snapshot go.
+  Status st;
+  for (const MemTable::Entry* e : job.entries) {
+    chunk.add(e->key, e->value);
+    if (chunk.bytes().size() < kSnapshotChunkBytes) continue;
+    if (job.stop.load(std::memory_order_relaxed)) {
+      st = Status(Errc::kIoError, "snapshot abandoned: the store is closing");
+      break;
+    }
+    if (st = flush(); !st) break;
+  }
+  if (st && (chunk.entries() > 0 || job.chunks == 0)) st = flush();
+  job.status = std::move(st);
+  job.done.store(true, std::memory_order_release);
+}
+
+Status StateDb::finish_snapshot() {
+  std::unique_ptr<SnapshotJob> job = std::move(snapshot_job_);
+  job->writer.join();
+  job->entries = {};
+  mem_.thaw();
+  if (!job->status) {
+    // Best effort: the chunks written are named by nothing; the next opening deletes what
+    // is left of them.
+    leveldb::WriteBatch batch;
+    for (uint64_t c = 0; c < job->chunks; ++c) batch.Delete(slice(snapshot_key(job->seq, c)));
+    (void)db_->Write(leveldb::WriteOptions(), &batch);
+    return job->status;
+  }
+  // Atomically: the meta names the new snapshot, and the journal it holds and the old
+  // snapshot go. The journal after job->seq (blocks committed while it was written) stays.
   leveldb::WriteBatch batch;
-  for (uint64_t s = snapshot_seq_ + 1; s <= seq; ++s) batch.Delete(slice(journal_key(s)));
+  for (uint64_t s = snapshot_seq_ + 1; s <= job->seq; ++s) batch.Delete(slice(journal_key(s)));
   for (uint64_t c = 0; c < snapshot_chunks_; ++c) batch.Delete(slice(snapshot_key(snapshot_seq_, c)));
   const uint64_t old_seq = snapshot_seq_, old_chunks = snapshot_chunks_, old_bytes = snapshot_bytes_;
-  snapshot_seq_ = seq;
-  snapshot_chunks_ = chunks;
-  snapshot_bytes_ = bytes;
+  snapshot_seq_ = job->seq;
+  snapshot_chunks_ = job->chunks;
+  snapshot_bytes_ = job->bytes;
   batch.Put(slice(kMetaKey), encode_meta(true, head_height_, head_hash_, final_height_, journal_seq_));
   leveldb::WriteOptions wo;
   wo.sync = options_.sync;
@@ -311,16 +383,46 @@ Status StateDb::write_snapshot() {
     snapshot_bytes_ = old_bytes;
     return written;
   }
-  journal_bytes_ = 0;
+  journal_bytes_ -= std::min(journal_bytes_, job->journal_bytes);
   return Status::ok();
+}
+
+Status StateDb::write_snapshot() {
+  if (!options_.memory_state) return Status(Errc::kInvalidArgument, "only the memory layout has snapshots");
+  ANS_RETURN_IF_ERROR(await_snapshot());
+  ANS_RETURN_IF_ERROR(begin_snapshot());
+  return await_snapshot();
+}
+
+Status StateDb::await_snapshot() {
+  if (!snapshot_job_) return Status::ok();
+  return finish_snapshot();
 }
 
 Status StateDb::maybe_snapshot() {
   if (!options_.memory_state) return Status::ok();
+  if (snapshot_job_) {
+    if (!snapshot_job_->done.load(std::memory_order_acquire)) return Status::ok();
+    ANS_RETURN_IF_ERROR(finish_snapshot());
+  }
   if (journal_bytes_ < std::max<uint64_t>(options_.snapshot_min_journal_bytes, snapshot_bytes_)) {
     return Status::ok();
   }
-  return write_snapshot();
+  if (!options_.background_snapshots) return write_snapshot();
+  return begin_snapshot();
+}
+
+Status StateDb::begin_snapshot() {
+  if (!options_.memory_state) return Status(Errc::kInvalidArgument, "only the memory layout has snapshots");
+  if (snapshot_job_ || !has_head_ || journal_seq_ == snapshot_seq_) return Status::ok();
+  start_snapshot();
+  return Status::ok();
+}
+
+bool StateDb::snapshot_in_progress() const { return snapshot_job_ != nullptr; }
+
+bool StateDb::snapshot_ready() const {
+  return snapshot_job_ != nullptr && snapshot_job_->done.load(std::memory_order_acquire);
 }
 
 std::string StateDb::encode_meta(bool has_head, uint64_t head, const Hash256& hash,

@@ -21,6 +21,7 @@
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -71,6 +72,12 @@ struct StateDbOptions {
   // the larger of this and the last snapshot's size, so that snapshots cost at most about
   // as many bytes as the journal, and opening replays at most about a snapshot's worth.
   size_t snapshot_min_journal_bytes = size_t{256} << 20;
+  // Memory layout: the snapshots commits take are written by a thread of their own from a
+  // frozen view of the state (MemTable::freeze), while blocks go on being applied; the next
+  // commit after the writer is done adopts the snapshot. Off: the commit writes it.
+  bool background_snapshots = true;
+  // Tests: called on the snapshot writer's thread before it writes anything.
+  std::function<void()> snapshot_writer_hook;
   // Memory layout: keys under these prefixes are kept in a hash map only, not also in key
   // order, which makes their inserts and deletions cheaper; a scan that covers any of them
   // sorts the matching keys first, at a cost that grows with the whole state. For keys that
@@ -176,12 +183,27 @@ class StateDb final : public StateReader {
   // the state). Errors: kInvalidArgument for the LevelDB layout or a key outside the exempt
   // prefix; nothing is set then.
   Status load_derived(const WriteList& derived);
-  // Memory layout: writes a snapshot now (also taken by commits on their own, see
+  // Memory layout: writes a snapshot now and adopts it, after waiting for one being written
+  // in the background (commits take them on their own, see
   // StateDbOptions::snapshot_min_journal_bytes). For tests and for a clean shutdown.
   Status write_snapshot();
+  // Memory layout: starts a snapshot in the background now, unless one is in progress or the
+  // journal holds nothing since the last one. The state is frozen (the one pause of the
+  // applying thread: a walk over the table's slots) and a writer thread writes it; the next
+  // commit after it is written, await_snapshot() or write_snapshot() adopts it.
+  // Errors: kInvalidArgument for the LevelDB layout.
+  Status begin_snapshot();
+  // Memory layout: waits for the snapshot in progress, if any, and adopts it. Errors: why it
+  // could not be written or adopted (the journal then keeps every block).
+  Status await_snapshot();
   // Memory layout: OK, or why the last snapshot a commit tried failed (the commit itself
-  // stands: the journal keeps its blocks, and the next commit tries again).
+  // stands: the journal keeps its blocks, and a later commit tries again).
   const Status& snapshot_status() const { return snapshot_status_; }
+  // Memory layout: a snapshot is being written in the background, or written and waiting
+  // for the next commit (or write_snapshot) to adopt it.
+  bool snapshot_in_progress() const;
+  // Memory layout: a background snapshot is written and waits to be adopted.
+  bool snapshot_ready() const;
 
  private:
   StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
@@ -232,7 +254,16 @@ class StateDb final : public StateReader {
   Status write_block_batch(leveldb::WriteBatch& batch, const EntryRecordWriter* record,
                            uint64_t head, const Hash256& hash, uint64_t final,
                            std::string_view what);
+  // After a commit: adopts a background snapshot that is done, and starts one when the
+  // journal has grown enough (StateDbOptions::snapshot_min_journal_bytes).
   Status maybe_snapshot();
+  struct SnapshotJob;
+  // Freezes the state and starts a writer thread on it (memory layout, none in progress).
+  void start_snapshot();
+  void write_snapshot_chunks(SnapshotJob& job);  // the writer thread
+  // Waits for the writer, thaws the state and, if the writer succeeded, makes the meta name
+  // the snapshot and deletes the journal it holds and the previous snapshot.
+  Status finish_snapshot();
   // Memory layout: the next journal record (numbered journal_seq() + 1), empty. LevelDB
   // layout: none.
   std::optional<EntryRecordWriter> new_journal_record() const;
@@ -294,6 +325,7 @@ class StateDb final : public StateReader {
   uint64_t journal_bytes_ = 0;  // since the snapshot, as far as this process knows
   WriteSet replayed_;
   Status snapshot_status_;
+  std::unique_ptr<SnapshotJob> snapshot_job_;  // a snapshot being written, if any
 };
 
 }  // namespace ans

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "ledger/testing/temp_dir.h"
 
@@ -169,6 +173,37 @@ TEST(StateDbMemory, ReopeningReplaysTheJournalOverTheSnapshot) {
   EXPECT_TRUE(db->status());
 }
 
+// Holds a background snapshot's writer before it writes anything, until the test lets it go.
+struct WriterGate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  bool reached = false;
+  void hold() {
+    std::unique_lock lock(mu);
+    reached = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return open; });
+  }
+  void let_go() {
+    std::lock_guard lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+  void wait_reached() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return reached; });
+  }
+};
+
+// Waits (bounded) for a background snapshot to be written.
+bool wait_ready(const StateDb& db) {
+  for (int i = 0; i < 6000 && !db.snapshot_ready(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return db.snapshot_ready();
+}
+
 // A snapshot replaces the journal before it: reopening replays nothing, reads the same, and
 // snapshots taken by commits on their own (the journal outgrew the threshold) work the same.
 TEST(StateDbMemory, SnapshotsReplaceTheJournal) {
@@ -190,6 +225,11 @@ TEST(StateDbMemory, SnapshotsReplaceTheJournal) {
       ASSERT_TRUE(db->commit_block(h, block_hash(h), w));
       ASSERT_TRUE(db->set_final(h));
       ASSERT_TRUE(db->snapshot_status());
+      // A snapshot the commit started is written in the background; let it finish, so that
+      // the next commit adopts it (as a slower stream of blocks would).
+      if (db->snapshot_in_progress()) {
+        ASSERT_TRUE(wait_ready(*db));
+      }
       if (db->snapshot_seq() != last_snapshot) ++snapshots_seen;
       last_snapshot = db->snapshot_seq();
     }
@@ -307,6 +347,125 @@ TEST(StateDbMemory, DerivedKeysOnlyUnderTheExemptPrefixAndOnlyInMemory) {
   auto ldb = StateDb::open(dir.sub("l"), plain).value();
   EXPECT_EQ(ldb->load_derived({{"Tx", "p"}}).code(), Errc::kInvalidArgument);
   EXPECT_EQ(ldb->write_snapshot().code(), Errc::kInvalidArgument);
+}
+
+// A snapshot a commit starts is written in the background and holds the state as it was when
+// it began, whatever the blocks committed meanwhile do to the keys it holds (overwrite them,
+// delete them, undo a block): reads and scans answer from the current state all along, the
+// next commit after the writer is done adopts the snapshot (the journal it holds goes, the
+// journal after it stays), and reopening replays exactly the blocks after it.
+TEST(StateDbMemory, BackgroundSnapshotHoldsTheStateWhenItBegan) {
+  TempDir dir;
+  StateDbOptions o = memory_options();
+  o.snapshot_min_journal_bytes = 1;  // the first commit starts one
+  WriterGate gate;
+  o.snapshot_writer_hook = [&gate] { gate.hold(); };
+  std::vector<std::pair<std::string, std::string>> state;
+  {
+    auto db = StateDb::open(dir.path(), o).value();
+    ASSERT_TRUE(db->commit_final_block(0, block_hash(0),
+                                       WriteSet{{"a", "0"}, {"b", "0"}, {"c1", "0"}, {"Tr", "p0"}}));
+    ASSERT_TRUE(db->snapshot_in_progress());
+    gate.wait_reached();
+    const uint64_t frozen_at = db->journal_seq();
+    EXPECT_EQ(db->snapshot_seq(), 0u);
+    // While it is held: overwrite a frozen ordered key, an unordered one and a page, delete
+    // one, add some, undo a block.
+    const WriteList pages = {{"Tr", "p1"}};
+    ASSERT_TRUE(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}, {"c1", "1"}, {"d", "1"}}, nullptr, &pages));
+    ASSERT_TRUE(db->commit_block(2, block_hash(2), WriteSet{{"b", std::nullopt}, {"a", "2"}, {"e", "2"}}));
+    ASSERT_TRUE(db->undo_head_block({{"Tr", "p1-rebuilt"}}));
+    ASSERT_TRUE(db->commit_block(2, block_hash(22), WriteSet{{"a", "22"}, {"b", "22"}}));
+    EXPECT_TRUE(db->snapshot_in_progress());
+    EXPECT_EQ(db->snapshot_seq(), 0u);  // nothing adopted while it is written
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"Tr", "p1-rebuilt"}, {"a", "22"}, {"b", "22"}, {"c1", "1"}, {"d", "1"}};
+    EXPECT_EQ(everything(*db), expected);
+    std::vector<std::string> scanned;
+    db->scan("", "a", 2, [&](std::string_view k, std::string_view) {
+      scanned.emplace_back(k);
+      return true;
+    });
+    EXPECT_EQ(scanned, (std::vector<std::string>{"a", "b"}));
+
+    gate.let_go();
+    ASSERT_TRUE(wait_ready(*db));
+    ASSERT_TRUE(db->commit_block(3, block_hash(3), WriteSet{{"f", "3"}}));
+    EXPECT_TRUE(db->snapshot_status());
+    EXPECT_EQ(db->snapshot_seq(), frozen_at);  // adopted: the state after genesis
+    EXPECT_EQ(everything(*db).size(), expected.size() + 1);
+    // A scan of keys kept in order (no unordered prefix in range) walks the ordered set,
+    // whose views of "a" and "b" must have followed their entries, the frozen ones now gone.
+    std::vector<std::pair<std::string, std::string>> ordered;
+    db->scan("", "a", 3, [&](std::string_view k, std::string_view v) {
+      ordered.emplace_back(k, v);
+      return k < "b";
+    });
+    for (const char* prefix : {"a", "b"}) {
+      db->scan(prefix, "", 5, [&](std::string_view k, std::string_view v) {
+        ordered.emplace_back(k, v);
+        return true;
+      });
+    }
+    const std::vector<std::pair<std::string, std::string>> expected_ordered = {
+        {"a", "22"}, {"b", "22"}, {"a", "22"}, {"b", "22"}};
+    EXPECT_EQ(ordered, expected_ordered);
+    state = everything(*db);
+  }
+  {
+    // Only the journal after the snapshot is left, and it is what reopening replays.
+    leveldb::DB* raw = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<leveldb::DB> ldb(raw);
+    std::unique_ptr<leveldb::Iterator> it(ldb->NewIterator(leveldb::ReadOptions()));
+    size_t journal_records = 0;
+    for (it->Seek("\xff" "jrnl"); it->Valid() && it->key().starts_with("\xff" "jrnl"); it->Next()) {
+      ++journal_records;
+    }
+    EXPECT_EQ(journal_records, 5u);  // blocks 1 and 2, the undo, block 2 again, block 3
+  }
+  o.snapshot_writer_hook = nullptr;
+  o.snapshot_min_journal_bytes = size_t{1} << 40;
+  auto db = StateDb::open(dir.path(), o).value();
+  const WriteSet expected_replay = {{"a", "22"}, {"b", "22"}, {"c1", "1"}, {"d", "1"},
+                                    {"e", std::nullopt}, {"f", "3"}};
+  EXPECT_EQ(db->take_replayed(), expected_replay);
+  EXPECT_EQ(db->get("Tr"), "p0");  // the snapshot's page: frozen before block 1 changed it
+  ASSERT_TRUE(db->load_derived({{"Tr", "p1-rebuilt"}}));
+  EXPECT_EQ(everything(*db), state);
+}
+
+// A store closed while its snapshot is being written keeps the last adopted one: reopening
+// loads that and replays the journal, and deletes the unadopted chunks.
+TEST(StateDbMemory, ClosingDuringABackgroundSnapshotKeepsTheLastAdoptedOne) {
+  TempDir dir;
+  StateDbOptions o = memory_options();
+  o.snapshot_min_journal_bytes = 1;
+  WriterGate gate;
+  o.snapshot_writer_hook = [&gate] { gate.hold(); };
+  std::vector<std::pair<std::string, std::string>> state;
+  {
+    auto db = StateDb::open(dir.path(), o).value();
+    ASSERT_TRUE(db->commit_final_block(0, block_hash(0), WriteSet{{"a", "0"}}));
+    gate.wait_reached();
+    ASSERT_TRUE(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}, {"b", "1"}}));
+    state = everything(*db);
+    gate.let_go();  // it may finish or not before the store closes: either way unadopted
+  }
+  o.snapshot_writer_hook = nullptr;
+  o.snapshot_min_journal_bytes = size_t{1} << 40;
+  {
+    auto db = StateDb::open(dir.path(), o).value();
+    EXPECT_EQ(db->snapshot_seq(), 0u);
+    EXPECT_EQ(db->head_height(), 1u);
+    EXPECT_EQ(everything(*db), state);
+  }
+  leveldb::DB* raw = nullptr;
+  ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
+  std::unique_ptr<leveldb::DB> ldb(raw);
+  std::unique_ptr<leveldb::Iterator> it(ldb->NewIterator(leveldb::ReadOptions()));
+  it->Seek("\xff" "snap");
+  EXPECT_FALSE(it->Valid() && it->key().starts_with("\xff" "snap")) << "an unadopted chunk is left";
 }
 
 // Scans in the memory layout visit the same keys in the same order as LevelDB's, for keys of
