@@ -121,6 +121,30 @@ std::vector<std::pair<std::string, std::string>> everything(const StateDb& db) {
   return out;
 }
 
+// The keys a scan visits.
+std::vector<std::string> scanned_keys(const StateDb& db, std::string_view prefix,
+                                      std::string_view start, size_t limit) {
+  std::vector<std::string> out;
+  db.scan(prefix, start, limit, [&](std::string_view k, std::string_view) {
+    out.emplace_back(k);
+    return true;
+  });
+  return out;
+}
+
+// How many keys under `prefix` the LevelDB at `path` holds (the store closed): its journal
+// records ("\xff" "jrnl") or snapshot chunks ("\xff" "snap").
+size_t stored_keys_under(const std::string& path, std::string_view prefix) {
+  leveldb::DB* raw = nullptr;
+  EXPECT_TRUE(leveldb::DB::Open(leveldb::Options(), path, &raw).ok());
+  std::unique_ptr<leveldb::DB> ldb(raw);
+  std::unique_ptr<leveldb::Iterator> it(ldb->NewIterator(leveldb::ReadOptions()));
+  size_t n = 0;
+  const leveldb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) ++n;
+  return n;
+}
+
 // The memory layout: reads and scans come from memory; reopening replays the journal (commits
 // and undos alike) over the last snapshot, reports the replayed keys, and leaves exempt keys
 // as the snapshot had them until their owner loads them again.
@@ -141,18 +165,8 @@ TEST(StateDbMemory, ReopeningReplaysTheJournalOverTheSnapshot) {
     EXPECT_EQ(db->journal_seq(), 5u);
     EXPECT_EQ(db->get("e"), std::nullopt);
     EXPECT_EQ(db->get("Tr"), "p2-rebuilt");
-    std::vector<std::string> scanned;
-    db->scan("", "b", 2, [&](std::string_view k, std::string_view) {
-      scanned.emplace_back(k);
-      return true;
-    });
-    EXPECT_EQ(scanned, (std::vector<std::string>{"c", "d"}));
-    scanned.clear();
-    db->scan("d", "", 5, [&](std::string_view k, std::string_view) {  // kept in order
-      scanned.emplace_back(k);
-      return true;
-    });
-    EXPECT_EQ(scanned, (std::vector<std::string>{"d"}));
+    EXPECT_EQ(scanned_keys(*db, "", "b", 2), (std::vector<std::string>{"c", "d"}));
+    EXPECT_EQ(scanned_keys(*db, "d", "", 5), (std::vector<std::string>{"d"}));  // kept in order
     before_reopen = everything(*db);
   }
   auto db = StateDb::open(dir.path(), memory_options()).value();
@@ -244,15 +258,7 @@ TEST(StateDbMemory, SnapshotsReplaceTheJournal) {
   EXPECT_EQ(db->head_height(), 59u);
   // The journal before the snapshot is gone from LevelDB.
   db.reset();
-  leveldb::DB* raw = nullptr;
-  ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
-  std::unique_ptr<leveldb::DB> ldb(raw);
-  std::unique_ptr<leveldb::Iterator> it(ldb->NewIterator(leveldb::ReadOptions()));
-  size_t journal_records = 0;
-  for (it->Seek("\xff" "jrnl"); it->Valid() && it->key().starts_with("\xff" "jrnl"); it->Next()) {
-    ++journal_records;
-  }
-  EXPECT_EQ(journal_records, 0u);
+  EXPECT_EQ(stored_keys_under(dir.path(), "\xff" "jrnl"), 0u);
 }
 
 // What a crash can leave: snapshot chunks no meta names (an interrupted snapshot) are
@@ -381,12 +387,7 @@ TEST(StateDbMemory, BackgroundSnapshotHoldsTheStateWhenItBegan) {
     const std::vector<std::pair<std::string, std::string>> expected = {
         {"Tr", "p1-rebuilt"}, {"a", "22"}, {"b", "22"}, {"c1", "1"}, {"d", "1"}};
     EXPECT_EQ(everything(*db), expected);
-    std::vector<std::string> scanned;
-    db->scan("", "a", 2, [&](std::string_view k, std::string_view) {
-      scanned.emplace_back(k);
-      return true;
-    });
-    EXPECT_EQ(scanned, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(scanned_keys(*db, "", "a", 2), (std::vector<std::string>{"a", "b"}));
 
     gate.let_go();
     ASSERT_TRUE(wait_ready(*db));
@@ -397,33 +398,19 @@ TEST(StateDbMemory, BackgroundSnapshotHoldsTheStateWhenItBegan) {
     // A scan of keys kept in order (no unordered prefix in range) walks the ordered set,
     // whose views of "a" and "b" must have followed their entries, the frozen ones now gone.
     std::vector<std::pair<std::string, std::string>> ordered;
-    db->scan("", "a", 3, [&](std::string_view k, std::string_view v) {
-      ordered.emplace_back(k, v);
-      return k < "b";
-    });
     for (const char* prefix : {"a", "b"}) {
       db->scan(prefix, "", 5, [&](std::string_view k, std::string_view v) {
         ordered.emplace_back(k, v);
         return true;
       });
     }
-    const std::vector<std::pair<std::string, std::string>> expected_ordered = {
-        {"a", "22"}, {"b", "22"}, {"a", "22"}, {"b", "22"}};
+    const std::vector<std::pair<std::string, std::string>> expected_ordered = {{"a", "22"}, {"b", "22"}};
     EXPECT_EQ(ordered, expected_ordered);
     state = everything(*db);
   }
-  {
-    // Only the journal after the snapshot is left, and it is what reopening replays.
-    leveldb::DB* raw = nullptr;
-    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
-    std::unique_ptr<leveldb::DB> ldb(raw);
-    std::unique_ptr<leveldb::Iterator> it(ldb->NewIterator(leveldb::ReadOptions()));
-    size_t journal_records = 0;
-    for (it->Seek("\xff" "jrnl"); it->Valid() && it->key().starts_with("\xff" "jrnl"); it->Next()) {
-      ++journal_records;
-    }
-    EXPECT_EQ(journal_records, 5u);  // blocks 1 and 2, the undo, block 2 again, block 3
-  }
+  // Only the journal after the snapshot is left (blocks 1 and 2, the undo, block 2 again,
+  // block 3), and it is what reopening replays.
+  EXPECT_EQ(stored_keys_under(dir.path(), "\xff" "jrnl"), 5u);
   o.snapshot_writer_hook = nullptr;
   o.snapshot_min_journal_bytes = size_t{1} << 40;
   auto db = StateDb::open(dir.path(), o).value();
@@ -460,12 +447,7 @@ TEST(StateDbMemory, ClosingDuringABackgroundSnapshotKeepsTheLastAdoptedOne) {
     EXPECT_EQ(db->head_height(), 1u);
     EXPECT_EQ(everything(*db), state);
   }
-  leveldb::DB* raw = nullptr;
-  ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), dir.path(), &raw).ok());
-  std::unique_ptr<leveldb::DB> ldb(raw);
-  std::unique_ptr<leveldb::Iterator> it(ldb->NewIterator(leveldb::ReadOptions()));
-  it->Seek("\xff" "snap");
-  EXPECT_FALSE(it->Valid() && it->key().starts_with("\xff" "snap")) << "an unadopted chunk is left";
+  EXPECT_EQ(stored_keys_under(dir.path(), "\xff" "snap"), 0u) << "an unadopted chunk is left";
 }
 
 // Scans in the memory layout visit the same keys in the same order as LevelDB's, for keys of
