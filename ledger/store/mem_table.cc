@@ -82,9 +82,7 @@ bool MemTable::erase(std::string_view key) {
 std::vector<const MemTable::Entry*> MemTable::freeze() {
   std::vector<const Entry*> view;
   view.reserve(live_);
-  for (const Slot& s : slots_) {
-    if (s.entry != nullptr && s.entry != tombstone()) view.push_back(s.entry);
-  }
+  for_each([&](const Entry& e) { view.push_back(&e); });
   ++freezes_;  // every entry now is older than the count: frozen
   frozen_ = true;
   return view;

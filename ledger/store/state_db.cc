@@ -241,19 +241,10 @@ void StateDb::mem_put(std::string_view key, std::optional<std::string_view> valu
   }
   auto [entry, added, moved] = mem_.put(key, *value);
   if (!(added || moved) || !kept_in_order(key)) return;
-  if (added) {
-    ordered_.emplace(entry->key);
-    return;
-  }
-  // A frozen entry was replaced (a snapshot is being written): view the new entry's key,
-  // as the old entry goes when the snapshot is done.
-  auto node = ordered_.extract(OrderedKey(key));
-  if (node.empty()) {
-    ordered_.emplace(entry->key);
-    return;
-  }
-  node.value().key = entry->key;
-  ordered_.insert(std::move(node));
+  // A frozen entry replaced (a snapshot is being written) goes when the snapshot is done:
+  // the ordered set views the new entry's key instead.
+  if (moved) ordered_.erase(OrderedKey(key));
+  ordered_.emplace(entry->key);
 }
 
 void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
