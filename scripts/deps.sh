@@ -14,7 +14,6 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
   libssl-dev
-  libcrypto++-dev                     # Keccak-256 only
   libgtest-dev libgmock-dev
   libbenchmark-dev
   # well-kept helpers named by the style guide

@@ -1,6 +1,6 @@
 // Hash functions. SHA-256 is our own (sha256.cc: the x86 SHA extensions when present, else
 // portable C++); RIPEMD-160 comes from OpenSSL 3 (fetched once per process, not per call);
-// Keccak-256 (Ethereum's, not SHA3-256) from Crypto++. All functions are thread-safe.
+// Keccak-256 (Ethereum's, not SHA3-256) is our own too (keccak.cc). All are thread-safe.
 #pragma once
 
 #include <array>
@@ -21,7 +21,7 @@ Hash160 ripemd160(ByteView data);
 // RIPEMD160(SHA256(data)), Bitcoin's HASH160.
 Hash160 hash160(ByteView data);
 // Keccak-256 with the original padding (Ethereum). Differs from NIST SHA3-256.
-// Defined in keccak.cc (Crypto++), which the stand-alone proof verifier does not link.
+// Defined in keccak.cc, which the stand-alone proof verifier does not link.
 Hash256 keccak256(ByteView data);
 
 // Incremental SHA-256 for hashing several pieces without concatenating them. A copy goes on

@@ -44,6 +44,27 @@ TEST(Keccak256, EthereumVectors) {
             "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
 }
 
+// Around the sponge's 136-byte block: a message that fills the block exactly gets a whole
+// block of padding, one a byte short gets both padding bits in its last byte. The digests
+// are Crypto++'s Keccak_256 of bytes (7i + 3) mod 256.
+TEST(Keccak256, AcrossBlockBoundaries) {
+  const std::pair<size_t, const char*> vectors[] = {
+      {1, "69c322e3248a5dfc29d73c5b0553b0185a35cd5bb6386747517ef7e53b15e287"},
+      {55, "152cc5298108a3ec3a26e0c5aead9c2770c184a6bdf87eb087716b185c8e2238"},
+      {64, "0251cf13aa5b18f1cbda7cddbe85f3dc536fc93df590c2d20ca9b28af1ed2c39"},
+      {135, "00ef96af9cf4b24c7f269d922294444a197d0a33638c2e56634c57e892103a8f"},
+      {136, "742061bcad767ed4c4f5883b1dcb1aad11afdcc140dc469d953759b127b9f9ed"},
+      {137, "e3371f61e770abf254c34239c3b0099ad90594507415bc81dd0a10b9692bbf2a"},
+      {272, "ac141fd7b0a0ffcd2e967254d508da3ec616596493c36fa304425647d90e6de5"},
+      {300, "fa75f2293be9f9a14dcdeeff53f7b91ff6a2b1331b13886e69077ab1cf8252a9"},
+  };
+  for (const auto& [size, digest] : vectors) {
+    Bytes message(size);
+    for (size_t i = 0; i < size; ++i) message[i] = static_cast<uint8_t>((i * 7 + 3) & 0xff);
+    EXPECT_EQ(hex_of(keccak256(message)), digest) << size << " bytes";
+  }
+}
+
 TEST(Sha256d, IsDoubleSha) {
   Hash256 once = sha256(as_bytes("hello"));
   EXPECT_EQ(sha256d(as_bytes("hello")), sha256(once));

@@ -1,6 +1,7 @@
 #include "ledger/identity/address.h"
 
 #include <algorithm>
+#include <array>
 
 #include "ledger/crypto/base58.h"
 
@@ -20,14 +21,23 @@ Status check_network(uint8_t network) {
   return Status::ok();
 }
 
-bool is_hex_digit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 // EIP-55: a hex letter is uppercase iff the matching nibble of keccak256(lowercase hex) >= 8.
-std::string eip55(const FixedBytes<20>& bytes) {
-  std::string hex = to_hex(bytes);
-  Hash256 h = keccak256(as_bytes(hex));
+// Written into a fixed buffer: a registration checks one or two of these.
+std::array<char, 40> eip55(const FixedBytes<20>& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::array<char, 40> hex{};
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    hex[2 * i] = kHex[bytes[i] >> 4];
+    hex[2 * i + 1] = kHex[bytes[i] & 15];
+  }
+  Hash256 h = keccak256(ByteView(reinterpret_cast<const uint8_t*>(hex.data()), hex.size()));
   for (size_t i = 0; i < hex.size(); ++i) {
     uint8_t nibble = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 0x0f);
     if (hex[i] >= 'a' && nibble >= 8) hex[i] = static_cast<char>(hex[i] - 'a' + 'A');
@@ -83,19 +93,20 @@ Result<EthAddress> EthAddress::parse(std::string_view text) {
                                         std::to_string(hex.size()));
   }
   bool has_lower = false, has_upper = false;
+  FixedBytes<20> bytes{};
   for (size_t i = 0; i < hex.size(); ++i) {
     char c = hex[i];
-    if (!is_hex_digit(c)) {
+    int v = hex_value(c);
+    if (v < 0) {
       return Status(Errc::kBadAlphabet, std::string("'") + c + "' at position " +
                                             std::to_string(i + 2) + " is not a hex digit");
     }
+    bytes[i / 2] = static_cast<uint8_t>(bytes[i / 2] | (i % 2 == 0 ? v << 4 : v));
     has_lower |= (c >= 'a' && c <= 'f');
     has_upper |= (c >= 'A' && c <= 'F');
   }
-  auto bytes = fixed_from_hex<20>(hex);
-  if (!bytes) return bytes.status();
-  EthAddress out(*bytes);
-  if (has_lower && has_upper && eip55(out.bytes_) != hex) {
+  EthAddress out(bytes);
+  if (has_lower && has_upper && std::string_view(eip55(out.bytes_).data(), 40) != hex) {
     return Status(Errc::kBadChecksum, "mixed-case ETH-style address fails its EIP-55 checksum");
   }
   return out;
@@ -113,7 +124,10 @@ Result<EthAddress> EthAddress::from_bytes(ByteView bytes) {
   return EthAddress(b);
 }
 
-std::string EthAddress::to_string() const { return "0x" + eip55(bytes_); }
+std::string EthAddress::to_string() const {
+  const std::array<char, 40> hex = eip55(bytes_);
+  return "0x" + std::string(hex.data(), hex.size());
+}
 
 Result<Address> Address::parse(std::string_view text) {
   if (text == "anywhere") return Address(BroadcastAddress(BroadcastAddress::Scope::kAnywhere));

@@ -227,7 +227,7 @@ bool StateDb::storable(std::string_view key, bool exempt_allowed) const {
 
 bool StateDb::kept_in_order(std::string_view key) const {
   for (const std::string& prefix : options_.unordered_prefixes) {
-    if (key.starts_with(prefix)) return false;
+    if (prefix.empty() || has_prefix(key, prefix)) return false;
   }
   return true;
 }
@@ -439,7 +439,7 @@ void StateDb::record_error(const leveldb::Status& s) const {
 
 bool StateDb::cacheable(std::string_view key) const {
   return !options_.cached_prefix.empty() && key.size() <= options_.cached_key_max_bytes &&
-         key.starts_with(options_.cached_prefix);
+         has_prefix(key, options_.cached_prefix);
 }
 
 void StateDb::update_cache(const CacheWrites& written) {
