@@ -55,10 +55,7 @@ Amount LedgerState::amount(const std::string& bytes) const {
   return *a;
 }
 
-std::string LedgerState::amount_bytes(const Amount& a) {
-  Bytes b = a.to_bytes();
-  return std::string(b.begin(), b.end());
-}
+std::string LedgerState::amount_bytes(const Amount& a) { return a.to_byte_string(); }
 
 v1::AccountState LedgerState::account(const EthAddress& a) const {
   return read<v1::AccountState>(keys::account(a)).value_or(v1::AccountState());

@@ -90,17 +90,36 @@ std::string Amount::to_string() const {
 
 std::string Amount::units_string() const { return units_.str(); }
 
+namespace {
+
+// `units` big-endian in be[16]; returns the count of leading zero bytes. The shifts work on
+// two native 64-bit halves: on the multiprecision type each costs a loop over its limbs.
+size_t big_endian(const Amount::Units& units, uint8_t be[16]) {
+  uint64_t high = static_cast<uint64_t>(units >> 64), low = static_cast<uint64_t>(units);
+  for (int i = 7; i >= 0; --i) {
+    be[i] = static_cast<uint8_t>(high & 0xFF);
+    be[i + 8] = static_cast<uint8_t>(low & 0xFF);
+    high >>= 8;
+    low >>= 8;
+  }
+  size_t zeros = 0;
+  while (zeros < 16 && be[zeros] == 0) ++zeros;
+  return zeros;
+}
+
+}  // namespace
+
 Bytes Amount::to_bytes() const {
   // Big-endian, no leading zero bytes (zero is empty): at most 16 bytes, built in place.
   uint8_t be[16];
-  Units v = units_;
-  for (int i = 15; i >= 0; --i) {
-    be[i] = static_cast<uint8_t>(v & 0xFF);
-    v >>= 8;
-  }
-  size_t zeros = 0;
-  while (zeros < sizeof be && be[zeros] == 0) ++zeros;
+  const size_t zeros = big_endian(units_, be);
   return Bytes(be + zeros, be + sizeof be);
+}
+
+std::string Amount::to_byte_string() const {
+  uint8_t be[16];
+  const size_t zeros = big_endian(units_, be);
+  return std::string(reinterpret_cast<const char*>(be) + zeros, sizeof be - zeros);
 }
 
 Result<Amount> Amount::from_bytes(ByteView bytes) {
@@ -111,9 +130,12 @@ Result<Amount> Amount::from_bytes(ByteView bytes) {
   if (!bytes.empty() && bytes[0] == 0) {
     return Status(Errc::kNonCanonical, "amount bytes have a leading zero");
   }
-  Units value = 0;
-  for (uint8_t b : bytes) value = (value << 8) | b;
-  return Amount(value);
+  uint64_t high = 0, low = 0;
+  for (uint8_t b : bytes) {
+    high = (high << 8) | (low >> 56);
+    low = (low << 8) | b;
+  }
+  return Amount((Units(high) << 64) | low);
 }
 
 Result<Amount> Amount::checked_add(const Amount& other) const {

@@ -37,6 +37,8 @@ class Amount {
 
   // Wire form: big-endian with no leading zero byte; zero is the empty string.
   Bytes to_bytes() const;
+  // The same bytes in a std::string (how state records hold amounts).
+  std::string to_byte_string() const;
   // Errors: kTooLarge (over 16 bytes), kNonCanonical (a leading zero byte).
   static Result<Amount> from_bytes(ByteView bytes);
 

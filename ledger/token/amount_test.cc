@@ -89,6 +89,18 @@ TEST(Amount, BytesRoundTripAndCanonicalForm) {
   }
   EXPECT_TRUE(Amount().to_bytes().empty());
   EXPECT_EQ(Amount::from_units(256).to_bytes(), (Bytes{0x01, 0x00}));
+  // Values across the two 64-bit halves the conversion works on.
+  const Amount::Units high = Amount::Units(0x0102030405060708ULL) << 64;
+  const Amount whole = Amount::from_units(high | 0x090a0b0c0d0e0f10ULL);
+  EXPECT_EQ(whole.to_bytes(), (Bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}));
+  EXPECT_EQ(Amount::from_bytes(whole.to_bytes()).value(), whole);
+  const Amount nine_bytes = Amount::from_units(Amount::Units(1) << 64);
+  EXPECT_EQ(nine_bytes.to_bytes(), (Bytes{1, 0, 0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(Amount::from_bytes(nine_bytes.to_bytes()).value(), nine_bytes);
+  for (const Amount& a : {Amount(), Amount::from_units(256), whole, nine_bytes}) {
+    const Bytes b = a.to_bytes();
+    EXPECT_EQ(a.to_byte_string(), std::string(b.begin(), b.end()));
+  }
 
   auto leading_zero = Amount::from_bytes(Bytes{0x00, 0x01});
   ASSERT_FALSE(leading_zero);
