@@ -21,13 +21,6 @@ Status check_network(uint8_t network) {
   return Status::ok();
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // EIP-55: a hex letter is uppercase iff the matching nibble of keccak256(lowercase hex) >= 8.
 // Written into a fixed buffer: a registration checks one or two of these.
 std::array<char, 40> eip55(const FixedBytes<20>& bytes) {
@@ -96,7 +89,7 @@ Result<EthAddress> EthAddress::parse(std::string_view text) {
   FixedBytes<20> bytes{};
   for (size_t i = 0; i < hex.size(); ++i) {
     char c = hex[i];
-    int v = hex_value(c);
+    int v = hex_digit_value(c);
     if (v < 0) {
       return Status(Errc::kBadAlphabet, std::string("'") + c + "' at position " +
                                             std::to_string(i + 2) + " is not a hex digit");

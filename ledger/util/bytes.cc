@@ -1,16 +1,13 @@
 #include "ledger/util/bytes.h"
 
 namespace ans {
-namespace {
 
-int hex_value(char c) {
+int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-
-}  // namespace
 
 std::string to_hex(ByteView data) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -32,8 +29,8 @@ Result<Bytes> from_hex(std::string_view hex) {
   Bytes out;
   out.reserve(hex.size() / 2);
   for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = hex_value(hex[i]);
-    int lo = hex_value(hex[i + 1]);
+    int hi = hex_digit_value(hex[i]);
+    int lo = hex_digit_value(hex[i + 1]);
     if (hi < 0 || lo < 0) {
       size_t bad = hi < 0 ? i : i + 1;
       return Status(Errc::kBadAlphabet,

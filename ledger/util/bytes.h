@@ -25,6 +25,9 @@ inline std::string_view as_chars(ByteView b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
+// The value of one hex digit (either case), or -1 for any other character.
+int hex_digit_value(char c);
+
 // Lowercase hex, no prefix.
 std::string to_hex(ByteView data);
 
