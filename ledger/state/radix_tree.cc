@@ -80,7 +80,9 @@ unsigned page_slot(unsigned depth, const Hash256& path) {
 struct Page {
   uint16_t present = 0;  // bit s: slot s holds a node
   uint16_t leaves = 0;   // bit s: that node is a leaf
-  std::array<std::array<uint8_t, kSlotBytes>, kPageSlots> slots{};
+  // Only the slots `present` names are ever read, so a page made by default-initialization
+  // (ChunkedPool) leaves the others as they are: 960 bytes not zeroed per page written.
+  std::array<std::array<uint8_t, kSlotBytes>, kPageSlots> slots;
 
   void set(unsigned slot, const std::optional<Node>& n) {
     const auto bit = static_cast<uint16_t>(1u << slot);
@@ -146,9 +148,8 @@ std::optional<Node> page_node(std::string_view bytes, unsigned slot) {
   return n;
 }
 
-// The whole page, to change it (check_page passed).
-Page decode_page(std::string_view bytes) {
-  Page page;
+// The whole page into `page`, to change it (check_page passed).
+void decode_page(std::string_view bytes, Page& page) {
   page.present = page_mask(bytes, 0);
   page.leaves = page_mask(bytes, 2);
   size_t at = kPageHeader;
@@ -157,8 +158,30 @@ Page decode_page(std::string_view bytes) {
     std::memcpy(page.slots[s].data(), bytes.data() + at, kSlotBytes);
     at += kSlotBytes;
   }
-  return page;
 }
+
+// Objects that never move, made kChunk at a time by default-initialization. A block's tree
+// update loads and writes thousands of pages; std::deque would allocate (and later free) a
+// node per few entries, and one per page written, a page being larger than its nodes.
+template <typename T, size_t kChunk>
+class ChunkedPool {
+  static_assert(std::has_single_bit(kChunk));
+
+ public:
+  // The next object, as default-initialization made it or as pop_back() left it.
+  T& add() {
+    if (size_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique_for_overwrite<T[]>(kChunk));
+    return (*this)[size_++];
+  }
+  void pop_back() { --size_; }
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return chunks_[i / kChunk][i % kChunk]; }
+  const T& operator[](size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  size_t size_ = 0;
+};
 
 // The pages one operation reads and writes. Reads always see the pages as the store held
 // them when the operation began; writes are kept apart until take_writes().
@@ -191,7 +214,14 @@ class Pages {
     auto entry = load(depth, path);
     if (!entry) return entry.status();
     Entry& e = **entry;
-    if (!e.now) e.now = &written_.emplace_back(e.existed ? decode_page(e.old) : Page());
+    if (!e.now) {
+      e.now = &written_.add();
+      if (e.existed) {
+        decode_page(e.old, *e.now);
+      } else {
+        e.now->present = e.now->leaves = 0;
+      }
+    }
     e.now->set(page_slot(depth, path), node);
     return Status::ok();
   }
@@ -199,7 +229,8 @@ class Pages {
   // The pages written, encoded, or nullopt for a page left empty. Unchanged pages are left out.
   std::vector<std::pair<std::string, std::optional<std::string>>> take_writes() {
     std::vector<std::pair<std::string, std::optional<std::string>>> out;
-    for (auto& [id, e] : entries_) {
+    for (size_t n = 0; n < entries_.size(); ++n) {
+      auto& [id, e] = entries_[n];
       if (!e.now) continue;
       std::string key = tree_page_key(id.top, id.prefix);
       if (e.now->present == 0) {
@@ -265,7 +296,9 @@ class Pages {
     if ((entries_.size() + 1) * 2 > index_.size()) grow();
     const size_t slot = probe(id);
     if (index_[slot] == 0) {
-      Entry& e = entries_.emplace_back(id, Entry()).second;
+      auto& added = entries_.add();
+      added = {id, Entry()};
+      Entry& e = added.second;
       const std::string key = tree_page_key(id.top, id.prefix);
       const std::string* in_store = nullptr;
       if (store_.find_page(key, &in_store)) {
@@ -295,9 +328,9 @@ class Pages {
   // The pages loaded, in the order loaded (entries never move), and a flat hash index of
   // them (slot: entry number + 1, 0 empty; at most half full): an operation loads thousands,
   // and node-based maps cost an allocation and a free per page.
-  std::deque<std::pair<PageId, Entry>> entries_;
+  ChunkedPool<std::pair<PageId, Entry>, 256> entries_;
   std::vector<uint32_t> index_;
-  std::deque<Page> written_;  // the new contents of the pages written
+  ChunkedPool<Page, 64> written_;  // the new contents of the pages written
   // The page of the previous call: descents read several nodes of one page in a row.
   PageId last_id_;
   Entry* last_ = nullptr;
