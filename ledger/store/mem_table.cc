@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "ledger/util/bytes.h"
+
 namespace ans {
 
 MemTable::~MemTable() {
@@ -17,7 +19,7 @@ MemTable::Entry* MemTable::tombstone() {
   return &erased;
 }
 
-uint64_t MemTable::hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+uint64_t MemTable::hash_of(std::string_view key) { return key_hash(key); }
 
 void MemTable::prefetch_slot(uint64_t hash) const {
   if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);

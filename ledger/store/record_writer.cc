@@ -1,6 +1,7 @@
 #include "ledger/store/record_writer.h"
 
 #include <cassert>
+#include <cstring>
 
 namespace ans {
 namespace {
@@ -35,6 +36,23 @@ void put_bytes(std::string& out, uint32_t field, std::string_view bytes) {
   out.append(bytes);
 }
 
+// put_varint and put_bytes into a buffer sized beforehand; each returns the end.
+char* write_varint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(static_cast<uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+char* write_bytes(char* p, uint32_t field, std::string_view bytes) {
+  p = write_varint(p, (uint64_t{field} << 3) | kBytes);
+  p = write_varint(p, bytes.size());
+  std::memcpy(p, bytes.data(), bytes.size());
+  return p + bytes.size();
+}
+
 }  // namespace
 
 EntryRecordWriter::EntryRecordWriter(uint64_t number, uint32_t entries_field)
@@ -56,14 +74,20 @@ void EntryRecordWriter::add(std::string_view key, std::optional<std::string_view
   if (!key.empty()) size += 1 + varint_size(key.size()) + key.size();
   if (value && !value->empty()) size += 1 + varint_size(value->size()) + value->size();
   if (value) size += 2;
-  put_tag(out_, entries_field_, kBytes);
-  put_varint(out_, size);
-  if (!key.empty()) put_bytes(out_, 1, key);
-  if (value && !value->empty()) put_bytes(out_, 2, *value);
+  // One resize and plain stores: a commit adds an entry per key it writes.
+  const size_t tag_size = varint_size((uint64_t{entries_field_} << 3) | kBytes);
+  const size_t at = out_.size();
+  out_.resize(at + tag_size + varint_size(size) + size);
+  char* p = out_.data() + at;
+  p = write_varint(p, (uint64_t{entries_field_} << 3) | kBytes);
+  p = write_varint(p, size);
+  if (!key.empty()) p = write_bytes(p, 1, key);
+  if (value && !value->empty()) p = write_bytes(p, 2, *value);
   if (value) {
-    put_tag(out_, 3, kVarint);
-    out_.push_back(1);
+    *p++ = static_cast<char>((3 << 3) | kVarint);
+    *p++ = 1;
   }
+  assert(p == out_.data() + out_.size());
   ++entries_;
 }
 

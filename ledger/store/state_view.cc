@@ -6,10 +6,12 @@
 #include <functional>
 #include <vector>
 
+#include "ledger/util/bytes.h"
+
 namespace ans {
 
 uint64_t OverlayIndex::hash_of(std::string_view key) {
-  return std::hash<std::string_view>{}(key);
+  return key_hash(key);
 }
 
 uint64_t EntryIndex::hash_of(std::string_view key) { return OverlayIndex::hash_of(key); }
