@@ -117,10 +117,14 @@ TxStatus apply_checked(const ApplyEnv& env, const BlockContext& block, StateOver
   }
   block_state.begin_savepoint();
   LedgerState st(block_state);
+  // Accounts and the pool are held in `st` until the transaction is done: one write of each.
+  st.hold_writes();
   TxStatus result = apply_nonce_fee_body(env, block, st, tx, sender);
   if (result) {
+    st.flush_held();
     block_state.release_savepoint();
   } else {
+    st.drop_held();
     block_state.rollback();
   }
   return result;

@@ -57,12 +57,46 @@ Amount LedgerState::amount(const std::string& bytes) const {
 
 std::string LedgerState::amount_bytes(const Amount& a) { return a.to_byte_string(); }
 
+LedgerState::HeldAccount* LedgerState::held_account(const EthAddress& a) const {
+  for (HeldAccount& h : held_accounts_) {
+    if (h.who == a) return &h;
+  }
+  return nullptr;
+}
+
 v1::AccountState LedgerState::account(const EthAddress& a) const {
-  return read<v1::AccountState>(keys::account(a)).value_or(v1::AccountState());
+  if (holding_) {
+    if (const HeldAccount* h = held_account(a)) return h->state;
+  }
+  v1::AccountState s = read<v1::AccountState>(keys::account(a)).value_or(v1::AccountState());
+  if (holding_) held_accounts_.push_back({a, s, false});
+  return s;
 }
 
 void LedgerState::put_account(const EthAddress& a, const v1::AccountState& s) {
-  write(keys::account(a), s);
+  if (!holding_) {
+    write(keys::account(a), s);
+    return;
+  }
+  HeldAccount* h = held_account(a);
+  if (h == nullptr) h = &held_accounts_.emplace_back(HeldAccount{a, {}, false});
+  h->state = s;
+  h->dirty = true;
+}
+
+void LedgerState::flush_held() {
+  for (const HeldAccount& h : held_accounts_) {
+    if (h.dirty) write(keys::account(h.who), h.state);
+  }
+  if (pool_dirty_) overlay_.put(keys::kRewardPool, amount_bytes(*held_pool_));
+  drop_held();
+}
+
+void LedgerState::drop_held() {
+  held_accounts_.clear();
+  held_pool_.reset();
+  pool_dirty_ = false;
+  holding_ = false;
 }
 
 std::optional<v1::NameState> LedgerState::name(std::string_view n) const {
@@ -105,11 +139,19 @@ void LedgerState::clear_primary_name(const EthAddress& a) {
 }
 
 Amount LedgerState::reward_pool() const {
+  if (holding_ && held_pool_) return *held_pool_;
   const std::optional<std::string>& raw = overlay_.get_ref(keys::kRewardPool);
-  return raw ? amount(*raw) : Amount();
+  Amount pool = raw ? amount(*raw) : Amount();
+  if (holding_) held_pool_ = pool;
+  return pool;
 }
 
 void LedgerState::set_reward_pool(const Amount& a) {
+  if (holding_) {
+    held_pool_ = a;
+    pool_dirty_ = true;
+    return;
+  }
   overlay_.put(keys::kRewardPool, amount_bytes(a));
 }
 

@@ -21,6 +21,17 @@ class LedgerState {
  public:
   explicit LedgerState(StateOverlay& overlay) : overlay_(overlay) {}
 
+  // Write-back, for the applying of one transaction. From hold_writes() on, account records
+  // and the reward pool are kept here once read or written, and reach the overlay only at
+  // flush_held(): a transaction reads and writes its sender's account and the pool several
+  // times (the nonce and fee, then the body's own payment), and each record is now parsed
+  // once and encoded once. drop_held() forgets them, for a transaction that is rolled back.
+  // Meanwhile every access to those records must go through this object (the overlay would
+  // still answer with what they were). Both end the holding.
+  void hold_writes() { holding_ = true; }
+  void flush_held();
+  void drop_held();
+
   StateOverlay& overlay() { return overlay_; }
   // OK, or the first storage or decoding failure.
   Status status() const;
@@ -72,8 +83,21 @@ class LedgerState {
   std::optional<Msg> read(std::string_view key) const;
   void write(std::string_view key, const google::protobuf::Message& m);
 
+  // The held account of `a`, or nullptr.
+  struct HeldAccount {
+    EthAddress who;
+    v1::AccountState state;
+    bool dirty = false;
+  };
+  HeldAccount* held_account(const EthAddress& a) const;
+
   StateOverlay& overlay_;
   mutable Status error_;
+  bool holding_ = false;
+  // A transaction touches a handful of accounts (its sender, a recipient): a short list.
+  mutable std::vector<HeldAccount> held_accounts_;
+  mutable std::optional<Amount> held_pool_;
+  bool pool_dirty_ = false;
 };
 
 }  // namespace ans
