@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -17,26 +18,50 @@ namespace ans::keys {
 std::string be64(uint64_t v);
 uint64_t read_be64(std::string_view bytes);  // REQUIRES: bytes.size() >= 8
 
-// A key from its parts, in one allocation: prefix + parts, with no temporaries (a block
-// builds several keys per transaction).
-inline std::string key_of(std::string_view prefix, std::string_view a, std::string_view b = {}) {
-  std::string out;
-  out.reserve(prefix.size() + a.size() + b.size());
-  out.append(prefix).append(a).append(b);
-  return out;
+// A key from its parts, built in place: keys up to kInline bytes (every key the rules build
+// per transaction) take no allocation. The overlay and the store take keys as views and copy
+// what they keep, so most keys need never be a std::string; it converts to one where needed.
+class Key {
+ public:
+  static constexpr size_t kInline = 64;
+  Key(std::string_view prefix, std::string_view a, std::string_view b = {})
+      : size_(prefix.size() + a.size() + b.size()) {
+    char* p = inline_.data();
+    if (size_ > kInline) {
+      heap_.resize(size_);
+      p = heap_.data();
+    }
+    std::memcpy(p, prefix.data(), prefix.size());
+    std::memcpy(p + prefix.size(), a.data(), a.size());
+    std::memcpy(p + prefix.size() + a.size(), b.data(), b.size());
+  }
+  std::string_view view() const { return {size_ > kInline ? heap_.data() : inline_.data(), size_}; }
+  operator std::string_view() const { return view(); }
+  operator std::string() const { return std::string(view()); }
+  size_t size() const { return size_; }
+  bool operator==(std::string_view other) const { return view() == other; }
+
+ private:
+  size_t size_;
+  std::array<char, kInline> inline_;  // the first size_ bytes, when size_ <= kInline
+  std::string heap_;                  // otherwise
+};
+
+inline Key key_of(std::string_view prefix, std::string_view a, std::string_view b = {}) {
+  return Key(prefix, a, b);
 }
 template <size_t N>
 std::string_view chars(const std::array<uint8_t, N>& bytes) {
   return std::string_view(reinterpret_cast<const char*>(bytes.data()), N);
 }
 
-inline std::string account(const EthAddress& a) { return key_of("A", chars(a.bytes())); }
-inline std::string name(std::string_view n) { return key_of("N", n); }
-inline std::string commitment(const Hash256& c) { return key_of("C", chars(c)); }
-inline std::string sp(std::string_view sp_id) { return key_of("S", sp_id); }
-inline std::string primary_name(const EthAddress& a) { return key_of("R", chars(a.bytes())); }
+inline Key account(const EthAddress& a) { return key_of("A", chars(a.bytes())); }
+inline Key name(std::string_view n) { return key_of("N", n); }
+inline Key commitment(const Hash256& c) { return key_of("C", chars(c)); }
+inline Key sp(std::string_view sp_id) { return key_of("S", sp_id); }
+inline Key primary_name(const EthAddress& a) { return key_of("R", chars(a.bytes())); }
 inline constexpr std::string_view kUnbondingPrefix = "U";
-inline std::string unbonding(uint64_t release_s, uint64_t seq) {
+inline Key unbonding(uint64_t release_s, uint64_t seq) {
   return key_of("U", be64(release_s), be64(seq));
 }
 // Evidence already acted on: offender + kind + height/slot, so it slashes once.
@@ -49,18 +74,18 @@ inline constexpr std::string_view kActiveSets = "GA";
 inline constexpr std::string_view kCursor = "GC";
 
 // Secondary indexes.
-inline std::string owner_index(const EthAddress& owner, std::string_view n) {
+inline Key owner_index(const EthAddress& owner, std::string_view n) {
   return key_of("io", chars(owner.bytes()), n);
 }
-inline std::string owner_index_prefix(const EthAddress& owner) {
+inline Key owner_index_prefix(const EthAddress& owner) {
   return key_of("io", chars(owner.bytes()));
 }
 inline constexpr std::string_view kExpiryIndexPrefix = "ix";
-inline std::string expiry_index(uint64_t expiry_s, std::string_view n) {
+inline Key expiry_index(uint64_t expiry_s, std::string_view n) {
   return key_of("ix", be64(expiry_s), n);
 }
 inline constexpr std::string_view kCommitmentIndexPrefix = "ic";
-inline std::string commitment_index(uint64_t time_s, const Hash256& c) {
+inline Key commitment_index(uint64_t time_s, const Hash256& c) {
   return key_of("ic", be64(time_s), chars(c));
 }
 

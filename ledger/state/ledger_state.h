@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "ans/v1/state.pb.h"
 #include "ledger/state/keys.h"
 #include "ledger/store/state_view.h"
@@ -95,7 +97,7 @@ class LedgerState {
   mutable Status error_;
   bool holding_ = false;
   // A transaction touches a handful of accounts (its sender, a recipient): a short list.
-  mutable std::vector<HeldAccount> held_accounts_;
+  mutable boost::container::small_vector<HeldAccount, 2> held_accounts_;
   mutable std::optional<Amount> held_pool_;
   bool pool_dirty_ = false;
 };
