@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace ans {
 namespace {
 
@@ -381,7 +383,8 @@ class BatchApplier {
                          std::span<const Change> changes) {
     if (!old || old->leaf) {
       // Nothing below this position is stored: rebuild it from the surviving keys.
-      std::vector<Entry> entries;
+      // Usually one or two keys reach an empty or leaf position: no allocation for them.
+      boost::container::small_vector<Entry, 4> entries;
       entries.reserve(changes.size() + 1);
       bool old_leaf_pending = old.has_value();
       for (const Change& c : changes) {
@@ -392,7 +395,8 @@ class BatchApplier {
         if (c.value_hash) entries.push_back({c.kh, *c.value_hash});
       }
       if (old_leaf_pending) entries.push_back({old->a, old->b});
-      return build(depth, path, entries, old.has_value());
+      return build(depth, path, std::span<const Entry>(entries.data(), entries.size()),
+                   old.has_value());
     }
 
     const auto split = split_point(changes, depth);
