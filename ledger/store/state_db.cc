@@ -199,7 +199,7 @@ Status StateDb::load_memory() {
     }
   }
   std::sort(in_order.begin(), in_order.end());
-  for (std::string_view key : in_order) ordered_.emplace_hint(ordered_.end(), key);
+  for (std::string_view key : in_order) ordered_.insert(key);
   for (uint64_t seq = snapshot_seq_ + 1; seq <= journal_seq_; ++seq) {
     auto read = read_record(journal_key(seq), seq, "journal record", record);
     if (!read) return read.status();
@@ -235,7 +235,7 @@ bool StateDb::kept_in_order(std::string_view key) const {
 void StateDb::mem_put(std::string_view key, std::optional<std::string_view> value) {
   if (!value) {
     // The ordered set views the entry's key: out of it before the entry goes.
-    if (kept_in_order(key)) ordered_.erase(OrderedKey(key));
+    if (kept_in_order(key)) ordered_.erase(key);
     mem_.erase(key);
     return;
   }
@@ -243,8 +243,8 @@ void StateDb::mem_put(std::string_view key, std::optional<std::string_view> valu
   if (!(added || moved) || !kept_in_order(key)) return;
   // A frozen entry replaced (a snapshot is being written) goes when the snapshot is done:
   // the ordered set views the new entry's key instead.
-  if (moved) ordered_.erase(OrderedKey(key));
-  ordered_.emplace(entry->key);
+  if (moved) ordered_.erase(key);
+  ordered_.insert(entry->key);
 }
 
 void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
@@ -497,10 +497,10 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
       }
     }
     size_t n = 0;
-    for (auto it = ordered_.lower_bound(OrderedKey(start.empty() ? prefix : start));
-         it != ordered_.end() && n < limit && it->key.starts_with(prefix); ++it) {
+    for (auto it = ordered_.lower_bound(start.empty() ? prefix : start);
+         it.valid() && n < limit && it.key().starts_with(prefix); it.next()) {
       ++n;
-      if (!visit(it->key, mem_.find(it->key)->value)) break;
+      if (!visit(it.key(), mem_.find(it.key())->value)) break;
     }
     return;
   }

@@ -24,7 +24,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -33,6 +32,7 @@
 #include "ledger/crypto/hash.h"
 #include "ans/v1/state.pb.h"
 #include "ledger/store/mem_table.h"
+#include "ledger/store/ordered_index.h"
 #include "ledger/store/record_writer.h"
 #include "ledger/store/state_view.h"
 
@@ -299,32 +299,11 @@ class StateDb final : public StateReader {
   // Memory layout. mem_ holds every present key; ordered_ views its keys (entries do not
   // move) in order, for scan(), except those under the unordered prefixes.
   MemTable mem_;
-  // A key of ordered_: a view of the entry's key, behind its first 16 bytes as two
-  // big-endian integers (zero-padded). Most comparisons in a descent of the set decide on
-  // those integers without reading the key's bytes, which at millions of keys is a cache miss
-  // each. Sixteen bytes, not eight: index keys share their first eight within a block (an
-  // expiry or commitment-age entry: prefix and the block's time) or an owner (prefix and the
-  // owner's first bytes). Orders exactly as the keys do (bytes compared unsigned, a prefix
-  // first).
-  struct OrderedKey {
-    explicit OrderedKey(std::string_view k) : head(word_of(k, 0)), head2(word_of(k, 8)), key(k) {}
-    static uint64_t word_of(std::string_view k, size_t from) {
-      uint64_t h = 0;
-      for (size_t i = from; i < from + 8; ++i) {
-        h = (h << 8) | (i < k.size() ? static_cast<uint8_t>(k[i]) : 0u);
-      }
-      return h;
-    }
-    bool operator<(const OrderedKey& o) const {
-      if (head != o.head) return head < o.head;
-      if (head2 != o.head2) return head2 < o.head2;
-      return key < o.key;
-    }
-    uint64_t head;
-    uint64_t head2;
-    std::string_view key;
-  };
-  std::set<OrderedKey> ordered_;
+  // Views of mem_'s keys in order (ledger/store/ordered_index.h). Sixteen bytes of head per
+  // key, not eight: index keys share their first eight within a block (an expiry or
+  // commitment-age entry: prefix and the block's time) or an owner (prefix and the owner's
+  // first bytes).
+  OrderedIndex ordered_;
   uint64_t journal_seq_ = 0;
   uint64_t snapshot_seq_ = 0;
   uint64_t snapshot_chunks_ = 0;
