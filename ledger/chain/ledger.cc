@@ -84,10 +84,10 @@ class PageCollector final : public TreeNodeStore {
     }
     return parent_.get(key);
   }
-  bool find_page(const std::string& key, const std::string** out) const override {
+  bool find_page(const std::string& key, std::optional<std::string_view>* out) const override {
     for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
       if (it->first == key) {
-        *out = it->second ? &*it->second : nullptr;
+        *out = it->second ? std::optional<std::string_view>(*it->second) : std::nullopt;
         return true;
       }
     }

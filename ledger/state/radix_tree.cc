@@ -302,9 +302,9 @@ class Pages {
       added = {id, Entry()};
       Entry& e = added.second;
       const std::string key = tree_page_key(id.top, id.prefix);
-      const std::string* in_store = nullptr;
+      std::optional<std::string_view> in_store;
       if (store_.find_page(key, &in_store)) {
-        if (in_store != nullptr) {
+        if (in_store) {
           e.existed = true;
           e.old = *in_store;
         }

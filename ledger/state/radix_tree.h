@@ -34,9 +34,10 @@ class TreeNodeStore {
   virtual ~TreeNodeStore() = default;
   virtual std::optional<std::string> get_page(const std::string& page_key) const = 0;
   // get_page() without the copy, where the store can: true when it answered, with `*out`
-  // pointing at the page (nullptr: absent). The page must stay where it is, unchanged, until
-  // the store's next put or delete. The default cannot: false.
-  virtual bool find_page(const std::string& page_key, const std::string** out) const {
+  // viewing the page (nullopt: absent). The page must stay where it is, unchanged, until the
+  // store's next put or delete. The default cannot: false.
+  virtual bool find_page(const std::string& page_key,
+                         std::optional<std::string_view>* out) const {
     (void)page_key;
     (void)out;
     return false;

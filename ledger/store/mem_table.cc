@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <new>
 
 #include "ledger/util/bytes.h"
 
@@ -9,15 +10,46 @@ namespace ans {
 
 MemTable::~MemTable() {
   for (Slot& s : slots_) {
-    if (s.entry != nullptr && s.entry != tombstone()) delete s.entry;
+    if (s.entry != nullptr && s.entry != tombstone()) destroy(s.entry);
   }
-  for (Entry* e : retired_) delete e;
+  for (Entry* e : retired_) destroy(e);
 }
 
 MemTable::Entry* MemTable::tombstone() {
   static Entry erased;
   return &erased;
 }
+
+MemTable::Entry* MemTable::make(std::string_view key, std::string_view value, uint64_t born,
+                                size_t capacity) {
+  void* memory = ::operator new(sizeof(Entry) + key.size() + capacity);
+  Entry* e = new (memory) Entry();
+  e->born_ = born;
+  e->key_size_ = static_cast<uint32_t>(key.size());
+  e->value_size_ = static_cast<uint32_t>(value.size());
+  e->capacity_ = static_cast<uint32_t>(capacity);
+  std::memcpy(e->bytes(), key.data(), key.size());
+  std::memcpy(e->bytes() + key.size(), value.data(), value.size());
+  return e;
+}
+
+void MemTable::destroy(Entry* e) {
+  if (e == nullptr) return;
+  e->~Entry();
+  ::operator delete(e);
+}
+
+namespace {
+
+// Room for a new entry's value: its size, to a multiple of 8. A value that outgrows its
+// entry (a tree page gaining a node) gets half as much again, so one that keeps growing moves
+// a logarithmic number of times.
+size_t room_for(size_t size) { return (size + 7) & ~size_t{7}; }
+size_t room_to_grow(size_t old_capacity, size_t size) {
+  return room_for(std::max(size, old_capacity + old_capacity / 2));
+}
+
+}  // namespace
 
 uint64_t MemTable::hash_of(std::string_view key) { return key_hash(key); }
 
@@ -29,8 +61,7 @@ void MemTable::prefetch_entry(uint64_t hash) const {
   if (slots_.empty()) return;
   const Entry* e = slots_[hash & (slots_.size() - 1)].entry;
   if (e == nullptr || e == tombstone()) return;
-  __builtin_prefetch(e);
-  __builtin_prefetch(e->key.data());
+  __builtin_prefetch(e);  // the header, and the key's first bytes with it
 }
 
 size_t MemTable::probe(std::string_view key, uint64_t hash) const {
@@ -38,7 +69,7 @@ size_t MemTable::probe(std::string_view key, uint64_t hash) const {
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
     if (s.entry == nullptr) return i;
-    if (s.hash == hash && s.entry != tombstone() && s.entry->key == key) return i;
+    if (s.hash == hash && s.entry != tombstone() && s.entry->key() == key) return i;
   }
 }
 
@@ -53,18 +84,24 @@ MemTable::Put MemTable::put(std::string_view key, std::string_view value) {
   const uint64_t hash = hash_of(key);
   Slot& s = slots_[probe(key, hash)];
   if (s.entry != nullptr) {
-    if (!is_frozen(s.entry)) {
-      s.entry->value.assign(value.data(), value.size());
-      return {s.entry, false, false};
+    Entry* old = s.entry;
+    if (!is_frozen(old) && value.size() <= old->capacity_) {
+      std::memmove(old->bytes() + old->key_size_, value.data(), value.size());
+      old->value_size_ = static_cast<uint32_t>(value.size());
+      return {old, false, false, nullptr};
     }
-    retired_.push_back(s.entry);
-    s.entry = new Entry{std::string(key), std::string(value), freezes_};
-    return {s.entry, false, true};
+    if (is_frozen(old)) {
+      retired_.push_back(old);
+      s.entry = make(key, value, freezes_, room_for(value.size()));
+      return {s.entry, false, true, nullptr};
+    }
+    s.entry = make(key, value, freezes_, room_to_grow(old->capacity_, value.size()));
+    return {s.entry, false, true, old};
   }
-  s = {hash, new Entry{std::string(key), std::string(value), freezes_}};
+  s = {hash, make(key, value, freezes_, room_for(value.size()))};
   ++used_;
   ++live_;
-  return {s.entry, true, false};
+  return {s.entry, true, false, nullptr};
 }
 
 bool MemTable::erase(std::string_view key) {
@@ -74,7 +111,7 @@ bool MemTable::erase(std::string_view key) {
   if (is_frozen(s.entry)) {
     retired_.push_back(s.entry);
   } else {
-    delete s.entry;
+    destroy(s.entry);
   }
   s.entry = tombstone();  // keeps the probe chains through this slot intact
   --live_;
@@ -91,7 +128,7 @@ std::vector<const MemTable::Entry*> MemTable::freeze() {
 }
 
 void MemTable::thaw() {
-  for (Entry* e : retired_) delete e;
+  for (Entry* e : retired_) destroy(e);
   retired_.clear();
   retired_.shrink_to_fit();
   frozen_ = false;

@@ -3,9 +3,14 @@
 // Open addressing with linear probing over slots of (key hash, entry pointer), at most half
 // full: a lookup reads one slot (usually one cache line), then the entry whose hash matches.
 // std::unordered_map costs a bucket, the node before, the node and its key: at millions of
-// keys each of those is a cache miss. Entries are allocated one by one and never move, so a
-// view of an entry's key stays valid until that key is erased (or, while the table is
-// frozen, until thaw() if a write replaced the entry: put() says so).
+// keys each of those is a cache miss. An entry is one allocation: a small header, the key's
+// bytes, then the value's, so a lookup that finds the entry finds its key and value beside it
+// (and a table of millions of keys spends no std::string headers on them).
+//
+// An entry stays where it is, and a view of its key stays valid, until its key is erased or
+// a put() moves the key to a new entry: a value that outgrows the room its entry has, or a
+// write to an entry frozen for a snapshot. put() says so, and hands back the entry it
+// replaced (unless frozen) for the caller to release() once it has dropped its views of it.
 //
 // Frozen: freeze() hands out the entries as they are, for another thread to read (a
 // snapshot written in the background) while this one goes on changing the table. Until
@@ -16,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,15 +31,28 @@ namespace ans {
 
 class MemTable {
  public:
-  struct Entry {
-    std::string key;
-    std::string value;
-    uint64_t born = 0;  // the table's freeze count when the entry was made
+  class Entry {
+   public:
+    std::string_view key() const { return {bytes(), key_size_}; }
+    std::string_view value() const { return {bytes() + key_size_, value_size_}; }
+
+   private:
+    friend class MemTable;
+    Entry() = default;
+    const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
+    char* bytes() { return reinterpret_cast<char*>(this + 1); }
+    uint64_t born_ = 0;  // the table's freeze count when the entry was made
+    uint32_t key_size_ = 0;
+    uint32_t value_size_ = 0;
+    uint32_t capacity_ = 0;  // room for the value
   };
   struct Put {
     const Entry* entry;  // the key's entry now
     bool added;          // the key was not there before
-    bool moved;          // it was, in a frozen entry, and has a new entry now
+    bool moved;          // it was, and has a new entry now (see the top of this file)
+    // When moved from an entry that was not frozen: that entry, still readable, for
+    // release() once the caller has dropped its views of it. Otherwise nullptr.
+    Entry* replaced;
   };
 
   MemTable() = default;
@@ -48,6 +67,8 @@ class MemTable {
   // Erases `key` (views of its entry's key become invalid, at thaw() if the table is frozen).
   // Returns whether it was there.
   bool erase(std::string_view key);
+  // Frees an entry put() replaced (Put::replaced; nullptr is a no-op).
+  static void release(Entry* replaced) { destroy(replaced); }
 
   // Every entry as it is now; see the top of this file. The entries stay as they are, and
   // where they are, until thaw(). REQUIRES: not frozen.
@@ -82,6 +103,9 @@ class MemTable {
     Entry* entry = nullptr;  // nullptr: empty; tombstone(): erased
   };
   static Entry* tombstone();
+  // An entry for `key` holding `value`, with room for `capacity` bytes of value.
+  static Entry* make(std::string_view key, std::string_view value, uint64_t born, size_t capacity);
+  static void destroy(Entry* e);
   // The slot holding `key`, or the first empty slot where a search for it ends.
   size_t probe(std::string_view key, uint64_t hash) const;
   // Rebuilds the slots (dropping tombstones), doubling them when more than a quarter would
@@ -89,7 +113,7 @@ class MemTable {
   void rebuild();
 
   // True for an entry that freeze() handed out and that must not change until thaw().
-  bool is_frozen(const Entry* e) const { return frozen_ && e->born < freezes_; }
+  bool is_frozen(const Entry* e) const { return frozen_ && e->born_ < freezes_; }
 
   std::vector<Slot> slots_;  // size 0 or a power of two
   size_t live_ = 0;          // entries

@@ -14,28 +14,42 @@ namespace ans {
 namespace {
 
 // Random puts and erases, with heavy churn so that tombstones pile up and the table is rebuilt
-// at the same size as well as grown, against std::map as the model. Entries never move: a
-// pointer taken when a key is added stays valid (and holds the key) until it is erased.
+// at the same size as well as grown, against std::map as the model. Values of many lengths:
+// an entry stays put (a pointer taken when a key is added holds the key) until its key is
+// erased or a value outgrows its room, and then put() says so and hands back the old entry,
+// still readable, to release.
 TEST(MemTable, MatchesAMapUnderChurnAndEntriesStayPut) {
   std::mt19937_64 rng(7);
   MemTable table;
   std::map<std::string, std::string> model;
   std::map<std::string, const MemTable::Entry*> where;
+  size_t moves = 0;
   for (int step = 0; step < 200'000; ++step) {
     // A small key space (3,000 keys), so that keys come back after being erased.
     std::string key = "k" + std::to_string(rng() % 3'000);
     if (rng() % 8 == 0) key += std::string(40, 'x');  // some keys too long for SSO
     const uint64_t op = rng() % 3;
     if (op < 2) {
-      std::string value = std::to_string(step);
-      auto [entry, added, moved] = table.put(key, value);
-      EXPECT_EQ(added, !model.count(key));
-      EXPECT_FALSE(moved);  // never frozen
-      if (added) {
-        where[key] = entry;
+      std::string value(rng() % 120, 'v');
+      value += std::to_string(step);
+      const MemTable::Put put = table.put(key, value);
+      EXPECT_EQ(put.added, !model.count(key));
+      if (put.added) {
+        EXPECT_FALSE(put.moved);
+        where[key] = put.entry;
+      } else if (put.moved) {
+        ++moves;
+        ASSERT_NE(put.replaced, nullptr) << "not frozen: the caller releases the old entry";
+        EXPECT_EQ(put.replaced, where[key]);
+        EXPECT_EQ(put.replaced->key(), key) << "the replaced entry is still readable";
+        EXPECT_GT(value.size(), model[key].size()) << "only a value that grew moves";
+        MemTable::release(put.replaced);
+        where[key] = put.entry;
       } else {
-        EXPECT_EQ(where[key], entry) << "an entry moved";
+        EXPECT_EQ(put.replaced, nullptr);
+        EXPECT_EQ(where[key], put.entry) << "an entry moved unannounced";
       }
+      EXPECT_EQ(put.entry->value(), value);
       model[key] = value;
     } else {
       EXPECT_EQ(table.erase(key), model.erase(key) == 1);
@@ -47,18 +61,19 @@ TEST(MemTable, MatchesAMapUnderChurnAndEntriesStayPut) {
         const MemTable::Entry* e = table.find(k);
         ASSERT_NE(e, nullptr) << k;
         EXPECT_EQ(e, where[k]);
-        EXPECT_EQ(e->key, k);
-        EXPECT_EQ(e->value, v);
+        EXPECT_EQ(e->key(), k);
+        EXPECT_EQ(e->value(), v);
       }
       EXPECT_EQ(table.find("absent"), nullptr);
       size_t visited = 0;
       table.for_each([&](const MemTable::Entry& e) {
         ++visited;
-        EXPECT_EQ(model.at(e.key), e.value);
+        EXPECT_EQ(model.at(std::string(e.key())), e.value());
       });
       EXPECT_EQ(visited, model.size());
     }
   }
+  EXPECT_GT(moves, 0u);
 }
 
 TEST(MemTable, EmptyTable) {
@@ -66,10 +81,11 @@ TEST(MemTable, EmptyTable) {
   EXPECT_EQ(table.find("x"), nullptr);
   EXPECT_FALSE(table.erase("x"));
   EXPECT_EQ(table.size(), 0u);
-  auto [entry, added, moved] = table.put("", "empty key");
+  auto [entry, added, moved, replaced] = table.put("", "empty key");
   EXPECT_TRUE(added);
   EXPECT_FALSE(moved);
-  EXPECT_EQ(table.find("")->value, "empty key");
+  EXPECT_EQ(replaced, nullptr);
+  EXPECT_EQ(table.find("")->value(), "empty key");
   EXPECT_EQ(entry, table.find(""));
 }
 
@@ -102,8 +118,8 @@ TEST(MemTable, FrozenViewStaysAsItWasWhileTheTableChanges) {
     std::thread reader([&] {
       while (!stop.load()) {
         for (const MemTable::Entry* e : view) {
-          auto it = then.find(e->key);
-          if (it == then.end() || it->second != e->value) ++mismatches;
+          auto it = then.find(std::string(e->key()));
+          if (it == then.end() || it->second != e->value()) ++mismatches;
         }
         ++reads;
       }
@@ -113,14 +129,19 @@ TEST(MemTable, FrozenViewStaysAsItWasWhileTheTableChanges) {
       std::string key = random_key();
       if (rng() % 3 < 2) {
         std::string value = "r" + std::to_string(round) + "s" + std::to_string(step);
-        auto [entry, added, moved] = table.put(key, value);
+        auto [entry, added, moved, replaced] = table.put(key, value);
         EXPECT_EQ(added, !model.count(key));
         if (moved) {
-          ++moved_count;
-          EXPECT_TRUE(then.count(key)) << "only a frozen entry moves";
           EXPECT_EQ(std::count(view.begin(), view.end(), entry), 0) << "moved to a frozen entry";
+          if (replaced == nullptr) {
+            ++moved_count;
+            EXPECT_TRUE(then.count(key)) << "only a frozen entry is kept for thaw()";
+          } else {
+            EXPECT_EQ(std::count(view.begin(), view.end(), replaced), 0) << "a frozen entry handed back";
+            MemTable::release(replaced);  // a value that outgrew an entry made since freeze()
+          }
         }
-        EXPECT_EQ(entry->value, value);
+        EXPECT_EQ(entry->value(), value);
         model[key] = value;
       } else {
         EXPECT_EQ(table.erase(key), model.erase(key) == 1);
@@ -133,24 +154,24 @@ TEST(MemTable, FrozenViewStaysAsItWasWhileTheTableChanges) {
     for (const auto& [k, v] : model) {
       const MemTable::Entry* e = table.find(k);
       ASSERT_NE(e, nullptr) << k;
-      EXPECT_EQ(e->value, v);
+      EXPECT_EQ(e->value(), v);
     }
     while (reads.load() < 2) std::this_thread::yield();
     stop = true;
     reader.join();
     EXPECT_EQ(mismatches.load(), 0u);
-    for (const MemTable::Entry* e : view) EXPECT_EQ(then.at(e->key), e->value);
+    for (const MemTable::Entry* e : view) EXPECT_EQ(then.at(std::string(e->key())), e->value());
     table.thaw();
     EXPECT_FALSE(table.frozen());
     EXPECT_EQ(table.retired(), 0u);
     // Thawed, a write changes the entry in place again.
     const std::string key = model.begin()->first;
     const MemTable::Entry* before = table.find(key);
-    auto [entry, added, moved] = table.put(key, "thawed");
+    auto [entry, added, moved, replaced] = table.put(key, "t");  // no longer than any value
     EXPECT_FALSE(added);
     EXPECT_FALSE(moved);
     EXPECT_EQ(entry, before);
-    model[key] = "thawed";
+    model[key] = "t";
   }
 }
 

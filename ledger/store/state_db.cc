@@ -193,9 +193,12 @@ Status StateDb::load_memory() {
         return Status(Errc::kCorruption, "snapshot chunk " + std::to_string(chunk) +
                                              " holds an entry a snapshot cannot hold");
       }
-      auto [entry, added, moved] = mem_.put(w.key(), w.value());
-      if (!added) return Status(Errc::kCorruption, "the snapshot holds a key twice");
-      if (kept_in_order(entry->key)) in_order.push_back(entry->key);
+      const MemTable::Put put = mem_.put(w.key(), w.value());
+      if (!put.added) {
+        MemTable::release(put.replaced);  // nothing views it
+        return Status(Errc::kCorruption, "the snapshot holds a key twice");
+      }
+      if (kept_in_order(put.entry->key())) in_order.push_back(put.entry->key());
     }
   }
   std::sort(in_order.begin(), in_order.end());
@@ -239,12 +242,14 @@ void StateDb::mem_put(std::string_view key, std::optional<std::string_view> valu
     mem_.erase(key);
     return;
   }
-  auto [entry, added, moved] = mem_.put(key, *value);
-  if (!(added || moved) || !kept_in_order(key)) return;
-  // A frozen entry replaced (a snapshot is being written) goes when the snapshot is done:
-  // the ordered set views the new entry's key instead.
-  if (moved) ordered_.erase(key);
-  ordered_.insert(entry->key);
+  const MemTable::Put put = mem_.put(key, *value);
+  if ((put.added || put.moved) && kept_in_order(key)) {
+    // A key moved to a new entry: the ordered set views the new one's key instead, before
+    // the old entry goes (now, or if frozen for a snapshot, when that is done).
+    if (put.moved) ordered_.erase(key);
+    ordered_.insert(put.entry->key());
+  }
+  MemTable::release(put.replaced);
 }
 
 void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size_t limit,
@@ -252,12 +257,12 @@ void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size
   const std::string_view from = start.empty() ? prefix : start;
   std::vector<const MemTable::Entry*> matching;
   mem_.for_each([&](const MemTable::Entry& e) {
-    if (e.key.starts_with(prefix) && std::string_view(e.key) >= from) matching.push_back(&e);
+    if (e.key().starts_with(prefix) && e.key() >= from) matching.push_back(&e);
   });
   std::sort(matching.begin(), matching.end(),
-            [](const auto* a, const auto* b) { return a->key < b->key; });
+            [](const auto* a, const auto* b) { return a->key() < b->key(); });
   for (size_t i = 0; i < matching.size() && i < limit; ++i) {
-    if (!visit(matching[i]->key, matching[i]->value)) break;
+    if (!visit(matching[i]->key(), matching[i]->value())) break;
   }
 }
 
@@ -329,7 +334,7 @@ void StateDb::write_snapshot_chunks(SnapshotJob& job) {
   };
   Status st;
   for (const MemTable::Entry* e : job.entries) {
-    chunk.add(e->key, e->value);
+    chunk.add(e->key(), e->value());
     if (chunk.bytes().size() < kSnapshotChunkBytes) continue;
     if (job.stop.load(std::memory_order_relaxed)) {
       st = Status(Errc::kIoError, "snapshot abandoned: the store is closing");
@@ -457,10 +462,10 @@ void StateDb::update_cache(const CacheWrites& written) {
   }
 }
 
-bool StateDb::find_in_memory(std::string_view key, const std::string** out) const {
+bool StateDb::find_in_memory(std::string_view key, std::optional<std::string_view>* out) const {
   if (!options_.memory_state) return false;
   const MemTable::Entry* e = mem_.find(key);
-  *out = e == nullptr ? nullptr : &e->value;
+  *out = e == nullptr ? std::nullopt : std::optional<std::string_view>(e->value());
   return true;
 }
 
@@ -468,7 +473,7 @@ std::optional<std::string> StateDb::get(std::string_view key) const {
   if (options_.memory_state) {
     const MemTable::Entry* e = mem_.find(key);
     if (e == nullptr) return std::nullopt;
-    return e->value;
+    return std::string(e->value());
   }
   const bool cached = cacheable(key);
   if (cached) {
@@ -500,7 +505,7 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
     for (auto it = ordered_.lower_bound(start.empty() ? prefix : start);
          it.valid() && n < limit && it.key().starts_with(prefix); it.next()) {
       ++n;
-      if (!visit(it.key(), mem_.find(it.key())->value)) break;
+      if (!visit(it.key(), mem_.find(it.key())->value())) break;
     }
     return;
   }
@@ -686,7 +691,7 @@ Result<bool> StateDb::stored(std::string_view key, std::string& out) const {
   if (options_.memory_state) {
     const MemTable::Entry* e = mem_.find(key);
     if (e == nullptr) return false;
-    out = e->value;
+    out.assign(e->value());
     return true;
   }
   leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);

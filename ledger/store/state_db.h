@@ -118,10 +118,10 @@ class StateDb final : public StateReader {
   ~StateDb() override;
 
   std::optional<std::string> get(std::string_view key) const override;
-  // Memory layout: get() without the copy. Sets `*out` to the value held in memory (nullptr:
+  // Memory layout: get() without the copy. Sets `*out` to the value held in memory (nullopt:
   // absent), which stays where it is, unchanged, until the next commit, undo or load_derived.
   // LevelDB layout: false, and `*out` is untouched.
-  bool find_in_memory(std::string_view key, const std::string** out) const;
+  bool find_in_memory(std::string_view key, std::optional<std::string_view>* out) const;
   void scan(std::string_view prefix, std::string_view start, size_t limit,
             const ScanVisitor& visit) const override;
   Status status() const override;
