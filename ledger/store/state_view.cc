@@ -73,6 +73,7 @@ const std::optional<std::string>* find_write(const WriteLog& log, std::string_vi
 }
 
 const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string> value) {
+  first_bytes_.add(key);
   return entries_.emplace_back(std::string(key), std::move(value));
 }
 
@@ -146,6 +147,7 @@ void OverlayIndex::rebuild(size_t size) {
 }
 
 bool ReadMemo::has_prefix(std::string_view prefix) const {
+  if (!first_bytes_.may_start(prefix)) return false;
   for (const Entry& e : entries_) {
     if (e.first.starts_with(prefix)) return true;
   }
@@ -174,8 +176,10 @@ std::optional<std::string> StateOverlay::get_unrecorded(std::string_view key) co
 }
 
 bool StateOverlay::touches_prefix(std::string_view prefix) const {
-  for (const auto& e : writes_) {
-    if (e.first.starts_with(prefix)) return true;
+  if (written_first_bytes_.may_start(prefix)) {
+    for (const auto& e : writes_) {
+      if (e.first.starts_with(prefix)) return true;
+    }
   }
   return parent_reads_.has_prefix(prefix);
 }
@@ -205,6 +209,7 @@ void StateOverlay::write(std::string_view key, std::optional<std::string> value,
     return;
   }
   if (slot.empty()) index_.claim(slot, hash);
+  written_first_bytes_.add(key);
   WriteSet::value_type* it = &writes_.emplace_back(std::string(key), std::move(value));
   slot.write = it;
   // The key was usually read just before. A value the caller claims for the parent is

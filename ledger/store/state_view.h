@@ -75,6 +75,25 @@ class EntryIndex {
   size_t used_ = 0;          // full slots and tombstones
 };
 
+// The first bytes of a set of keys, to answer "might one start with this prefix?" without a
+// walk over them: never wrong when it says no. (The rules ask it of a block's every key.)
+class FirstBytes {
+ public:
+  void add(std::string_view key) {
+    if (!key.empty()) bits_[byte(key) / 64] |= uint64_t{1} << (byte(key) % 64);
+  }
+  // False when no key added starts with `prefix` (empty prefix: true if any key was added
+  // at all, or if one was the empty key: conservatively true).
+  bool may_start(std::string_view prefix) const {
+    if (prefix.empty()) return true;
+    return (bits_[byte(prefix) / 64] >> (byte(prefix) % 64) & 1u) != 0;
+  }
+
+ private:
+  static unsigned byte(std::string_view s) { return static_cast<uint8_t>(s[0]); }
+  uint64_t bits_[4] = {};
+};
+
 // What an overlay read from its parent: each key's value the first time it was read (nullopt
 // = absent), in the order read, with a hash lookup. A store commit takes it as the undo data
 // of the keys the block wrote after reading them, instead of reading the store again.
@@ -95,7 +114,8 @@ class ReadMemo {
   const Entry* find(std::string_view key) const;
   // Records `value` for `key`. REQUIRES: `key` is not recorded yet.
   const Entry& add(std::string_view key, std::optional<std::string> value);
-  // True when a recorded key starts with `prefix` (a walk over all of them).
+  // True when a recorded key starts with `prefix` (a walk over them, unless no key recorded
+  // starts with the prefix's first byte).
   bool has_prefix(std::string_view prefix) const;
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
@@ -104,6 +124,7 @@ class ReadMemo {
 
  private:
   std::deque<Entry> entries_;
+  FirstBytes first_bytes_;     // of entries_' keys
   mutable EntryIndex index_;   // of entries_[0, indexed_)
   mutable size_t indexed_ = 0;
 };
@@ -238,6 +259,7 @@ class StateOverlay final : public StateReader {
 
   const StateReader& parent_;
   WriteLog writes_;
+  FirstBytes written_first_bytes_;  // of keys ever in writes_ (rolled back ones too)
   // A memo of reads, not state: see parent_reads(). Indexed, with writes_, by index_.
   mutable ReadMemo parent_reads_;
   mutable OverlayIndex index_;

@@ -282,5 +282,38 @@ TEST(ReadMemo, FindsWhatItRecordedAfterAMove) {
   check(assigned);
 }
 
+// touches_prefix answers from the keys' first bytes when it can and walks them otherwise:
+// right for one-byte and longer prefixes, for writes, reads, rolled-back writes (still
+// answered by the walk) and taken reads.
+TEST(StateOverlay, TouchesPrefixForWritesAndReads) {
+  MemoryStore store;
+  WriteSet base;
+  base["Tpage"] = "p";
+  base["Bread"] = "b";
+  store.apply(base);
+  StateOverlay overlay(store);
+  EXPECT_FALSE(overlay.touches_prefix("T"));
+  overlay.put("Awrite", "a");
+  EXPECT_TRUE(overlay.touches_prefix("A"));
+  EXPECT_TRUE(overlay.touches_prefix("Aw"));
+  EXPECT_FALSE(overlay.touches_prefix("Ax")) << "first byte matches, the prefix does not";
+  EXPECT_FALSE(overlay.touches_prefix("T"));
+  EXPECT_EQ(overlay.get("Bread"), "b");  // a read of the parent is remembered
+  EXPECT_TRUE(overlay.touches_prefix("B"));
+  EXPECT_FALSE(overlay.touches_prefix("Bx"));
+  EXPECT_FALSE(overlay.get("Cabsent").has_value());  // an absent read too
+  EXPECT_TRUE(overlay.touches_prefix("C"));
+  overlay.begin_savepoint();
+  overlay.put("Tpage", "q");
+  EXPECT_TRUE(overlay.touches_prefix("T"));
+  overlay.rollback();
+  // The first byte stays counted, and the walk it leads to finds no such key any more.
+  EXPECT_FALSE(overlay.touches_prefix("T")) << "a rolled-back write still counts";
+  ReadMemo reads = overlay.take_parent_reads();
+  EXPECT_TRUE(reads.has_prefix("B"));
+  EXPECT_FALSE(reads.has_prefix("A"));
+  EXPECT_FALSE(overlay.touches_prefix("B")) << "the reads were taken";
+}
+
 }  // namespace
 }  // namespace ans
