@@ -56,7 +56,11 @@ char* write_bytes(char* p, uint32_t field, std::string_view bytes) {
 }  // namespace
 
 EntryRecordWriter::EntryRecordWriter(uint64_t number, uint32_t entries_field)
-    : entries_field_(entries_field) {
+    : EntryRecordWriter(number, entries_field, std::string()) {}
+
+EntryRecordWriter::EntryRecordWriter(uint64_t number, uint32_t entries_field, std::string buffer)
+    : out_(std::move(buffer)), entries_field_(entries_field) {
+  out_.clear();
   if (number != 0) {
     put_tag(out_, 1, kVarint);
     put_varint(out_, number);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ans {
 
@@ -22,6 +23,9 @@ class EntryRecordWriter {
   // A record whose field 1 is `number` and whose entries are field `entries_field`
   // (JournalRecord: 2; UndoRecord: 3).
   EntryRecordWriter(uint64_t number, uint32_t entries_field);
+  // The same, writing into `buffer` (cleared first): a caller that writes a record per block
+  // hands the buffer of the last one back in, keeping its room (take_buffer()).
+  EntryRecordWriter(uint64_t number, uint32_t entries_field, std::string buffer);
 
   // Field 2 as bytes (UndoRecord.prev_head_hash). REQUIRES: no entry added yet, and
   // entries_field > 2.
@@ -32,6 +36,8 @@ class EntryRecordWriter {
 
   size_t entries() const { return entries_; }
   const std::string& bytes() const { return out_; }
+  // The buffer, to be passed to the next writer; this one is left empty.
+  std::string take_buffer() { return std::exchange(out_, {}); }
 
  private:
   std::string out_;

@@ -282,9 +282,9 @@ Status StateDb::load_derived(const WriteList& derived) {
   return Status::ok();
 }
 
-std::optional<EntryRecordWriter> StateDb::new_journal_record() const {
+std::optional<EntryRecordWriter> StateDb::new_journal_record(std::string buffer) const {
   if (!options_.memory_state) return std::nullopt;
-  return EntryRecordWriter(journal_seq_ + 1, kJournalWritesField);
+  return EntryRecordWriter(journal_seq_ + 1, kJournalWritesField, std::move(buffer));
 }
 
 Status StateDb::write_block_batch(leveldb::WriteBatch& batch, const EntryRecordWriter* record,
@@ -552,8 +552,10 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
                   "block " + std::to_string(height) + " does not extend the head (" +
                       (has_head_ ? std::to_string(head_height_) : std::string("empty")) + ")");
   }
-  // The undo record (UndoRecord), encoded as it is built.
-  EntryRecordWriter undo(height, kUndoEntriesField);
+  // The undo record (UndoRecord), encoded as it is built. It, the journal record and the batch
+  // reuse the last block's buffers: megabytes each, which grown afresh every block cost
+  // copies on every doubling and page faults on the new memory.
+  EntryRecordWriter undo(height, kUndoEntriesField, std::move(undo_buffer_));
   if (has_head_) {
     undo.set_field2(std::string_view(reinterpret_cast<const char*>(head_hash_.data()), head_hash_.size()));
   }
@@ -582,11 +584,13 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
     return Status::ok();
   };
   const bool memory = options_.memory_state;
-  leveldb::WriteBatch batch;
+  if (block_batch_.ApproximateSize() > kKeptBufferBytes) block_batch_ = leveldb::WriteBatch();
+  leveldb::WriteBatch& batch = block_batch_;
+  batch.Clear();
   // LevelDB layout: the cached keys written. Memory layout: every key written, applied to
   // memory once the batch (with the journal record of the non-exempt ones) is written.
   CacheWrites mem_writes;
-  std::optional<EntryRecordWriter> record = new_journal_record();
+  std::optional<EntryRecordWriter> record = new_journal_record(std::move(journal_buffer_));
   auto put = [&](const std::string& key, const std::optional<std::string>& value) {
     stage_write(batch, record ? &*record : nullptr, mem_writes, key,
                 value ? std::optional<std::string_view>(*value) : std::nullopt);
@@ -643,6 +647,11 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
   ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, height, block_hash,
                                         new_final, "committing block"));
   apply_written(mem_writes);
+  // Kept for the next block, unless a bulk write made them larger than blocks need.
+  if (undo.bytes().capacity() <= kKeptBufferBytes) undo_buffer_ = undo.take_buffer();
+  if (record && record->bytes().capacity() <= kKeptBufferBytes) {
+    journal_buffer_ = record->take_buffer();
+  }
   has_head_ = true;
   head_height_ = height;
   head_hash_ = block_hash;

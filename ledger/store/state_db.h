@@ -20,6 +20,7 @@
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
+#include <leveldb/write_batch.h>
 
 #include <functional>
 #include <memory>
@@ -273,7 +274,7 @@ class StateDb final : public StateReader {
   Status finish_snapshot();
   // Memory layout: the next journal record (numbered journal_seq() + 1), empty. LevelDB
   // layout: none.
-  std::optional<EntryRecordWriter> new_journal_record() const;
+  std::optional<EntryRecordWriter> new_journal_record(std::string buffer = {}) const;
 
   StateDbOptions options_;
   // LevelDB does not own its cache and filter policy; they must outlive db_ (declared after).
@@ -310,6 +311,12 @@ class StateDb final : public StateReader {
   uint64_t snapshot_bytes_ = 0;
   uint64_t journal_bytes_ = 0;  // since the snapshot, as far as this process knows
   WriteSet replayed_;
+  // A block commit's batch and the buffers of its undo and journal records, kept between
+  // commits (see commit()) while no larger than kKeptBufferBytes.
+  static constexpr size_t kKeptBufferBytes = 64 << 20;
+  leveldb::WriteBatch block_batch_;
+  std::string undo_buffer_;
+  std::string journal_buffer_;
   Status snapshot_status_;
   std::unique_ptr<SnapshotJob> snapshot_job_;  // a snapshot being written, if any
 };
