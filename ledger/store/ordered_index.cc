@@ -10,6 +10,7 @@ namespace ans {
 namespace {
 
 constexpr unsigned kFanout = OrderedIndex::kFanout;
+constexpr unsigned kHeadWords = OrderedIndex::kHeadWords;
 // Fewer than this many keys in a leaf, or separators in an inner node, and the node borrows
 // from a sibling or merges with it (the root excepted). A quarter, not a half: a node at the
 // limit does not flip between merging and splitting on alternate writes.
@@ -25,7 +26,9 @@ uint64_t word_of(std::string_view k, size_t from) {
 
 }  // namespace
 
-OrderedIndex::Item::Item(std::string_view k) : head(word_of(k, 0)), head2(word_of(k, 8)), key(k) {}
+OrderedIndex::Item::Item(std::string_view k) : key(k) {
+  for (unsigned w = 0; w < kHeadWords; ++w) head[w] = word_of(k, 8 * w);
+}
 
 struct OrderedIndex::Node {
   explicit Node(bool is_leaf) : leaf(is_leaf) {}
@@ -44,15 +47,17 @@ namespace {
 // A separator, with bytes of its own (see the header).
 struct Separator {
   Separator() = default;
-  explicit Separator(std::string_view k) : head(word_of(k, 0)), head2(word_of(k, 8)), key(k) {}
-  uint64_t head = 0;
-  uint64_t head2 = 0;
+  explicit Separator(std::string_view k) : key(k) {
+    for (unsigned w = 0; w < OrderedIndex::kHeadWords; ++w) head[w] = word_of(k, 8 * w);
+  }
+  uint64_t head[OrderedIndex::kHeadWords] = {};
   std::string key;
 };
 
 bool less(const OrderedIndex::Item& a, const Separator& s) {
-  if (a.head != s.head) return a.head < s.head;
-  if (a.head2 != s.head2) return a.head2 < s.head2;
+  for (unsigned w = 0; w < OrderedIndex::kHeadWords; ++w) {
+    if (a.head[w] != s.head[w]) return a.head[w] < s.head[w];
+  }
   return a.key < std::string_view(s.key);
 }
 
@@ -371,7 +376,7 @@ std::string OrderedIndex::check() const {
       if (!is_root && leaf->count < std::max(kMinFill, 1u)) problem = "an underfull leaf";
       for (unsigned j = 0; j < leaf->count; ++j) {
         const Item& it = leaf->items[j];
-        if (Item(it.key).head != it.head || Item(it.key).head2 != it.head2) problem = "a stale head";
+        if (!std::equal(it.head, it.head + kHeadWords, Item(it.key).head)) problem = "a stale head";
         if (j > 0 && !(leaf->items[j - 1] < it)) problem = "leaf keys out of order";
         if (lo && it.key < *lo) problem = "a key below its separator";
         if (hi && !(it.key < *hi)) problem = "a key at or above the next separator";
@@ -385,7 +390,10 @@ std::string OrderedIndex::check() const {
     if (!is_root && inner->count < std::max(kMinFill, 1u)) problem = "an underfull inner node";
     for (unsigned j = 0; j < inner->count; ++j) {
       if (j > 0 && !(inner->seps[j - 1].key < inner->seps[j].key)) problem = "separators out of order";
-      if (Separator(inner->seps[j].key).head != inner->seps[j].head) problem = "a stale separator head";
+      const Separator fresh(inner->seps[j].key);
+      if (!std::equal(fresh.head, fresh.head + kHeadWords, inner->seps[j].head)) {
+        problem = "a stale separator head";
+      }
     }
     for (unsigned j = 0; j <= inner->count; ++j) {
       if (inner->kids[j] == nullptr) {

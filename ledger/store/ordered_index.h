@@ -5,8 +5,8 @@
 // A red-black tree (std::set) spends a node allocation per key and a dependent cache miss per
 // level, about twenty levels at a hundred thousand keys. Here a leaf holds up to kFanout keys
 // side by side and an inner node up to kFanout children: three or four levels at millions of
-// keys, each a short binary search over adjacent memory. Each key is kept with its first 16
-// bytes as two big-endian integers, which decide most comparisons without reading the key.
+// keys, each a short binary search over adjacent memory. Each key is kept with its first 32
+// bytes as big-endian integers, which decide most comparisons without reading the key.
 //
 // Inner nodes keep their own copies of the separating keys: a key that separated two
 // subtrees may be erased (and its bytes freed) while the separator still stands.
@@ -60,18 +60,21 @@ class OrderedIndex {
   // Returns an empty string when they hold, else what is wrong.
   std::string check() const;
 
-  // A key with its first 16 bytes as big-endian integers (zero-padded). Orders exactly as
-  // the bytes do (compared unsigned, a prefix first).
+  // A key with its first kHeadWords * 8 bytes as big-endian integers (zero-padded). Orders
+  // exactly as the bytes do (compared unsigned, a prefix first). 32 bytes: index keys share
+  // long prefixes (an owner's names share 22 bytes, "io" and the owner), and a comparison the
+  // heads do not decide reads the key itself, a cache miss into the table's entry.
+  static constexpr unsigned kHeadWords = 4;
   struct Item {
     Item() = default;
     explicit Item(std::string_view k);
     bool operator<(const Item& o) const {
-      if (head != o.head) return head < o.head;
-      if (head2 != o.head2) return head2 < o.head2;
+      for (unsigned w = 0; w < kHeadWords; ++w) {
+        if (head[w] != o.head[w]) return head[w] < o.head[w];
+      }
       return key < o.key;
     }
-    uint64_t head = 0;
-    uint64_t head2 = 0;
+    uint64_t head[kHeadWords] = {};
     std::string_view key;
   };
 

@@ -300,10 +300,10 @@ class StateDb final : public StateReader {
   // Memory layout. mem_ holds every present key; ordered_ views its keys (entries do not
   // move) in order, for scan(), except those under the unordered prefixes.
   MemTable mem_;
-  // Views of mem_'s keys in order (ledger/store/ordered_index.h). Sixteen bytes of head per
-  // key, not eight: index keys share their first eight within a block (an expiry or
+  // Views of mem_'s keys in order (ledger/store/ordered_index.h), each behind its first 32
+  // bytes as integers: index keys share long prefixes within a block (an expiry or
   // commitment-age entry: prefix and the block's time) or an owner (prefix and the owner's
-  // first bytes).
+  // 20 bytes).
   OrderedIndex ordered_;
   uint64_t journal_seq_ = 0;
   uint64_t snapshot_seq_ = 0;
