@@ -94,8 +94,9 @@ class Ledger {
 
  private:
   // prepare_block with the state transition given: the tree update and the rest around it.
+  // `txs`: how many transactions the transition applies (sizes the block's overlay).
   Result<PreparedBlock> prepare_with(
-      const BlockContext& context,
+      const BlockContext& context, size_t txs,
       const std::function<Result<BlockOutcome>(const ApplyEnv&, StateOverlay&)>& transition) const;
   Ledger(std::unique_ptr<StateDb> db, GenesisConfig genesis, const ChainId& chain_id)
       : db_(std::move(db)), genesis_(std::move(genesis)), chain_id_(chain_id) {}

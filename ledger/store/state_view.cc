@@ -122,14 +122,30 @@ void OverlayIndex::clear_write(std::string_view key) {
   if (s.read == nullptr) s.tomb = true;
 }
 
+// Clearing leaves a tombstone where neither entry is left, as clear_write() does: probe
+// chains stay intact, and no table is allocated and filled again (an overlay's writes and
+// reads are taken as it is done with, when its table is megabytes). A later reserve_one()
+// rebuilds the table if the tombstones fill it.
 void OverlayIndex::clear_writes() {
-  for (Slot& s : slots_) s.write = nullptr;
-  rebuild(slots_.size());
+  for (Slot& s : slots_) {
+    if (s.write == nullptr) continue;
+    s.write = nullptr;
+    if (s.read == nullptr) s.tomb = true;
+  }
 }
 
 void OverlayIndex::clear_reads() {
-  for (Slot& s : slots_) s.read = nullptr;
-  rebuild(slots_.size());
+  for (Slot& s : slots_) {
+    if (s.read == nullptr) continue;
+    s.read = nullptr;
+    if (s.write == nullptr) s.tomb = true;
+  }
+}
+
+void OverlayIndex::reserve(size_t keys) {
+  size_t size = std::max<size_t>(64, slots_.size());
+  while (size < 2 * (keys + used_)) size *= 2;
+  if (size != slots_.size()) rebuild(size);
 }
 
 void OverlayIndex::rebuild(size_t size) {

@@ -150,6 +150,8 @@ class OverlayIndex {
   const Slot* find(std::string_view key) const;  // nullptr when neither entry is indexed
   // Makes room for one more key (call before locate() when a new key may be added).
   void reserve_one();
+  // Makes room for `keys` more keys at once: no growth step by step while they come.
+  void reserve(size_t keys);
   // Fills the slot locate() gave for a new key.
   void claim(Slot& slot, uint64_t hash);
   // Forgets the write of `key` (its read stays).
@@ -227,6 +229,9 @@ class StateOverlay final : public StateReader {
   WriteSet writes() const { return WriteSet(writes_.begin(), writes_.end()); }
   // Moves the writes out, leaving this overlay empty.
   WriteLog take_writes();
+  // Room for about `keys` keys written or read, for a caller that knows (a block's
+  // transactions): the index is sized once instead of doubling as they come.
+  void reserve(size_t keys) { index_.reserve(keys); }
 
   // What this overlay read from its parent, per key, the first time (nullopt = absent).
   // A store commit uses it as the undo data for those keys instead of reading them again.

@@ -315,5 +315,36 @@ TEST(StateOverlay, TouchesPrefixForWritesAndReads) {
   EXPECT_FALSE(overlay.touches_prefix("B")) << "the reads were taken";
 }
 
+// After take_writes() and take_parent_reads() (which leave tombstones in the index, not a
+// new table), the overlay goes on answering as it should: taken writes are gone, reads still
+// remembered are found, and rounds of writing and taking fill the index with tombstones until
+// it is rebuilt.
+TEST(StateOverlay, GoesOnAfterItsWritesAndReadsAreTaken) {
+  MemoryStore store;
+  WriteSet base;
+  for (int i = 0; i < 100; ++i) base["p" + std::to_string(i)] = "parent" + std::to_string(i);
+  store.apply(base);
+  StateOverlay overlay(store);
+  overlay.reserve(16);
+  for (int round = 0; round < 50; ++round) {
+    const std::string r = std::to_string(round);
+    for (int i = 0; i < 20; ++i) overlay.put("w" + r + "_" + std::to_string(i), "v" + r);
+    overlay.put("p" + std::to_string(round), "over" + r);  // over a parent key
+    EXPECT_EQ(overlay.get("p" + std::to_string(round + 1)), "parent" + std::to_string(round + 1));
+    EXPECT_EQ(overlay.get("p" + std::to_string(round)), "over" + r);
+    WriteLog taken = overlay.take_writes();
+    ASSERT_EQ(taken.size(), 21u);
+    EXPECT_FALSE(overlay.get("w" + r + "_0").has_value()) << "a taken write is still read";
+    EXPECT_EQ(overlay.get("p" + std::to_string(round)), "parent" + r) << "round " << round;
+    EXPECT_TRUE(overlay.parent_reads().find("p" + std::to_string(round + 1)) != nullptr);
+    if (round % 3 == 0) {
+      ReadMemo reads = overlay.take_parent_reads();
+      EXPECT_GE(reads.size(), 1u);
+      EXPECT_EQ(overlay.parent_reads().size(), 0u);
+      EXPECT_EQ(overlay.get("p" + std::to_string(round + 1)), "parent" + std::to_string(round + 1));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ans
