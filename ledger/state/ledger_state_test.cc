@@ -63,5 +63,24 @@ TEST(LedgerStateHeld, ReadsSeeHeldWritesAndOnlyAFlushReachesTheOverlay) {
   EXPECT_TRUE(overlay.get(keys::account(address(4))).has_value());
 }
 
+// keys::Key holds short keys in place and long ones on the heap; either way its bytes are
+// the parts joined, and a copy has its own.
+TEST(StateKeys, KeyJoinsItsPartsInPlaceOrOnTheHeap) {
+  const std::string long_part(100, 'x');
+  for (const std::string& middle : {std::string("abc"), long_part}) {
+    const keys::Key key = keys::key_of("io", middle, "tail");
+    const std::string want = "io" + middle + "tail";
+    EXPECT_EQ(key.view(), want);
+    EXPECT_EQ(key.size(), want.size());
+    const keys::Key copy = key;
+    EXPECT_EQ(copy.view(), want);
+    EXPECT_NE(copy.view().data(), key.view().data()) << "a copy views the original's bytes";
+    const std::string as_string = key;
+    EXPECT_EQ(as_string, want);
+  }
+  EXPECT_EQ(keys::account(address(7)).view(), "A" + std::string(20, '\x07'));
+  EXPECT_EQ(keys::expiry_index(1, "ab").view(), std::string("ix\0\0\0\0\0\0\0\x01" "ab", 12));
+}
+
 }  // namespace
 }  // namespace ans
