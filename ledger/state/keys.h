@@ -31,9 +31,10 @@ class Key {
       heap_.resize(size_);
       p = heap_.data();
     }
-    std::memcpy(p, prefix.data(), prefix.size());
-    std::memcpy(p + prefix.size(), a.data(), a.size());
-    std::memcpy(p + prefix.size() + a.size(), b.data(), b.size());
+    // (An empty part may be a view with no data: memcpy must not be given it.)
+    if (!prefix.empty()) std::memcpy(p, prefix.data(), prefix.size());
+    if (!a.empty()) std::memcpy(p + prefix.size(), a.data(), a.size());
+    if (!b.empty()) std::memcpy(p + prefix.size() + a.size(), b.data(), b.size());
   }
   std::string_view view() const { return {size_ > kInline ? heap_.data() : inline_.data(), size_}; }
   operator std::string_view() const { return view(); }

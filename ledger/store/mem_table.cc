@@ -28,8 +28,9 @@ MemTable::Entry* MemTable::make(std::string_view key, std::string_view value, ui
   e->key_size_ = static_cast<uint32_t>(key.size());
   e->value_size_ = static_cast<uint32_t>(value.size());
   e->capacity_ = static_cast<uint32_t>(capacity);
-  std::memcpy(e->bytes(), key.data(), key.size());
-  std::memcpy(e->bytes() + key.size(), value.data(), value.size());
+  // (An empty key or value may be a view with no data: memcpy must not be given it.)
+  if (!key.empty()) std::memcpy(e->bytes(), key.data(), key.size());
+  if (!value.empty()) std::memcpy(e->bytes() + key.size(), value.data(), value.size());
   return e;
 }
 
@@ -86,7 +87,7 @@ MemTable::Put MemTable::put(std::string_view key, std::string_view value) {
   if (s.entry != nullptr) {
     Entry* old = s.entry;
     if (!is_frozen(old) && value.size() <= old->capacity_) {
-      std::memmove(old->bytes() + old->key_size_, value.data(), value.size());
+      if (!value.empty()) std::memmove(old->bytes() + old->key_size_, value.data(), value.size());
       old->value_size_ = static_cast<uint32_t>(value.size());
       return {old, false, false, nullptr};
     }

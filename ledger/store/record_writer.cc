@@ -49,7 +49,7 @@ char* write_varint(char* p, uint64_t v) {
 char* write_bytes(char* p, uint32_t field, std::string_view bytes) {
   p = write_varint(p, (uint64_t{field} << 3) | kBytes);
   p = write_varint(p, bytes.size());
-  std::memcpy(p, bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());  // (an empty view may have no data)
   return p + bytes.size();
 }
 
