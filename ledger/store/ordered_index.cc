@@ -10,7 +10,6 @@ namespace ans {
 namespace {
 
 constexpr unsigned kFanout = OrderedIndex::kFanout;
-constexpr unsigned kHeadWords = OrderedIndex::kHeadWords;
 // Fewer than this many keys in a leaf, or separators in an inner node, and the node borrows
 // from a sibling or merges with it (the root excepted). A quarter, not a half: a node at the
 // limit does not flip between merging and splitting on alternate writes.
