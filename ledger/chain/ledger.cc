@@ -37,15 +37,8 @@ class OverlayNodeStore final : public TreeNodeStore {
   bool read_parent_;  // no page in the overlay yet
 };
 
-// The first 8 bytes of `key` as a big-endian number (zeros past its end): ordering by it
-// orders keys as their bytes do, as far as it decides.
-uint64_t key_head(std::string_view key) {
-  uint64_t head = 0;
-  for (size_t i = 0; i < 8; ++i) {
-    head = (head << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0u);
-  }
-  return head;
-}
+// The first 8 bytes of `key` as a big-endian number (be_word).
+uint64_t key_head(std::string_view key) { return be_word(key, 0); }
 
 // `items` in the order of `less`, which `head` (a big-endian prefix of the sort key, computed
 // once per item) decides in most comparisons; each item is moved once. Cheaper than sorting

@@ -51,16 +51,12 @@ class Key {
 inline Key key_of(std::string_view prefix, std::string_view a, std::string_view b = {}) {
   return Key(prefix, a, b);
 }
-template <size_t N>
-std::string_view chars(const std::array<uint8_t, N>& bytes) {
-  return std::string_view(reinterpret_cast<const char*>(bytes.data()), N);
-}
 
-inline Key account(const EthAddress& a) { return key_of("A", chars(a.bytes())); }
+inline Key account(const EthAddress& a) { return key_of("A", as_chars(a.bytes())); }
 inline Key name(std::string_view n) { return key_of("N", n); }
-inline Key commitment(const Hash256& c) { return key_of("C", chars(c)); }
+inline Key commitment(const Hash256& c) { return key_of("C", as_chars(c)); }
 inline Key sp(std::string_view sp_id) { return key_of("S", sp_id); }
-inline Key primary_name(const EthAddress& a) { return key_of("R", chars(a.bytes())); }
+inline Key primary_name(const EthAddress& a) { return key_of("R", as_chars(a.bytes())); }
 inline constexpr std::string_view kUnbondingPrefix = "U";
 inline Key unbonding(uint64_t release_s, uint64_t seq) {
   return key_of("U", be64(release_s), be64(seq));
@@ -76,10 +72,10 @@ inline constexpr std::string_view kCursor = "GC";
 
 // Secondary indexes.
 inline Key owner_index(const EthAddress& owner, std::string_view n) {
-  return key_of("io", chars(owner.bytes()), n);
+  return key_of("io", as_chars(owner.bytes()), n);
 }
 inline Key owner_index_prefix(const EthAddress& owner) {
-  return key_of("io", chars(owner.bytes()));
+  return key_of("io", as_chars(owner.bytes()));
 }
 inline constexpr std::string_view kExpiryIndexPrefix = "ix";
 inline Key expiry_index(uint64_t expiry_s, std::string_view n) {
@@ -87,7 +83,7 @@ inline Key expiry_index(uint64_t expiry_s, std::string_view n) {
 }
 inline constexpr std::string_view kCommitmentIndexPrefix = "ic";
 inline Key commitment_index(uint64_t time_s, const Hash256& c) {
-  return key_of("ic", be64(time_s), chars(c));
+  return key_of("ic", be64(time_s), as_chars(c));
 }
 
 // True for keys whose values are committed in the state root.

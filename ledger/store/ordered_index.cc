@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "ledger/util/bytes.h"
+
 namespace ans {
 namespace {
 
@@ -15,19 +17,14 @@ constexpr unsigned kFanout = OrderedIndex::kFanout;
 // limit does not flip between merging and splitting on alternate writes.
 constexpr unsigned kMinFill = kFanout / 4;
 
-uint64_t word_of(std::string_view k, size_t from) {
-  uint64_t h = 0;
-  for (size_t i = from; i < from + 8; ++i) {
-    h = (h << 8) | (i < k.size() ? static_cast<uint8_t>(k[i]) : 0u);
-  }
-  return h;
+// A key's first kHeadWords * 8 bytes as big-endian words: an Item's and a Separator's heads.
+void fill_heads(uint64_t (&head)[OrderedIndex::kHeadWords], std::string_view k) {
+  for (unsigned w = 0; w < OrderedIndex::kHeadWords; ++w) head[w] = be_word(k, 8 * w);
 }
 
 }  // namespace
 
-OrderedIndex::Item::Item(std::string_view k) : key(k) {
-  for (unsigned w = 0; w < kHeadWords; ++w) head[w] = word_of(k, 8 * w);
-}
+OrderedIndex::Item::Item(std::string_view k) : key(k) { fill_heads(head, k); }
 
 struct OrderedIndex::Node {
   explicit Node(bool is_leaf) : leaf(is_leaf) {}
@@ -46,9 +43,7 @@ namespace {
 // A separator, with bytes of its own (see the header).
 struct Separator {
   Separator() = default;
-  explicit Separator(std::string_view k) : key(k) {
-    for (unsigned w = 0; w < OrderedIndex::kHeadWords; ++w) head[w] = word_of(k, 8 * w);
-  }
+  explicit Separator(std::string_view k) : key(k) { fill_heads(head, k); }
   uint64_t head[OrderedIndex::kHeadWords] = {};
   std::string key;
 };

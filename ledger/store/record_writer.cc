@@ -18,12 +18,11 @@ size_t varint_size(uint64_t v) {
   return n;
 }
 
+char* write_varint(char* p, uint64_t v);
+
 void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(static_cast<uint8_t>(v) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
+  char buf[10];  // a 64-bit varint takes at most 10 bytes
+  out.append(buf, static_cast<size_t>(write_varint(buf, v) - buf));
 }
 
 void put_tag(std::string& out, uint32_t field, uint8_t wire_type) {
@@ -36,7 +35,7 @@ void put_bytes(std::string& out, uint32_t field, std::string_view bytes) {
   out.append(bytes);
 }
 
-// put_varint and put_bytes into a buffer sized beforehand; each returns the end.
+// A varint, and a bytes field, into a buffer with room for them; each returns the end.
 char* write_varint(char* p, uint64_t v) {
   while (v >= 0x80) {
     *p++ = static_cast<char>(static_cast<uint8_t>(v) | 0x80);

@@ -29,6 +29,16 @@ inline std::string_view as_chars(ByteView b) {
 // The value of one hex digit (either case), or -1 for any other character.
 int hex_digit_value(char c);
 
+// Bytes [from, from + 8) of `key` as a big-endian number, zeros past its end: comparing such
+// words in order compares keys as their bytes do, as far as the words decide.
+inline uint64_t be_word(std::string_view key, size_t from) {
+  uint64_t w = 0;
+  for (size_t i = from; i < from + 8; ++i) {
+    w = (w << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0u);
+  }
+  return w;
+}
+
 // A 64-bit hash of a key for the in-memory tables (MemTable, the overlays' indexes): eight
 // bytes at a time, then a final mix, so every input bit reaches every output bit. Not
 // cryptographic, and unseeded, like std::hash; a third of std::hash's instructions on the
