@@ -199,22 +199,51 @@ Sha256& Sha256::update(ByteView data) {
   return *this;
 }
 
-Hash256 Sha256::finish() {
-  const uint64_t bits = length_ * 8;
-  uint8_t tail[72] = {0x80};  // 0x80, zeros, then the length: to a multiple of 64 bytes
-  const size_t pad = (buffered_ < 56 ? 56 : 120) - buffered_;
-  for (int i = 0; i < 8; ++i) tail[pad + static_cast<size_t>(i)] = static_cast<uint8_t>(bits >> (56 - 8 * i));
-  update(ByteView(tail, pad + 8));
+namespace {
+
+void put_length(uint8_t* at, uint64_t bytes) {
+  const uint64_t bits = bytes * 8;
+  for (int i = 0; i < 8; ++i) at[i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
+}
+
+Hash256 digest_of(const std::array<uint32_t, 8>& state) {
   Hash256 out{};
   for (size_t i = 0; i < 8; ++i) {
-    out[4 * i] = static_cast<uint8_t>(state_[i] >> 24);
-    out[4 * i + 1] = static_cast<uint8_t>(state_[i] >> 16);
-    out[4 * i + 2] = static_cast<uint8_t>(state_[i] >> 8);
-    out[4 * i + 3] = static_cast<uint8_t>(state_[i]);
+    out[4 * i] = static_cast<uint8_t>(state[i] >> 24);
+    out[4 * i + 1] = static_cast<uint8_t>(state[i] >> 16);
+    out[4 * i + 2] = static_cast<uint8_t>(state[i] >> 8);
+    out[4 * i + 3] = static_cast<uint8_t>(state[i]);
   }
   return out;
 }
 
-Hash256 sha256(ByteView data) { return Sha256().update(data).finish(); }
+// The longest message that fits in two blocks with its padding (a 0x80 byte and the length).
+constexpr size_t kShortMax = 128 - 1 - 8;
+
+}  // namespace
+
+Hash256 Sha256::finish() {
+  uint8_t tail[72] = {0x80};  // 0x80, zeros, then the length: to a multiple of 64 bytes
+  const size_t pad = (buffered_ < 56 ? 56 : 120) - buffered_;
+  put_length(tail + pad, length_);
+  update(ByteView(tail, pad + 8));
+  return digest_of(state_);
+}
+
+Hash256 sha256(ByteView data) {
+  if (data.size() > kShortMax) return Sha256().update(data).finish();
+  // Most of the chain's messages are short (tree nodes of 65 bytes, keys, small values): the
+  // padded message is laid out once, in one or two blocks, and compressed in one call.
+  const size_t n = data.size();
+  const size_t total = n + 1 + 8 <= 64 ? 64 : 128;
+  uint8_t blocks[128];
+  if (n > 0) std::memcpy(blocks, data.data(), n);
+  blocks[n] = 0x80;
+  std::memset(blocks + n + 1, 0, total - 8 - (n + 1));
+  put_length(blocks + total - 8, n);
+  std::array<uint32_t, 8> state = kInitial;
+  g_compress.load(std::memory_order_relaxed)(state.data(), blocks, total / 64);
+  return digest_of(state);
+}
 
 }  // namespace ans
