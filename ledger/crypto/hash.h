@@ -15,6 +15,9 @@ using Hash256 = FixedBytes<32>;
 using Hash160 = FixedBytes<20>;
 
 Hash256 sha256(ByteView data);
+// Two messages at once: out_a = sha256(a), out_b = sha256(b). Where the SHA extensions are
+// present, two short messages (up to 119 bytes) take about 1.3 times as long as one.
+void sha256_x2(ByteView a, ByteView b, Hash256& out_a, Hash256& out_b);
 // SHA-256 applied twice, as Base58Check uses it.
 Hash256 sha256d(ByteView data);
 Hash160 ripemd160(ByteView data);

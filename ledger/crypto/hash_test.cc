@@ -147,6 +147,26 @@ TEST(Sha256, MatchesOpenSslForEveryLengthAndSplit) {
   });
 }
 
+// Two messages at once give each one's digest, for every pair of lengths across the padding
+// boundaries (one block, two blocks, longer), the empty view without data among them.
+TEST(Sha256, TwoAtOnceMatchOneAtATime) {
+  std::mt19937_64 rng(5);
+  Bytes data(2 * 200);
+  for (auto& b : data) b = static_cast<uint8_t>(rng());
+  with_each_block_function([&] {
+    for (size_t na = 0; na <= 200; na += (na < 130 ? 1 : 17)) {
+      for (size_t nb = 0; nb <= 200; nb += (nb < 130 ? 1 : 17)) {
+        const ByteView a = na == 0 ? ByteView() : ByteView(data.data(), na);
+        const ByteView b(data.data() + 200, nb);
+        Hash256 ha, hb;
+        sha256_x2(a, b, ha, hb);
+        ASSERT_EQ(ha, openssl_sha256(a)) << na << " " << nb;
+        ASSERT_EQ(hb, openssl_sha256(b)) << na << " " << nb;
+      }
+    }
+  });
+}
+
 // An empty view without a data pointer hashes like the empty string, as an update of
 // nothing. (Under UBSan, handing its null pointer to memcpy was a finding of the
 // consensus_input fuzz target.)

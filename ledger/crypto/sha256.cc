@@ -4,6 +4,7 @@
 // when the CPU has them, else in portable C++; both are checked against each other and
 // against the NIST vectors (hash_test.cc).
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -82,51 +83,82 @@ void compress_portable(uint32_t* state, const uint8_t* data, size_t blocks) {
 // The SHA extensions keep the state as two vectors, ABEF and CDGH (A in the top lane), and
 // do two rounds per sha256rnds2. The message schedule lives in four vectors of four words
 // that take turns: the one holding W[i-16..i-13] becomes W[i..i+3].
-__attribute__((target("sha,sse4.1,ssse3"))) void compress_x86(uint32_t* state, const uint8_t* data,
-                                                               size_t blocks) {
+//
+// `Lanes` independent messages of `blocks` blocks each, their rounds interleaved: each
+// sha256rnds2 waits for the one before it, so a single message leaves the unit idle most of
+// the time, and a second one runs in those gaps (two take about 1.3 times as long as one).
+template <int Lanes>
+__attribute__((target("sha,sse4.1,ssse3"))) void compress_x86_lanes(uint32_t* const* state,
+                                                                    const uint8_t* const* data,
+                                                                    size_t blocks) {
   // Byte-swaps each 32-bit lane: the message words are big-endian.
   const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-  const __m128i abcd = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
-  const __m128i efgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
-  const __m128i badc = _mm_shuffle_epi32(abcd, 0xB1);
-  const __m128i hgfe = _mm_shuffle_epi32(efgh, 0x1B);
-  __m128i abef = _mm_alignr_epi8(badc, hgfe, 8);
-  __m128i cdgh = _mm_blend_epi16(hgfe, badc, 0xF0);
+  __m128i abef[Lanes], cdgh[Lanes];
+#pragma GCC unroll 2
+  for (int l = 0; l < Lanes; ++l) {
+    const __m128i abcd = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state[l]));
+    const __m128i efgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state[l] + 4));
+    const __m128i badc = _mm_shuffle_epi32(abcd, 0xB1);
+    const __m128i hgfe = _mm_shuffle_epi32(efgh, 0x1B);
+    abef[l] = _mm_alignr_epi8(badc, hgfe, 8);
+    cdgh[l] = _mm_blend_epi16(hgfe, badc, 0xF0);
+  }
 
-  for (; blocks > 0; --blocks, data += 64) {
-    const __m128i abef_in = abef;
-    const __m128i cdgh_in = cdgh;
-    __m128i w[4];
+  for (size_t at = 0; at < 64 * blocks; at += 64) {
+    __m128i abef_in[Lanes], cdgh_in[Lanes], w[Lanes][4];
+#pragma GCC unroll 2
+    for (int l = 0; l < Lanes; ++l) {
+      abef_in[l] = abef[l];
+      cdgh_in[l] = cdgh[l];
 #pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-      w[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * i)), swap);
+      for (int i = 0; i < 4; ++i) {
+        w[l][i] = _mm_shuffle_epi8(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(data[l] + at + 16 * i)), swap);
+      }
     }
     // Unrolled, so that w[] lives in registers rather than memory.
 #pragma GCC unroll 16
     for (int group = 0; group < 16; ++group) {
-      __m128i& cur = w[group & 3];
-      if (group >= 4) {
-        // W[i..i+3] = W[i-16..] + s0(W[i-15..]) + W[i-7..] + s1(W[i-2..]).
-        cur = _mm_sha256msg1_epu32(cur, w[(group + 1) & 3]);
-        cur = _mm_add_epi32(cur, _mm_alignr_epi8(w[(group + 3) & 3], w[(group + 2) & 3], 4));
-        cur = _mm_sha256msg2_epu32(cur, w[(group + 3) & 3]);
+      const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&kRound[4 * group]));
+#pragma GCC unroll 2
+      for (int l = 0; l < Lanes; ++l) {
+        __m128i& cur = w[l][group & 3];
+        if (group >= 4) {
+          // W[i..i+3] = W[i-16..] + s0(W[i-15..]) + W[i-7..] + s1(W[i-2..]).
+          cur = _mm_sha256msg1_epu32(cur, w[l][(group + 1) & 3]);
+          cur = _mm_add_epi32(cur, _mm_alignr_epi8(w[l][(group + 3) & 3], w[l][(group + 2) & 3], 4));
+          cur = _mm_sha256msg2_epu32(cur, w[l][(group + 3) & 3]);
+        }
+        __m128i msg = _mm_add_epi32(cur, k);
+        // Two rounds: cdgh takes the new ABEF, and abef (the old one) is the new CDGH; two
+        // more rounds put each back in its place.
+        cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], msg);
+        msg = _mm_shuffle_epi32(msg, 0x0E);
+        abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], msg);  // the old ABEF served as CDGH
       }
-      __m128i msg = _mm_add_epi32(
-          cur, _mm_loadu_si128(reinterpret_cast<const __m128i*>(&kRound[4 * group])));
-      // Two rounds: cdgh takes the new ABEF, and abef (the old one) is the new CDGH; two
-      // more rounds put each back in its place.
-      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, msg);
-      msg = _mm_shuffle_epi32(msg, 0x0E);
-      abef = _mm_sha256rnds2_epu32(abef, cdgh, msg);  // the old ABEF served as CDGH
     }
-    abef = _mm_add_epi32(abef, abef_in);
-    cdgh = _mm_add_epi32(cdgh, cdgh_in);
+#pragma GCC unroll 2
+    for (int l = 0; l < Lanes; ++l) {
+      abef[l] = _mm_add_epi32(abef[l], abef_in[l]);
+      cdgh[l] = _mm_add_epi32(cdgh[l], cdgh_in[l]);
+    }
   }
 
-  const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
-  const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), _mm_blend_epi16(feba, dchg, 0xF0));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), _mm_alignr_epi8(dchg, feba, 8));
+#pragma GCC unroll 2
+  for (int l = 0; l < Lanes; ++l) {
+    const __m128i feba = _mm_shuffle_epi32(abef[l], 0x1B);
+    const __m128i dchg = _mm_shuffle_epi32(cdgh[l], 0xB1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(state[l]), _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(state[l] + 4), _mm_alignr_epi8(dchg, feba, 8));
+  }
+}
+
+void compress_x86(uint32_t* state, const uint8_t* data, size_t blocks) {
+  compress_x86_lanes<1>(&state, &data, blocks);
+}
+
+void compress_x86_x2(uint32_t* const* state, const uint8_t* const* data, size_t blocks) {
+  compress_x86_lanes<2>(state, data, blocks);
 }
 
 bool cpu_has_sha_extensions() {
@@ -140,12 +172,26 @@ bool cpu_has_sha_extensions() {
 #endif
 
 using Compress = void (*)(uint32_t*, const uint8_t*, size_t);
+// Two messages of the same number of blocks: state[i] takes data[i].
+using Compress2 = void (*)(uint32_t* const*, const uint8_t* const*, size_t);
+
+void compress_portable_x2(uint32_t* const* state, const uint8_t* const* data, size_t blocks) {
+  compress_portable(state[0], data[0], blocks);
+  compress_portable(state[1], data[1], blocks);
+}
 
 Compress best_compress() {
 #ifdef ANS_SHA256_X86
   if (cpu_has_sha_extensions()) return compress_x86;
 #endif
   return compress_portable;
+}
+
+Compress2 best_compress_x2() {
+#ifdef ANS_SHA256_X86
+  if (cpu_has_sha_extensions()) return compress_x86_x2;
+#endif
+  return compress_portable_x2;
 }
 
 void compress_first(uint32_t* state, const uint8_t* data, size_t blocks);
@@ -160,13 +206,25 @@ void compress_first(uint32_t* state, const uint8_t* data, size_t blocks) {
   best(state, data, blocks);
 }
 
+void compress_x2_first(uint32_t* const* state, const uint8_t* const* data, size_t blocks);
+std::atomic<Compress2> g_compress_x2{compress_x2_first};
+
+void compress_x2_first(uint32_t* const* state, const uint8_t* const* data, size_t blocks) {
+  const Compress2 best = best_compress_x2();
+  g_compress_x2.store(best);
+  best(state, data, blocks);
+}
+
 }  // namespace
 
 namespace sha256_internal {
 
 bool hardware_available() { return best_compress() != compress_portable; }
 
-void use_portable(bool portable) { g_compress.store(portable ? compress_portable : best_compress()); }
+void use_portable(bool portable) {
+  g_compress.store(portable ? compress_portable : best_compress());
+  g_compress_x2.store(portable ? compress_portable_x2 : best_compress_x2());
+}
 
 }  // namespace sha256_internal
 
@@ -209,16 +267,26 @@ void put_length(uint8_t* at, uint64_t bytes) {
 Hash256 digest_of(const std::array<uint32_t, 8>& state) {
   Hash256 out{};
   for (size_t i = 0; i < 8; ++i) {
-    out[4 * i] = static_cast<uint8_t>(state[i] >> 24);
-    out[4 * i + 1] = static_cast<uint8_t>(state[i] >> 16);
-    out[4 * i + 2] = static_cast<uint8_t>(state[i] >> 8);
-    out[4 * i + 3] = static_cast<uint8_t>(state[i]);
+    uint32_t word = state[i];
+    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap32(word);
+    std::memcpy(out.data() + 4 * i, &word, 4);
   }
   return out;
 }
 
 // The longest message that fits in two blocks with its padding (a 0x80 byte and the length).
 constexpr size_t kShortMax = 128 - 1 - 8;
+
+// A short message (at most kShortMax bytes) with its padding, in one or two blocks: how many.
+size_t pad_short(ByteView data, uint8_t (&blocks)[128]) {
+  const size_t n = data.size();
+  std::memset(blocks, 0, sizeof blocks);  // fixed size: a few vector stores
+  if (n > 0) std::memcpy(blocks, data.data(), n);
+  blocks[n] = 0x80;
+  const size_t total = n + 1 + 8 <= 64 ? 64 : 128;
+  put_length(blocks + total - 8, n);
+  return total / 64;
+}
 
 }  // namespace
 
@@ -234,16 +302,32 @@ Hash256 sha256(ByteView data) {
   if (data.size() > kShortMax) return Sha256().update(data).finish();
   // Most of the chain's messages are short (tree nodes of 65 bytes, keys, small values): the
   // padded message is laid out once, in one or two blocks, and compressed in one call.
-  const size_t n = data.size();
-  const size_t total = n + 1 + 8 <= 64 ? 64 : 128;
   uint8_t blocks[128];
-  if (n > 0) std::memcpy(blocks, data.data(), n);
-  blocks[n] = 0x80;
-  std::memset(blocks + n + 1, 0, total - 8 - (n + 1));
-  put_length(blocks + total - 8, n);
+  const size_t count = pad_short(data, blocks);
   std::array<uint32_t, 8> state = kInitial;
-  g_compress.load(std::memory_order_relaxed)(state.data(), blocks, total / 64);
+  g_compress.load(std::memory_order_relaxed)(state.data(), blocks, count);
   return digest_of(state);
+}
+
+void sha256_x2(ByteView a, ByteView b, Hash256& out_a, Hash256& out_b) {
+  if (a.size() > kShortMax || b.size() > kShortMax) {
+    out_a = sha256(a);
+    out_b = sha256(b);
+    return;
+  }
+  uint8_t blocks[2][128];
+  const size_t count[2] = {pad_short(a, blocks[0]), pad_short(b, blocks[1])};
+  std::array<uint32_t, 8> states[2] = {kInitial, kInitial};
+  uint32_t* const state_of[2] = {states[0].data(), states[1].data()};
+  const uint8_t* const data_of[2] = {blocks[0], blocks[1]};
+  const size_t both = std::min(count[0], count[1]);
+  g_compress_x2.load(std::memory_order_relaxed)(state_of, data_of, both);
+  const Compress compress = g_compress.load(std::memory_order_relaxed);
+  for (int i = 0; i < 2; ++i) {
+    if (count[i] > both) compress(state_of[i], blocks[i] + 64 * both, count[i] - both);
+  }
+  out_a = digest_of(states[0]);
+  out_b = digest_of(states[1]);
 }
 
 }  // namespace ans
