@@ -13,13 +13,19 @@ bool is_zero(const Hash256& h) {
   return std::all_of(h.begin(), h.end(), [](uint8_t b) { return b == 0; });
 }
 
-// A node hash is SHA256(tag || a || b) over a fixed 65-byte input; one buffer, one call.
-Hash256 node_hash(uint8_t tag, const Hash256& a, const Hash256& b) {
+constexpr uint8_t kLeafTag = 0x00, kInternalTag = 0x01;
+
+// A node hash is SHA256(tag || a || b) over a fixed 65-byte input: the input laid out once.
+std::array<uint8_t, 1 + 2 * kHashSize> node_input(uint8_t tag, const Hash256& a, const Hash256& b) {
   std::array<uint8_t, 1 + 2 * kHashSize> input;
   input[0] = tag;
   std::memcpy(input.data() + 1, a.data(), kHashSize);
   std::memcpy(input.data() + 1 + kHashSize, b.data(), kHashSize);
-  return sha256(input);
+  return input;
+}
+
+Hash256 node_hash(uint8_t tag, const Hash256& a, const Hash256& b) {
+  return sha256(node_input(tag, a, b));
 }
 
 // True when a and b agree on their first `bits` bits.
@@ -79,11 +85,18 @@ class Reader {
 Hash256 state_key_hash(ByteView app_key) { return sha256(app_key); }
 
 Hash256 state_leaf_hash(const Hash256& kh, const Hash256& value_hash) {
-  return node_hash(0x00, kh, value_hash);
+  return node_hash(kLeafTag, kh, value_hash);
 }
 
 Hash256 state_internal_hash(const Hash256& left, const Hash256& right) {
-  return node_hash(0x01, left, right);
+  return node_hash(kInternalTag, left, right);
+}
+
+void state_node_hash_x2(const StateNodeInput& x, const StateNodeInput& y, Hash256& out_x,
+                        Hash256& out_y) {
+  const auto in_x = node_input(x.leaf ? kLeafTag : kInternalTag, x.a, x.b);
+  const auto in_y = node_input(y.leaf ? kLeafTag : kInternalTag, y.a, y.b);
+  sha256_x2(in_x, in_y, out_x, out_y);
 }
 
 Status check_state_proof_shape(const StateProof& proof) {

@@ -81,6 +81,15 @@ Hash256 state_key_hash(ByteView app_key);
 // Node hashes, shared by the tree and the verifier so both compute them one way.
 Hash256 state_leaf_hash(const Hash256& kh, const Hash256& value_hash);
 Hash256 state_internal_hash(const Hash256& left, const Hash256& right);
+// Two node hashes at once (sha256_x2: about 1.3 times the time of one), each as
+// state_leaf_hash or state_internal_hash gives it.
+struct StateNodeInput {
+  bool leaf;         // leaf: a = key hash, b = value hash; internal: a = left, b = right
+  const Hash256& a;
+  const Hash256& b;
+};
+void state_node_hash_x2(const StateNodeInput& x, const StateNodeInput& y, Hash256& out_x,
+                        Hash256& out_y);
 inline constexpr Hash256 kEmptyStateHash{};
 
 // Bit `i` (0..255, MSB first) of a key hash: the direction taken at depth i (1 = right).

@@ -280,6 +280,26 @@ TEST(RadixTree, DeleteCollapsesLoneLeafButKeepsLoneInternal) {
   EXPECT_EQ(*tree.root_hash(), Hash256{});
 }
 
+// `n` random changes: half inserts of new keys (remembered in `known`), the rest updates
+// (or re-inserts) and deletes of known keys, and deletes of absent keys.
+Changes random_mixed_batch(std::mt19937_64& rng, int n, std::vector<Hash256>& known) {
+  Changes changes;
+  for (int i = 0; i < n; ++i) {
+    const uint64_t pick = rng() % 10;
+    if (pick < 5 || known.empty()) {
+      known.push_back(random_hash(rng));
+      changes[known.back()] = random_hash(rng);  // insert
+    } else if (pick < 7) {
+      changes[known[rng() % known.size()]] = random_hash(rng);  // update (or re-insert)
+    } else if (pick < 9) {
+      changes[known[rng() % known.size()]] = std::nullopt;  // delete
+    } else {
+      changes[random_hash(rng)] = std::nullopt;  // delete of an absent key
+    }
+  }
+  return changes;
+}
+
 TEST(RadixTree, MatchesReferenceOverRandomBatches) {
   std::mt19937_64 rng(20240601);
   MemStore store;
@@ -287,21 +307,7 @@ TEST(RadixTree, MatchesReferenceOverRandomBatches) {
   Set set;
   std::vector<Hash256> known;
   for (int round = 0; round < 60; ++round) {
-    Changes changes;
-    const int n = static_cast<int>(rng() % 80);
-    for (int i = 0; i < n; ++i) {
-      const uint64_t pick = rng() % 10;
-      if (pick < 5 || known.empty()) {
-        known.push_back(random_hash(rng));
-        changes[known.back()] = random_hash(rng);  // insert
-      } else if (pick < 7) {
-        changes[known[rng() % known.size()]] = random_hash(rng);  // update (or re-insert)
-      } else if (pick < 9) {
-        changes[known[rng() % known.size()]] = std::nullopt;  // delete
-      } else {
-        changes[random_hash(rng)] = std::nullopt;  // delete of an absent key
-      }
-    }
+    const Changes changes = random_mixed_batch(rng, static_cast<int>(rng() % 80), known);
     ASSERT_TRUE(tree.apply(changes).is_ok());
     apply_to_set(set, changes);
     expect_matches_reference(store, set);
@@ -693,6 +699,29 @@ TEST(RadixTreeProofs, DeepProofsVerify) {
 
 namespace ans {
 namespace {
+
+// Batches of thousands of mixed changes (inserts, updates, deletes, deletes of absent keys)
+// leave the pages a fresh build of the resulting set would write, node for node: the node
+// hashes of a big batch are computed a window at a time, out of the descent's order.
+TEST(RadixTree, LargeMixedBatchesMatchAFreshBuildNodeForNode) {
+  std::mt19937_64 rng(77);
+  MemStore store;
+  RadixTree tree(store);
+  Set set;
+  std::vector<Hash256> known;
+  for (int round = 0; round < 5; ++round) {
+    const Changes changes = random_mixed_batch(rng, 3000, known);
+    ASSERT_TRUE(tree.apply(changes).is_ok());
+    apply_to_set(set, changes);
+    std::vector<std::pair<Hash256, Hash256>> pairs(set.begin(), set.end());
+    std::map<std::string, std::string> built;
+    auto root = build_tree(pairs, [&](const std::string& k, const std::string& v) { built.emplace(k, v); });
+    ASSERT_TRUE(root);
+    EXPECT_EQ(*root, tree.root_hash().value()) << "round " << round;
+    EXPECT_EQ(built, store.pages) << "round " << round;
+  }
+  EXPECT_GT(set.size(), 4000u);
+}
 
 // build_tree gives exactly the pages and root that incremental application gives.
 TEST(BuildTree, MatchesIncrementalApplyNodeForNode) {
