@@ -156,11 +156,37 @@ namespace {
 // key hash is too (two keys with one SHA-256 would be a collision).
 template <typename Writes>
 std::vector<TreeChange> changes_of(const Writes& writes) {
-  std::vector<TreeChange> changes;
-  for (const auto& [key, value] : writes) {
-    if (!keys::is_authenticated(key)) continue;
-    changes.push_back({sha256(as_bytes(key)),
-                       value ? std::optional<Hash256>(sha256(as_bytes(*value))) : std::nullopt});
+  // The authenticated writes' key and value hashes, two at a time (sha256_x2).
+  std::vector<const typename Writes::value_type*> authenticated;
+  authenticated.reserve(writes.size());
+  for (const auto& write : writes) {
+    if (keys::is_authenticated(write.first)) authenticated.push_back(&write);
+  }
+  std::vector<TreeChange> changes(authenticated.size());
+  std::vector<size_t> valued;  // the changes that set a value
+  valued.reserve(authenticated.size());
+  for (size_t i = 0; i < authenticated.size(); ++i) {
+    if (authenticated[i]->second) valued.push_back(i);
+  }
+  for (size_t i = 0; i < authenticated.size(); i += 2) {
+    if (i + 1 == authenticated.size()) {
+      changes[i].kh = sha256(as_bytes(authenticated[i]->first));
+      break;
+    }
+    sha256_x2(as_bytes(authenticated[i]->first), as_bytes(authenticated[i + 1]->first),
+              changes[i].kh, changes[i + 1].kh);
+  }
+  for (size_t n = 0; n < valued.size(); n += 2) {
+    const size_t i = valued[n];
+    if (n + 1 == valued.size()) {
+      changes[i].value_hash = sha256(as_bytes(*authenticated[i]->second));
+      break;
+    }
+    const size_t j = valued[n + 1];
+    Hash256 hi, hj;
+    sha256_x2(as_bytes(*authenticated[i]->second), as_bytes(*authenticated[j]->second), hi, hj);
+    changes[i].value_hash = hi;
+    changes[j].value_hash = hj;
   }
   // Key hashes are uniform: their first 8 bytes almost always decide.
   return sorted_by_head(
