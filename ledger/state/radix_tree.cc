@@ -388,11 +388,7 @@ class NodeHashes {
   // A hash: known, or to be known by the end of the batch. An index into values_.
   using Ref = uint32_t;
 
-  explicit NodeHashes(size_t expected) {
-    values_.reserve(expected);
-    level_.reserve(expected);
-    empty_ = known(kEmptyStateHash);
-  }
+  NodeHashes() { empty_ = known(kEmptyStateHash); }
 
   Ref empty() const { return empty_; }
   Ref known(const Hash256& h) {
@@ -416,6 +412,19 @@ class NodeHashes {
       return;
     }
     patches_.push_back({to, a, b});
+  }
+
+  // A known hash's value.
+  const Hash256& value(Ref r) const { return values_[r]; }
+  // How many refs there are: a mark for forget_after().
+  size_t mark() const { return values_.size(); }
+  // Forgets the refs made since `mark`: a finished subtree's hashes are needed no more once
+  // flushed, but for its root's (which the caller keeps as a new ref). This keeps the memory
+  // of a batch of millions of changes (a replayed journal) to its upper levels.
+  // REQUIRES: flushed since those refs were made.
+  void forget_after(size_t mark) {
+    values_.resize(mark);
+    level_.resize(mark);
   }
 
   // Computes every pending hash and applies every pending patch.
@@ -496,7 +505,7 @@ struct Subtree {
 // store only when the whole descent succeeds.
 class BatchApplier {
  public:
-  BatchApplier(Pages& pages, size_t changes) : pages_(pages), hashes_(16 * changes + 64) {}
+  explicit BatchApplier(Pages& pages) : pages_(pages) {}
 
   // Updates the subtree at (depth, path), whose stored node is `old`, with `changes` (all on
   // this path, sorted, non-empty).
@@ -541,7 +550,9 @@ class BatchApplier {
         if (!loaded) return loaded.status();
         child = *loaded;
       }
-      auto side = update(depth + 1, cpath, child, side_changes[bit]);
+      auto side = scoped(side_changes[bit].size(), [&] {
+        return update(depth + 1, cpath, child, side_changes[bit]);
+      });
       if (!side) return side.status();
       sides[bit] = *side;
     }
@@ -557,6 +568,30 @@ class BatchApplier {
   }
 
  private:
+  // Runs `body`, the update or build of a subtree with `items` changes or keys. The first
+  // subtree on a path with at most kScope of them is finished on its own: its hashes flushed
+  // and then forgotten but for its root's, so that memory stays bounded however big the batch.
+  // (Larger subtrees above are few: their hashes stay until the end.)
+  template <typename Body>
+  Result<Subtree> scoped(size_t items, Body&& body) {
+    if (in_scope_ || items > kScope) return body();
+    in_scope_ = true;
+    const size_t mark = hashes_.mark();
+    auto result = body();
+    in_scope_ = false;
+    if (!result) return result;
+    hashes_.flush();
+    Subtree out = *result;
+    if (out.kind == Subtree::Kind::kInternal) {
+      const Hash256 root = hashes_.value(out.hash);
+      hashes_.forget_after(mark);
+      out.hash = hashes_.known(root);
+    } else {
+      hashes_.forget_after(mark);
+    }
+    return out;
+  }
+
   // Index of the first change whose bit `depth` is 1 (changes are sorted and share the path).
   template <typename T>
   static size_t split_point(std::span<const T> items, unsigned depth) {
@@ -588,9 +623,13 @@ class BatchApplier {
                         " share their first 255 bits; the state tree cannot hold both");
     }
     const size_t split = split_point(entries, depth);
-    auto left = build(depth + 1, child_path(path, depth, 0), entries.first(split), false);
+    auto left = scoped(split, [&] {
+      return build(depth + 1, child_path(path, depth, 0), entries.first(split), false);
+    });
     if (!left) return left.status();
-    auto right = build(depth + 1, child_path(path, depth, 1), entries.subspan(split), false);
+    auto right = scoped(entries.size() - split, [&] {
+      return build(depth + 1, child_path(path, depth, 1), entries.subspan(split), false);
+    });
     if (!right) return right.status();
     return combine(depth, path, *left, *right, had_node);
   }
@@ -669,8 +708,13 @@ class BatchApplier {
     if (!s && first_error_) first_error_ = s;
   }
 
+  // Subtrees with at most this many changes or keys are finished one at a time (scoped()):
+  // a few hundred hashes each, enough to pair nearly all of them.
+  static constexpr size_t kScope = 64;
+
   Pages& pages_;
   NodeHashes hashes_;
+  bool in_scope_ = false;
   Status first_error_;
 };
 
@@ -750,7 +794,7 @@ Status RadixTree::apply(std::span<const TreeChange> sorted) {
   Pages pages(store_);
   auto root = pages.old_node(0, Hash256{});
   if (!root) return root.status();
-  BatchApplier applier(pages, sorted.size());
+  BatchApplier applier(pages);
   auto result = applier.update(0, Hash256{}, *root, sorted);
   if (!result) return result.status();
   ANS_RETURN_IF_ERROR(applier.finish(*result));
