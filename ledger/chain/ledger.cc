@@ -90,6 +90,10 @@ class PageCollector final : public TreeNodeStore {
     writes_.emplace_back(key, std::move(page));
   }
   void delete_page(const std::string& key) override { writes_.emplace_back(key, std::nullopt); }
+  // The memory layout's table is only read while a block is prepared (the commit changes it).
+  bool concurrent_reads() const override {
+    return db_ != nullptr && db_->memory_state() && writes_.empty();
+  }
   // The pages written, sorted by key (a tree update writes each page at most once).
   WriteList take_sorted() {
     return sorted_by_head(
@@ -250,7 +254,7 @@ Status Ledger::derive_replayed_tree() {
   StateOverlay head(*db_);
   PageCollector pages(head, db_.get());
   RadixTree tree(pages);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(replayed)));
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(replayed), tree_threads_));
   ANS_RETURN_IF_ERROR(db_->status());
   return db_->load_derived(pages.take_sorted());
 }
@@ -324,7 +328,7 @@ Result<PreparedBlock> Ledger::prepare_with(
   }
   PageCollector pages(block_state, db_.get());
   RadixTree tree(pages);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.write_log())));
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.write_log()), tree_threads_));
   auto root = tree.root_hash();
   if (!root) return root.status();
   ANS_RETURN_IF_ERROR(block_state.status());

@@ -6,10 +6,12 @@
 // Owned by one thread (the chain strand); see docs/state.md.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ledger/chain/genesis_config.h"
@@ -86,6 +88,12 @@ class Ledger {
   Status undo_head_block();
   Status set_final(uint64_t height) { return db_->set_final(height); }
 
+  // How many threads a block's tree update may use (RadixTree::apply: the memory layout
+  // only; the result is the same with any number). Default: the machine's hardware
+  // threads, at most 4.
+  void set_tree_threads(unsigned threads) { tree_threads_ = std::max(1u, threads); }
+  unsigned tree_threads() const { return tree_threads_; }
+
   // The state, tree included, after block `height` (final_height() <= height <= head_height()).
   Result<std::unique_ptr<StateReader>> view_at(uint64_t height) const;
 
@@ -106,6 +114,7 @@ class Ledger {
   std::unique_ptr<StateDb> db_;
   GenesisConfig genesis_;
   ChainId chain_id_;
+  unsigned tree_threads_ = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
 };
 
 // The tree changes a block's writes imply: key hash -> value hash (or deletion) for every

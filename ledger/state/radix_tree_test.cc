@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 #include <vector>
 
@@ -791,6 +792,102 @@ TEST(RadixTree, SortedChangesApplyAsTheMapDoesAndDisorderIsRefused) {
   repeated[11] = repeated[10];
   EXPECT_EQ(c.apply(std::span<const TreeChange>(repeated)).code(), Errc::kInvalidArgument);
   EXPECT_TRUE(untouched.pages.empty());
+}
+
+}  // namespace
+}  // namespace ans
+
+namespace ans {
+namespace {
+
+// A store several threads may read at once (nothing writes meanwhile). It counts the reads
+// of the pages at depth 4: a batch applied split reads each of those it changes twice (once
+// to check the levels above, once to update below it), one thread reads each once.
+class ConcurrentStore : public testing::MapPageStore {
+ public:
+  std::optional<std::string> get_page(const std::string& key) const override {
+    if (key.size() >= 2 && key[1] == 4) depth4_reads.fetch_add(1, std::memory_order_relaxed);
+    return MapPageStore::get_page(key);
+  }
+  bool concurrent_reads() const override { return true; }
+  size_t take_depth4_reads() { return depth4_reads.exchange(0); }
+
+ private:
+  mutable std::atomic<size_t> depth4_reads{0};
+};
+
+std::vector<TreeChange> sorted_changes(const Changes& changes) {
+  std::vector<TreeChange> out;
+  for (const auto& [kh, vh] : changes) out.push_back({kh, vh});
+  return out;
+}
+
+// Applied on several threads, big batches give exactly the pages and roots one thread gives:
+// when the tree's top is full (the split), and when it is not or a subtree below the split
+// shrinks to a leaf or to nothing (each applied on one thread instead).
+TEST(RadixTree, SplitBatchesMatchOneThreadPageForPage) {
+  std::mt19937_64 rng(4242);
+  ConcurrentStore split;
+  MemStore serial;
+  RadixTree on_threads(split), on_one(serial);
+  std::vector<Hash256> known;
+  for (int round = 0; round < 6; ++round) {
+    const std::vector<TreeChange> changes = sorted_changes(random_mixed_batch(rng, 5000, known));
+    ASSERT_TRUE(on_threads.apply(changes, round % 2 == 0 ? 2 : 3));
+    ASSERT_TRUE(on_one.apply(changes));
+    const size_t reads = split.take_depth4_reads();
+    if (round == 0) {
+      EXPECT_LE(reads, 16u) << "an empty tree's top is not full: one thread";
+    } else {
+      EXPECT_GE(reads, 32u) << "round " << round << " was not split";
+    }
+    EXPECT_EQ(on_threads.root_hash().value(), on_one.root_hash().value()) << "round " << round;
+    ASSERT_TRUE(split.pages == serial.pages) << "round " << round;
+  }
+
+  // Every key below the first depth-4 subtree deleted but one (it shrinks to a leaf), every
+  // key below the second deleted (it empties), and other changes to make the batch big.
+  std::sort(known.begin(), known.end());
+  known.erase(std::unique(known.begin(), known.end()), known.end());
+  for (int shrink = 0; shrink < 2; ++shrink) {
+    Changes changes;
+    size_t kept = 0;
+    for (const Hash256& kh : known) {
+      if ((kh[0] >> 4) == shrink) {
+        if (shrink == 0 && kept++ == 0) continue;
+        changes[kh] = std::nullopt;
+      } else if (changes.size() < 4000) {
+        changes[kh] = random_hash(rng);
+      }
+    }
+    const std::vector<TreeChange> batch = sorted_changes(changes);
+    ASSERT_GE(batch.size(), 2048u);
+    ASSERT_TRUE(on_threads.apply(batch, 2));
+    ASSERT_TRUE(on_one.apply(batch));
+    EXPECT_EQ(on_threads.root_hash().value(), on_one.root_hash().value()) << "shrink " << shrink;
+    ASSERT_TRUE(split.pages == serial.pages) << "shrink " << shrink;
+  }
+}
+
+// A corrupt page below the split fails the batch as on one thread, and writes nothing.
+TEST(RadixTree, SplitBatchOverACorruptPageFailsWithoutWriting) {
+  std::mt19937_64 rng(99);
+  ConcurrentStore store;
+  RadixTree tree(store);
+  std::vector<Hash256> known;
+  ASSERT_TRUE(tree.apply(sorted_changes(random_mixed_batch(rng, 5000, known)), 2));
+  // A page at depth 8 under the sixth subtree, cut short.
+  auto victim = std::find_if(store.pages.begin(), store.pages.end(), [](const auto& p) {
+    return p.first.size() >= 3 && p.first[1] == 8 && (static_cast<uint8_t>(p.first[2]) >> 4) == 5;
+  });
+  ASSERT_NE(victim, store.pages.end());
+  victim->second.resize(victim->second.size() - 1);
+  const auto before = store.pages;
+  Changes changes;
+  for (int i = 0; i < 3000; ++i) changes[random_hash(rng)] = random_hash(rng);
+  const Status st = tree.apply(sorted_changes(changes), 2);
+  EXPECT_EQ(st.code(), Errc::kCorruption) << st.to_string();
+  EXPECT_EQ(store.pages, before);
 }
 
 }  // namespace
