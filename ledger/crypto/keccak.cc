@@ -84,9 +84,11 @@ Hash256 keccak256(ByteView data) {
   last[kRate - 1] ^= 0x80;    // ...and a last one at the end of the block
   for (size_t i = 0; i < kRate / 8; ++i) state[i] ^= load_le64(last + 8 * i);
   keccak_f1600(state);
-  Hash256 out{};
-  for (size_t i = 0; i < out.size(); ++i) {
-    out[i] = static_cast<uint8_t>(state[i / 8] >> (8 * (i % 8)));
+  Hash256 out;
+  for (size_t i = 0; i < out.size() / 8; ++i) {
+    uint64_t lane = state[i];
+    if constexpr (std::endian::native == std::endian::big) lane = __builtin_bswap64(lane);
+    std::memcpy(out.data() + 8 * i, &lane, 8);  // lanes are little-endian
   }
   return out;
 }

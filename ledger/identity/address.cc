@@ -22,7 +22,7 @@ Status check_network(uint8_t network) {
 }
 
 // EIP-55: a hex letter is uppercase iff the matching nibble of keccak256(lowercase hex) >= 8.
-// Written into a fixed buffer: a registration checks one or two of these.
+// The checksummed form, for to_string (parse checks a checksum without building it).
 std::array<char, 40> eip55(const FixedBytes<20>& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::array<char, 40> hex{};
@@ -85,24 +85,41 @@ Result<EthAddress> EthAddress::parse(std::string_view text) {
     return Status(Errc::kBadLength, "an ETH-style address has 40 hex digits after 0x, got " +
                                         std::to_string(hex.size()));
   }
-  bool has_lower = false, has_upper = false;
+  // The digits' values, and the address in lowercase: what the EIP-55 checksum hashes.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::array<char, 40> lower{};
   FixedBytes<20> bytes{};
+  bool has_lower = false, has_upper = false;
   for (size_t i = 0; i < hex.size(); ++i) {
-    char c = hex[i];
-    int v = hex_digit_value(c);
-    if (v < 0) {
+    const char c = hex[i];
+    int v;
+    if (c >= '0' && c <= '9') {
+      v = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      v = c - 'a' + 10;
+      has_lower = true;
+    } else if (c >= 'A' && c <= 'F') {
+      v = c - 'A' + 10;
+      has_upper = true;
+    } else {
       return Status(Errc::kBadAlphabet, std::string("'") + c + "' at position " +
                                             std::to_string(i + 2) + " is not a hex digit");
     }
+    lower[i] = kHex[v];
     bytes[i / 2] = static_cast<uint8_t>(bytes[i / 2] | (i % 2 == 0 ? v << 4 : v));
-    has_lower |= (c >= 'a' && c <= 'f');
-    has_upper |= (c >= 'A' && c <= 'F');
   }
-  EthAddress out(bytes);
-  if (has_lower && has_upper && std::string_view(eip55(out.bytes_).data(), 40) != hex) {
-    return Status(Errc::kBadChecksum, "mixed-case ETH-style address fails its EIP-55 checksum");
+  if (has_lower && has_upper) {
+    // EIP-55: a letter is uppercase iff the matching nibble of the hash is 8 or more.
+    const Hash256 h = keccak256(ByteView(reinterpret_cast<const uint8_t*>(lower.data()), lower.size()));
+    for (size_t i = 0; i < hex.size(); ++i) {
+      if (hex[i] <= '9') continue;  // a digit has no case
+      const unsigned nibble = i % 2 == 0 ? h[i / 2] >> 4 : h[i / 2] & 0x0fu;
+      if ((hex[i] <= 'F') != (nibble >= 8)) {
+        return Status(Errc::kBadChecksum, "mixed-case ETH-style address fails its EIP-55 checksum");
+      }
+    }
   }
-  return out;
+  return EthAddress(bytes);
 }
 
 EthAddress EthAddress::from_public_key(const PublicKey& key) { return EthAddress(key.account()); }

@@ -147,6 +147,29 @@ TEST(EthAddress, RejectsChecksum) {
   EXPECT_EQ(r.status().code(), Errc::kBadChecksum);
 }
 
+// Any one letter's case flipped in a checksummed address breaks its checksum.
+TEST(EthAddress, EverySingleCaseFlipIsRejected) {
+  const std::string good = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
+  ASSERT_TRUE(EthAddress::parse(good));
+  size_t flips = 0;
+  for (size_t i = 2; i < good.size(); ++i) {
+    std::string bad = good;
+    const char c = bad[i];
+    if (c >= 'a' && c <= 'f') {
+      bad[i] = static_cast<char>(c - 'a' + 'A');
+    } else if (c >= 'A' && c <= 'F') {
+      bad[i] = static_cast<char>(c - 'A' + 'a');
+    } else {
+      continue;
+    }
+    ++flips;
+    auto r = EthAddress::parse(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.status().code(), Errc::kBadChecksum) << bad;
+  }
+  EXPECT_GT(flips, 15u);
+}
+
 TEST(EthAddress, RejectsPrefix) {
   auto r = EthAddress::parse("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
   ASSERT_FALSE(r);

@@ -1,6 +1,6 @@
 // Block-apply throughput of signed name registrations (docs/benchmarks.md).
 //
-//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache]
+//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache] [--tree-threads T]
 //
 // --no-overlap verifies every block before applying any, to show the serial cost of the
 // transition and the commit alone. --write-buffer-mb and --block-cache-mb set the store's
@@ -11,6 +11,8 @@
 // max(S MiB, the last snapshot) (default: the store's, 256 MiB). --no-floor skips the floors
 // (as does --memory: they replay the LevelDB layout's work). --no-key-cache parses every
 // sender key afresh instead of through a PublicKeyCache (empty when the measurement starts).
+// --tree-threads sets how many threads a block's tree update may use (Ledger::tree_threads;
+// default: the ledger's).
 //
 // Builds a ledger whose genesis funds 2,000 accounts, commits N names (commitments made
 // beforehand, 3 blocks old), then applies blocks of B NameRegister transactions the way a
@@ -207,6 +209,7 @@ int main(int argc, char** argv) {
   bool floors = true;
   bool key_cache = true;
   size_t snapshot_min_mb = 0;  // 0: the store's default
+  unsigned tree_threads = 0;   // 0: the ledger's default
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--names") && i + 1 < argc) names = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--block") && i + 1 < argc) per_block = std::stoul(argv[++i]);
@@ -221,8 +224,9 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--snapshot-min-mb") && i + 1 < argc) snapshot_min_mb = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--no-floor")) floors = false;
     else if (!std::strcmp(argv[i], "--no-key-cache")) key_cache = false;
+    else if (!std::strcmp(argv[i], "--tree-threads") && i + 1 < argc) tree_threads = static_cast<unsigned>(std::stoul(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache]\n");
+      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache] [--tree-threads T]\n");
       return 2;
     }
   }
@@ -256,6 +260,7 @@ int main(int argc, char** argv) {
     }
   };
   auto ledger = Ledger::open(dir, g, chain_id, options).value();
+  if (tree_threads) ledger->set_tree_threads(tree_threads);
 
   uint64_t height = 0;
   // Applies and commits one block; `verified` (if given) is verify_senders' result for it.
@@ -425,6 +430,7 @@ int main(int argc, char** argv) {
   const double pure_before = measure_bare();
 
   double verify_wait_s = 0, apply_s = 0, commit_s = 0;
+  const unsigned ledger_tree_threads = ledger->tree_threads();
   perf_control("enable");
   const double process_cpu0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
   auto m0 = Clock::now();
@@ -542,6 +548,8 @@ int main(int argc, char** argv) {
   std::printf("block apply: %zu signed NameRegister in %zu blocks of %zu, sync=%s, LevelDB write buffer %zu MiB, block cache %zu MiB%s\n",
               names, register_blocks.size(), per_block, sync ? "on" : "off", options.write_buffer_bytes >> 20,
               options.block_cache_bytes >> 20, mem_env ? ", LevelDB in memory" : "");
+  std::printf("  tree update: up to %u threads (the memory layout splits big batches)\n",
+              ledger_tree_threads);
   if (memory) {
     std::printf("  store: memory layout (state in memory, LevelDB as journal + snapshots); %zu snapshots\n"
                 "           taken during the measurement (threshold max(%zu MiB, last snapshot))\n",
