@@ -22,6 +22,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (address->kind() == ans::Address::Kind::kBtc) {
       FUZZ_CHECK(address->to_string() == text);
     }
+    // A mixed-case ETH-style address passes only in its one checksummed form (EIP-55).
+    if (address->kind() == ans::Address::Kind::kEth) {
+      bool lower = false, upper = false;
+      for (char c : text.substr(2)) {
+        lower |= c >= 'a' && c <= 'f';
+        upper |= c >= 'A' && c <= 'F';
+      }
+      if (lower && upper) FUZZ_CHECK(address->to_string() == text);
+    }
   }
   return 0;
 }
