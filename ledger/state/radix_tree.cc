@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <span>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -905,7 +906,13 @@ bool apply_split(TreeNodeStore& store, std::span<const TreeChange> sorted, unsig
     }
   };
   std::vector<std::thread> helpers;
-  for (unsigned t = 1; t < threads && t < kSplitGroups; ++t) helpers.emplace_back(work);
+  for (unsigned t = 1; t < threads && t < kSplitGroups; ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had (a resource limit): fewer threads do the same work
+    }
+  }
   work();
   for (std::thread& t : helpers) t.join();
   if (std::find(usable.begin(), usable.end(), false) != usable.end()) return false;
