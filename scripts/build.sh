@@ -3,20 +3,28 @@
 #   scripts/build.sh            -> build/         (RelWithDebInfo)
 #   scripts/build.sh sanitize   -> build-asan/    (ASan + UBSan)
 #   scripts/build.sh fuzz       -> build-fuzz/    (clang, libFuzzer + ASan + UBSan)
+#   scripts/build.sh thread     -> build-tsan/    (ThreadSanitizer)
+# Targets after the flavour build only those (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 flavour="${1:-default}"
+[ $# -gt 0 ] && shift
 jobs="${ANS_JOBS:-2}"
 case "$flavour" in
   default)  dir=build;      args=() ;;
   sanitize) dir=build-asan; args=(-DANS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug) ;;
   fuzz)     dir=build-fuzz; args=(-DANS_FUZZ=ON -DANS_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
                                   -DCMAKE_CXX_COMPILER=clang++) ;;
-  *) echo "usage: scripts/build.sh [default|sanitize|fuzz]" >&2; exit 2 ;;
+  thread)   dir=build-tsan; args=(-DANS_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  *) echo "usage: scripts/build.sh [default|sanitize|fuzz|thread] [target ...]" >&2; exit 2 ;;
 esac
 
 if [ ! -f "$dir/build.ninja" ]; then
   cmake -S . -B "$dir" -G Ninja "${args[@]}"
 fi
-cmake --build "$dir" -j "$jobs"
+if [ $# -gt 0 ]; then
+  cmake --build "$dir" -j "$jobs" --target "$@"
+else
+  cmake --build "$dir" -j "$jobs"
+fi

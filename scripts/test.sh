@@ -2,6 +2,8 @@
 # Installs what is missing, builds, and runs the whole test suite through ctest.
 #   scripts/test.sh             the normal build
 #   scripts/test.sh --sanitize  the unit tests built with AddressSanitizer and UBSan
+#   scripts/test.sh --thread    the ledger's and the consensus engine's unit tests built with
+#                               ThreadSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,14 @@ if [ "${1:-}" = "--sanitize" ]; then
   # plain run has them all).
   export ANS_SIM_SEEDS_SCALE="${ANS_SIM_SEEDS_SCALE:-0.25}"
   ctest --test-dir build-asan --output-on-failure -j 2
+elif [ "${1:-}" = "--thread" ]; then
+  # Their threads: the signature checks, the state tree's split, the snapshot writer. (The
+  # rest of the tree runs gRPC and Asio, whose uninstrumented libraries would only add noise.)
+  scripts/build.sh thread ledger_tests proof_tests rules_tests chain_tests ledger_crash_child \
+    consensus_tests
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  ctest --test-dir build-tsan/ledger --output-on-failure -j 2
+  ctest --test-dir build-tsan/consensus --output-on-failure -j 2
 else
   scripts/build.sh
   ctest --test-dir build --output-on-failure -j 2
