@@ -243,3 +243,52 @@ TEST_P(LedgerTest, APreparedBlockCommitsOnlyOnTheHeadItWasPreparedOn) {
 
 }  // namespace
 }  // namespace ans
+
+namespace ans {
+namespace {
+
+// Blocks big enough for the tree's split (2,100 name commitments: as many new authenticated
+// keys) give the same state roots and the same tree pages whether the memory layout's tree
+// update runs on one thread or on four. (The test genesis's tree is too small for the split:
+// the first block fills its top levels; the next ones are split. Leaving out one subtree's
+// pages in the split fails this test at block 2.)
+TEST(LedgerTreeThreads, OneThreadAndFourGiveTheSameRootAndPages) {
+  TempDir one_dir, four_dir;
+  auto one = open_ledger(one_dir.path(), true);
+  auto four = open_ledger(four_dir.path(), true);
+  ASSERT_TRUE(one && four);
+  one->set_tree_threads(1);
+  four->set_tree_threads(4);
+  const PrivateKey alice = test_key("alice");
+  uint64_t nonce = 0;
+  for (uint64_t height = 1; height <= 3; ++height) {
+    std::vector<v1::SignedTransaction> txs;
+    for (int i = 0; i < 2100; ++i) {
+      v1::Transaction tx;
+      tx.set_sender_key(to_field(alice.public_key().compressed()));
+      tx.set_nonce(nonce++);
+      tx.set_fee(to_field(one->params().min_tx_fee.to_bytes()));
+      tx.set_expiry_height(100);
+      const Hash256 c = sha256(as_bytes("split/" + std::to_string(height) + "/" + std::to_string(i)));
+      tx.mutable_name_commit()->set_commitment(to_field(c));
+      txs.push_back(sign_transaction(alice, one->chain_id(), tx));
+    }
+    ChainDriver driver(*one, 1, 1);
+    const BlockContext ctx = driver.next_context();
+    auto a = one->prepare_block(ctx, txs);
+    auto b = four->prepare_block(ctx, txs);
+    ASSERT_TRUE(a) << a.status().to_string();
+    ASSERT_TRUE(b) << b.status().to_string();
+    size_t authenticated = 0;
+    for (const auto& [key, value] : a->writes) authenticated += keys::is_authenticated(key);
+    ASSERT_GE(authenticated, 2048u) << "too small a block to split";
+    EXPECT_EQ(a->state_root, b->state_root) << "block " << height;
+    EXPECT_TRUE(a->tree_writes == b->tree_writes) << "block " << height;
+    ASSERT_TRUE(one->commit_block(*a, test_block_hash(height, a->state_root)));
+    ASSERT_TRUE(four->commit_block(*b, test_block_hash(height, b->state_root)));
+    EXPECT_EQ(one->state_root().value(), four->state_root().value());
+  }
+}
+
+}  // namespace
+}  // namespace ans
