@@ -11,11 +11,11 @@ namespace {
 constexpr size_t kBtcMinChars = 26;
 constexpr size_t kBtcMaxChars = 35;
 constexpr size_t kBtcRawBytes = 25;
+constexpr char kHexDigits[] = "0123456789abcdef";
 
 Status check_network(uint8_t network) {
   if (!entity_type_info(network)) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string byte = std::string("0x") + kHex[network >> 4] + kHex[network & 15];
+    std::string byte = std::string("0x") + kHexDigits[network >> 4] + kHexDigits[network & 15];
     return Status(Errc::kUnknownType, "network byte " + byte + " is not a DIMP entity type");
   }
   return Status::ok();
@@ -24,11 +24,10 @@ Status check_network(uint8_t network) {
 // EIP-55: a hex letter is uppercase iff the matching nibble of keccak256(lowercase hex) >= 8.
 // The checksummed form, for to_string (parse checks a checksum without building it).
 std::array<char, 40> eip55(const FixedBytes<20>& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::array<char, 40> hex{};
   for (size_t i = 0; i < bytes.size(); ++i) {
-    hex[2 * i] = kHex[bytes[i] >> 4];
-    hex[2 * i + 1] = kHex[bytes[i] & 15];
+    hex[2 * i] = kHexDigits[bytes[i] >> 4];
+    hex[2 * i + 1] = kHexDigits[bytes[i] & 15];
   }
   Hash256 h = keccak256(ByteView(reinterpret_cast<const uint8_t*>(hex.data()), hex.size()));
   for (size_t i = 0; i < hex.size(); ++i) {
@@ -86,7 +85,6 @@ Result<EthAddress> EthAddress::parse(std::string_view text) {
                                         std::to_string(hex.size()));
   }
   // The digits' values, and the address in lowercase: what the EIP-55 checksum hashes.
-  static constexpr char kHex[] = "0123456789abcdef";
   std::array<char, 40> lower{};
   FixedBytes<20> bytes{};
   bool has_lower = false, has_upper = false;
@@ -105,7 +103,7 @@ Result<EthAddress> EthAddress::parse(std::string_view text) {
       return Status(Errc::kBadAlphabet, std::string("'") + c + "' at position " +
                                             std::to_string(i + 2) + " is not a hex digit");
     }
-    lower[i] = kHex[v];
+    lower[i] = kHexDigits[v];
     bytes[i / 2] = static_cast<uint8_t>(bytes[i / 2] | (i % 2 == 0 ? v << 4 : v));
   }
   if (has_lower && has_upper) {
