@@ -203,6 +203,11 @@ std::vector<TreeChange> changes_of(const Writes& writes) {
 
 }  // namespace
 
+unsigned tree_update_threads(unsigned configured, unsigned hardware, unsigned busy) {
+  const unsigned free = hardware > busy ? hardware - busy : 1u;
+  return std::max(1u, std::min(configured, free));
+}
+
 std::vector<TreeChange> tree_changes(const WriteLog& writes) { return changes_of(writes); }
 std::vector<TreeChange> tree_changes(const WriteSet& writes) { return changes_of(writes); }
 
@@ -254,7 +259,7 @@ Status Ledger::derive_replayed_tree() {
   StateOverlay head(*db_);
   PageCollector pages(head, db_.get());
   RadixTree tree(pages);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(replayed), tree_threads_));
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(replayed), tree_threads_now()));
   ANS_RETURN_IF_ERROR(db_->status());
   return db_->load_derived(pages.take_sorted());
 }
@@ -328,7 +333,7 @@ Result<PreparedBlock> Ledger::prepare_with(
   }
   PageCollector pages(block_state, db_.get());
   RadixTree tree(pages);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.write_log()), tree_threads_));
+  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.write_log()), tree_threads_now()));
   auto root = tree.root_hash();
   if (!root) return root.status();
   ANS_RETURN_IF_ERROR(block_state.status());

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <span>
@@ -39,6 +40,38 @@ struct PreparedBlock {
   Hash256 state_root{};     // the root after the block: goes into its header
   std::vector<Hash256> tx_ids;
 };
+
+// Threads of this process doing CPU work beside block application at the moment: a
+// validator's signature checks of the next block, which run while a block is applied. A
+// block's tree update leaves their cores to them: with one core per thread already taken, a
+// third thread for the tree would only share a core, and when it ends the scheduler may leave
+// the two that remain on one core for milliseconds (a cache-hot thread is not moved at once)
+// while the other core idles. Whoever runs such work holds a Busy for as long as it runs.
+class CoreSharing {
+ public:
+  class Busy {
+   public:
+    explicit Busy(CoreSharing* sharing) : sharing_(sharing) {
+      if (sharing_ != nullptr) sharing_->busy_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~Busy() {
+      if (sharing_ != nullptr) sharing_->busy_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    Busy(const Busy&) = delete;
+    Busy& operator=(const Busy&) = delete;
+
+   private:
+    CoreSharing* sharing_;
+  };
+  unsigned busy() const { return busy_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<unsigned> busy_{0};
+};
+
+// How many threads a tree update uses: at most `configured`, and no more than the hardware
+// threads that `busy` other threads leave free (at least one: the applying thread's own).
+unsigned tree_update_threads(unsigned configured, unsigned hardware, unsigned busy);
 
 struct ProvenRead {
   uint64_t height = 0;      // the block whose state root the proof is against
@@ -91,8 +124,15 @@ class Ledger {
   // How many threads a block's tree update may use (RadixTree::apply: the memory layout
   // only; the result is the same with any number). Default: the machine's hardware
   // threads, at most 4.
+  // Fewer while threads counted in core_sharing() are busy: tree_update_threads().
   void set_tree_threads(unsigned threads) { tree_threads_ = std::max(1u, threads); }
   unsigned tree_threads() const { return tree_threads_; }
+  // The threads a block's tree update would use now.
+  unsigned tree_threads_now() const {
+    return tree_update_threads(tree_threads_, hardware_threads_, core_sharing_.busy());
+  }
+  // Where work running beside block application is counted (see CoreSharing).
+  CoreSharing& core_sharing() const { return core_sharing_; }
 
   // The state, tree included, after block `height` (final_height() <= height <= head_height()).
   Result<std::unique_ptr<StateReader>> view_at(uint64_t height) const;
@@ -114,7 +154,9 @@ class Ledger {
   std::unique_ptr<StateDb> db_;
   GenesisConfig genesis_;
   ChainId chain_id_;
-  unsigned tree_threads_ = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  unsigned hardware_threads_ = std::max(1u, std::thread::hardware_concurrency());
+  unsigned tree_threads_ = std::min(hardware_threads_, 4u);
+  mutable CoreSharing core_sharing_;
 };
 
 // The tree changes a block's writes imply: key hash -> value hash (or deletion) for every

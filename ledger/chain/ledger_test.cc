@@ -290,5 +290,37 @@ TEST(LedgerTreeThreads, OneThreadAndFourGiveTheSameRootAndPages) {
   }
 }
 
+// The tree update takes the cores that threads busy beside it (a validator's checks of the
+// next block) leave free, and at least the applying thread's own.
+TEST(LedgerTreeThreads, TheUpdateLeavesBusyThreadsTheirCores) {
+  EXPECT_EQ(tree_update_threads(4, 2, 0), 2u);  // two cores, nothing beside: both
+  EXPECT_EQ(tree_update_threads(4, 2, 1), 1u);  // one helper checking: the other core only
+  EXPECT_EQ(tree_update_threads(4, 2, 2), 1u);  // more busy than cores: still the own one
+  EXPECT_EQ(tree_update_threads(4, 8, 1), 4u);  // cores to spare: as configured
+  EXPECT_EQ(tree_update_threads(4, 8, 5), 3u);
+  EXPECT_EQ(tree_update_threads(1, 8, 0), 1u);
+  EXPECT_EQ(tree_update_threads(0, 8, 0), 1u);
+  EXPECT_EQ(tree_update_threads(4, 0, 0), 1u);  // hardware unknown
+
+  TempDir dir;
+  auto ledger = open_ledger(dir.path(), true);
+  ASSERT_TRUE(ledger);
+  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  ledger->set_tree_threads(hardware);
+  EXPECT_EQ(ledger->tree_threads_now(), hardware);
+  {
+    std::vector<std::unique_ptr<CoreSharing::Busy>> helpers;
+    for (unsigned i = 0; i < hardware; ++i) {
+      helpers.push_back(std::make_unique<CoreSharing::Busy>(&ledger->core_sharing()));
+      EXPECT_EQ(ledger->core_sharing().busy(), i + 1);
+      EXPECT_EQ(ledger->tree_threads_now(), std::max(1u, hardware - (i + 1)));
+    }
+  }
+  EXPECT_EQ(ledger->core_sharing().busy(), 0u);  // each Busy let go as it ended
+  EXPECT_EQ(ledger->tree_threads_now(), hardware);
+  CoreSharing::Busy nobody(nullptr);  // counts nowhere
+  EXPECT_EQ(ledger->core_sharing().busy(), 0u);
+}
+
 }  // namespace
 }  // namespace ans
