@@ -38,13 +38,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -388,8 +387,19 @@ int main(int argc, char** argv) {
                         signature_field(stx.signature(), "signature").value()});
     }
   }
+  // Runs `other` on a second thread while the calling thread runs `mine`; returns when both
+  // are done. By default on a thread started for it; between pipelined blocks, on the parked
+  // helper.
+  using TwoThreads =
+      std::function<void(const std::function<void()>& mine, const std::function<void()>& other)>;
+  const TwoThreads on_new_thread = [](const std::function<void()>& mine,
+                                      const std::function<void()>& other) {
+    std::thread t(other);
+    mine();
+    t.join();
+  };
   // Verifies checks[begin, end) on 2 threads; returns the seconds it took.
-  auto time_bare = [&](size_t begin, size_t end) -> double {
+  auto time_bare = [&](size_t begin, size_t end, const TwoThreads& two) -> double {
     auto p0 = Clock::now();
     std::atomic<size_t> pure_ok{0};
     auto pure_work = [&](size_t first) {
@@ -397,9 +407,7 @@ int main(int argc, char** argv) {
       for (size_t i = first; i < end; i += 2) ok += checks[i].key.verify(checks[i].message, checks[i].sig);
       pure_ok += ok;
     };
-    std::thread other(pure_work, begin + 1);
-    pure_work(begin);
-    other.join();
+    two([&] { pure_work(begin); }, [&] { pure_work(begin + 1); });
     const double took = seconds_since(p0);
     if (pure_ok != end - begin) {
       std::fprintf(stderr, "pure verification rejected %zu signatures\n", end - begin - pure_ok);
@@ -408,7 +416,7 @@ int main(int argc, char** argv) {
     return took;
   };
   auto measure_bare = [&]() -> double {
-    return static_cast<double>(checks.size()) / time_bare(0, checks.size());
+    return static_cast<double>(checks.size()) / time_bare(0, checks.size(), on_new_thread);
   };
   // The bare ceiling is also sampled between the measured blocks (a slice of the checks,
   // untimed for the application): the machine's speed drifts by tens of percent within a
@@ -416,12 +424,12 @@ int main(int argc, char** argv) {
   constexpr size_t kSampleSlice = 1'000;
   size_t sampled = 0, sample_at = 0;
   double sampled_s = 0, sampling_wall_s = 0, sampling_cpu_s = 0;
-  auto sample_bare = [&] {
+  auto sample_bare = [&](const TwoThreads& two) {
     const size_t n = std::min(kSampleSlice, checks.size());
     if (sample_at + n > checks.size()) sample_at = 0;
     const double c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
     auto t0 = Clock::now();
-    sampled_s += time_bare(sample_at, sample_at + n);
+    sampled_s += time_bare(sample_at, sample_at + n, two);
     sampling_wall_s += seconds_since(t0);
     sampling_cpu_s += cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
     sampled += n;
@@ -453,11 +461,14 @@ int main(int argc, char** argv) {
   std::vector<double> block_latency_ms;  // --at-head
   if (at_head) {
     for (size_t i = 0; i < register_blocks.size(); ++i) {
-      sample_bare();
+      sample_bare(on_new_thread);
       auto b0 = Clock::now();
       if (stream) {
         SenderVerification job(chain_id, register_blocks[i], key_cache_used);
-        std::thread helper([&job] { job.work(); });
+        std::thread helper([&job, &ledger] {
+          CoreSharing::Busy busy(&ledger->core_sharing());  // as the engine's helpers
+          job.work();
+        });
         apply_commit(register_blocks[i], nullptr, &apply_s, &commit_s, &job);
         helper.join();
         all.push_back(job.take());
@@ -475,47 +486,56 @@ int main(int argc, char** argv) {
     // others, while their parent is applied), and the applying thread applies the block as
     // its verdicts come, checking what the helper has not claimed yet when it catches up.
     // Between blocks the helper of the next block is parked for the sampling of the bare
-    // ceiling (the wait for it to park counts as the pipeline's time).
+    // ceiling, and runs its second thread's half (the wait for it to park counts as the
+    // pipeline's time). Parked, it spins (yielding) rather than sleeps: a thread woken from
+    // sleep may be queued behind the applying thread on its core while the other core idles
+    // for milliseconds (the scheduler does not move a thread that just ran at once), which
+    // would charge the pipeline for the sampling.
     struct Checks {
       std::unique_ptr<SenderVerification> job;
-      std::mutex mu;
-      std::condition_variable cv;
-      bool paused = false, parked = false, done = false;
-      Clock::time_point finished;  // when the helper found nothing left to check
+      std::atomic<bool> pause_asked{false}, parked{false}, done{false}, task_done{false};
+      std::atomic<const std::function<void()>*> task{nullptr};
+      Clock::time_point finished;  // when the helper found nothing left to check (before done)
       std::thread helper;
+      // Returns once the helper is parked, or has finished.
       void pause() {
-        std::unique_lock lock(mu);
-        paused = true;
-        cv.wait(lock, [&] { return parked || done; });
+        pause_asked = true;
+        while (!parked && !done) std::this_thread::yield();
       }
-      void resume() {
-        std::lock_guard lock(mu);
-        paused = false;
-        cv.notify_all();
+      // On the parked helper: runs `other` there while `mine` runs here.
+      void run_beside(const std::function<void()>& mine, const std::function<void()>& other) {
+        task_done = false;
+        task = &other;
+        mine();
+        while (!task_done) std::this_thread::yield();
       }
+      void resume() { pause_asked = false; }
     };
     std::vector<std::unique_ptr<Checks>> checks_of(register_blocks.size());
     auto begin_checks = [&](size_t i) {
       auto c = std::make_unique<Checks>();
       c->job = std::make_unique<SenderVerification>(chain_id, register_blocks[i], key_cache_used);
       Checks* raw = c.get();
-      c->helper = std::thread([raw] {
+      c->helper = std::thread([raw, &ledger] {
+        // Counted busy as the engine's helpers are: a block applied meanwhile leaves this
+        // thread's core to it (its tree update takes no extra thread).
+        CoreSharing::Busy busy(&ledger->core_sharing());
         for (;;) {
-          {
-            std::unique_lock lock(raw->mu);
-            if (raw->paused) {
-              raw->parked = true;
-              raw->cv.notify_all();
-              raw->cv.wait(lock, [&] { return !raw->paused; });
-              raw->parked = false;
+          if (raw->pause_asked) {
+            raw->parked = true;
+            while (raw->pause_asked) {
+              if (const auto* work = raw->task.exchange(nullptr)) {
+                (*work)();
+                raw->task_done = true;
+              }
+              std::this_thread::yield();
             }
+            raw->parked = false;
           }
           if (!raw->job->work_some()) break;
         }
-        std::lock_guard lock(raw->mu);
         raw->finished = Clock::now();
         raw->done = true;
-        raw->cv.notify_all();
       });
       checks_of[i] = std::move(c);
     };
@@ -536,9 +556,16 @@ int main(int argc, char** argv) {
       all.push_back(checks_of[i]->job->take());  // kept for the storage floor's replay
       checks_of[i].reset();
       if (i + 1 < register_blocks.size()) {
-        checks_of[i + 1]->pause();
-        sample_bare();
-        checks_of[i + 1]->resume();
+        Checks& next = *checks_of[i + 1];
+        next.pause();
+        if (next.parked) {
+          sample_bare([&next](const std::function<void()>& mine, const std::function<void()>& other) {
+            next.run_beside(mine, other);
+          });
+        } else {
+          sample_bare(on_new_thread);  // it has finished: nothing to disturb
+        }
+        next.resume();
       }
     }
   } else {
@@ -546,7 +573,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < register_blocks.size(); ++i) all.push_back(verify_senders(chain_id, register_blocks[i], 2, key_cache_used));
     verify_wait_s = seconds_since(w0);
     for (size_t i = 0; i < register_blocks.size(); ++i) {
-      sample_bare();
+      sample_bare(on_new_thread);
       apply_commit(register_blocks[i], &all[i], &apply_s, &commit_s);
     }
   }
@@ -568,7 +595,8 @@ int main(int argc, char** argv) {
   std::printf("block apply: %zu signed NameRegister in %zu blocks of %zu, sync=%s, LevelDB write buffer %zu MiB, block cache %zu MiB%s\n",
               names, register_blocks.size(), per_block, sync ? "on" : "off", options.write_buffer_bytes >> 20,
               options.block_cache_bytes >> 20, mem_env ? ", LevelDB in memory" : "");
-  std::printf("  tree update: up to %u threads (the memory layout splits big batches)\n",
+  std::printf("  tree update: up to %u threads (the memory layout splits big batches), no\n"
+              "           more than the signature checks running beside it leave cores free\n",
               ledger_tree_threads);
   if (memory) {
     std::printf("  store: memory layout (state in memory, LevelDB as journal + snapshots); %zu snapshots\n"
