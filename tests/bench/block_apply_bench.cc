@@ -441,12 +441,16 @@ int main(int argc, char** argv) {
   // Pipelined: how long before the last block's application ended its helper ran out of
   // checks (from then on one core works alone: the end of the run, not the steady state).
   double last_alone_ms = -1;
-  // Pipelined: the state at the end of the first block and of the last but one, for the
-  // figures with the pipeline full (the run's start and end left out).
+  // Pipelined: the state at the end of the second block and of the last but one, for the
+  // figures with the pipeline full (the run's start and end left out). Not from the end of
+  // the first block: while it is applied, the checks of the first two blocks run beside it,
+  // and the second block's are then almost all done (a stock of work done ahead that a
+  // steady block starts with only about half of), which would credit the window with checks
+  // made before it. `stock`: how many of the next block's transactions were checked then.
   struct Mark {
     Clock::time_point at;
     double cpu, sampling_wall, sampling_cpu, sampled_s;
-    size_t sampled;
+    size_t sampled, stock;
   };
   std::vector<Mark> full_marks;
   const unsigned ledger_tree_threads = ledger->tree_threads();
@@ -549,9 +553,10 @@ int main(int argc, char** argv) {
       if (i + 1 == register_blocks.size()) {
         last_alone_ms = 1e3 * std::chrono::duration<double>(w0 - checks_of[i]->finished).count();
       }
-      if (register_blocks.size() >= 3 && (i == 0 || i + 2 == register_blocks.size())) {
+      if (register_blocks.size() >= 4 && (i == 1 || i + 2 == register_blocks.size())) {
+        const SenderVerification& next = *checks_of[i + 1]->job;
         full_marks.push_back({Clock::now(), cpu_s(CLOCK_PROCESS_CPUTIME_ID), sampling_wall_s,
-                              sampling_cpu_s, sampled_s, sampled});
+                              sampling_cpu_s, sampled_s, sampled, next.checked() + next.known()});
       }
       all.push_back(checks_of[i]->job->take());  // kept for the storage floor's replay
       checks_of[i].reset();
@@ -641,21 +646,23 @@ int main(int argc, char** argv) {
                 per_block, sum / static_cast<double>(sorted.size()), sorted.front(), sorted.back());
   }
   if (full_marks.size() == 2) {
-    // Blocks 2 to N-1: the first block's fill (its checks begin with nothing to apply) and
-    // the last one's drain (applied with no checks beside it) left out. The samples of the
-    // bare ceiling taken between those blocks are their ceiling.
+    // Blocks 3 to N-1: the first two blocks' fill (see Mark) and the last one's drain
+    // (applied with no checks beside it) left out. The samples of the bare ceiling taken
+    // between those blocks are their ceiling.
     const Mark& a = full_marks[0];
     const Mark& b = full_marks[1];
     const double wall = std::chrono::duration<double>(b.at - a.at).count() -
                         (b.sampling_wall - a.sampling_wall);
     const double cpu = (b.cpu - a.cpu) - (b.sampling_cpu - a.sampling_cpu);
-    const double regs = static_cast<double>((register_blocks.size() - 2) * per_block);
+    const double regs = static_cast<double>((register_blocks.size() - 3) * per_block);
     const double full_rate = regs / wall;
     const double full_ceiling = static_cast<double>(b.sampled - a.sampled) / (b.sampled_s - a.sampled_s);
-    std::printf("  with the pipeline full (blocks 2-%zu; the first block's fill and the last one's drain\n"
-                "           left out): %.0f registrations/s = %.2f of the bare ceiling sampled between\n"
-                "           those blocks (%.0f/s); %.2f cores busy\n",
-                register_blocks.size() - 1, full_rate, full_rate / full_ceiling, full_ceiling, cpu / wall);
+    std::printf("  with the pipeline full (blocks 3-%zu; the first two blocks' fill and the last one's\n"
+                "           drain left out): %.0f registrations/s = %.2f of the bare ceiling sampled\n"
+                "           between those blocks (%.0f/s); %.2f cores busy; the next block's checks\n"
+                "           done ahead: %zu at the start, %zu at the end\n",
+                register_blocks.size() - 1, full_rate, full_rate / full_ceiling, full_ceiling,
+                cpu / wall, a.stock, b.stock);
   }
   if (last_alone_ms >= 0) {
     std::printf("  the last block: its helper ran out of checks %.1f ms before the application ended\n",
