@@ -30,10 +30,10 @@ Status LedgerState::status() const {
 
 template <typename Msg>
 std::optional<Msg> LedgerState::read(std::string_view key) const {
-  const std::optional<std::string>& raw = overlay_.get_ref(key);
+  const std::optional<std::string_view> raw = overlay_.get_ref(key);
   if (!raw) return std::nullopt;
   Msg m;
-  if (!m.ParseFromString(*raw)) {
+  if (!m.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) {
     if (error_.is_ok()) {
       error_ = Status(Errc::kCorruption, "state record " + to_hex(as_bytes(key)) + " does not decode");
     }
@@ -46,7 +46,7 @@ void LedgerState::write(std::string_view key, const google::protobuf::Message& m
   overlay_.put(key, encode_string(m));
 }
 
-Amount LedgerState::amount(const std::string& bytes) const {
+Amount LedgerState::amount(std::string_view bytes) const {
   auto a = Amount::from_bytes(as_bytes(bytes));
   if (!a) {
     if (error_.is_ok()) error_ = Status(Errc::kCorruption, "stored amount: " + a.status().message());
@@ -140,7 +140,7 @@ void LedgerState::clear_primary_name(const EthAddress& a) {
 
 Amount LedgerState::reward_pool() const {
   if (holding_ && held_pool_) return *held_pool_;
-  const std::optional<std::string>& raw = overlay_.get_ref(keys::kRewardPool);
+  const std::optional<std::string_view> raw = overlay_.get_ref(keys::kRewardPool);
   Amount pool = raw ? amount(*raw) : Amount();
   if (holding_) held_pool_ = pool;
   return pool;

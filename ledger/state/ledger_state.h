@@ -39,7 +39,7 @@ class LedgerState {
   Status status() const;
 
   // Amount fields of state records (always canonical: we wrote them).
-  Amount amount(const std::string& bytes) const;
+  Amount amount(std::string_view bytes) const;
   static std::string amount_bytes(const Amount& a);
 
   v1::AccountState account(const EthAddress& a) const;

@@ -573,9 +573,9 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
   }
   // Records the value `key` has in the store now: `known` when given, else read.
   std::string read_value;
-  auto add_undo = [&](std::string_view key, const std::optional<std::string>* known) -> Status {
+  auto add_undo = [&](std::string_view key, const std::optional<std::string_view>* known) -> Status {
     if (known != nullptr) {
-      undo.add(key, *known ? std::optional<std::string_view>(**known) : std::nullopt);
+      undo.add(key, *known);
       return Status::ok();
     }
     auto existed = stored(key, read_value);

@@ -3,6 +3,7 @@
 #include <cassert>
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <vector>
 
@@ -72,9 +73,31 @@ const std::optional<std::string>* find_write(const WriteLog& log, std::string_vi
   return nullptr;
 }
 
-const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string> value) {
+std::string_view ByteArena::copy(std::string_view bytes) {
+  if (bytes.empty()) return {};
+  if (bytes.size() > left_) {
+    // A large value gets a chunk of its own, and the newest chunk's room stays in use.
+    if (bytes.size() > kChunk / 4) {
+      chunks_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
+      std::memcpy(chunks_.back().get(), bytes.data(), bytes.size());
+      return {chunks_.back().get(), bytes.size()};
+    }
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(kChunk));
+    next_ = chunks_.back().get();
+    left_ = kChunk;
+  }
+  std::memcpy(next_, bytes.data(), bytes.size());
+  std::string_view out(next_, bytes.size());
+  next_ += bytes.size();
+  left_ -= bytes.size();
+  return out;
+}
+
+const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string_view> value) {
   first_bytes_.add(key);
-  return entries_.emplace_back(std::string(key), std::move(value));
+  Entry entry{bytes_.copy(key), std::nullopt};
+  if (value) entry.second = bytes_.copy(*value);
+  return entries_.emplace_back(entry);
 }
 
 const ReadMemo::Entry* ReadMemo::find(std::string_view key) const {
@@ -170,15 +193,31 @@ bool ReadMemo::has_prefix(std::string_view prefix) const {
   return false;
 }
 
-std::optional<std::string> StateOverlay::get(std::string_view key) const { return get_ref(key); }
+namespace {
 
-const std::optional<std::string>& StateOverlay::get_ref(std::string_view key) const {
+std::optional<std::string_view> view_of(const std::optional<std::string>& value) {
+  if (!value) return std::nullopt;
+  return std::string_view(*value);
+}
+
+std::optional<std::string> copy_of(std::optional<std::string_view> value) {
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+
+}  // namespace
+
+std::optional<std::string> StateOverlay::get(std::string_view key) const {
+  return copy_of(get_ref(key));
+}
+
+std::optional<std::string_view> StateOverlay::get_ref(std::string_view key) const {
   index_.reserve_one();
   const uint64_t hash = OverlayIndex::hash_of(key);
   OverlayIndex::Slot& slot = index_.locate(key, hash);
-  if (slot.write != nullptr) return slot.write->second;
+  if (slot.write != nullptr) return view_of(slot.write->second);
   if (slot.read != nullptr) return slot.read->second;
-  const auto& read = parent_reads_.add(key, parent_.get(key));
+  const auto& read = parent_reads_.add(key, view_of(parent_.get(key)));
   index_.claim(slot, hash);
   slot.read = &read;
   return read.second;
@@ -186,7 +225,7 @@ const std::optional<std::string>& StateOverlay::get_ref(std::string_view key) co
 
 std::optional<std::string> StateOverlay::get_unrecorded(std::string_view key) const {
   if (const OverlayIndex::Slot* slot = index_.find(key)) {
-    return slot->write != nullptr ? slot->write->second : slot->read->second;
+    return slot->write != nullptr ? slot->write->second : copy_of(slot->read->second);
   }
   return parent_.get(key);
 }
@@ -234,7 +273,7 @@ void StateOverlay::write(std::string_view key, std::optional<std::string> value,
   if (read == nullptr && claimed_before != nullptr) {
     assert(parent_.get(key) == *claimed_before &&
            "the parent does not hold the value claimed for this key");
-    read = &parent_reads_.add(key, std::move(*claimed_before));
+    read = &parent_reads_.add(key, view_of(*claimed_before));
     slot.read = read;
   }
   first_writes_.push_back({it->first, read ? &read->second : nullptr});

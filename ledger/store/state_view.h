@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,18 +39,54 @@ const std::optional<std::string>* find_write(const WriteLog& log, std::string_vi
 // from these without searching. Both point into the overlay's (or what was taken from it).
 struct FirstWrite {
   std::string_view key;
-  const std::optional<std::string>* before = nullptr;  // nullptr: not known, read the store
+  const std::optional<std::string_view>* before = nullptr;  // nullptr: not known, read the store
+};
+
+// Bytes kept for as long as the arena lives, where they were put also when the arena is moved:
+// a block's record of reads keeps its keys and values here. One allocation per 64 KiB
+// instead of one or two per key, and all freed at once: a block reads tens of thousands of
+// keys, and freeing each on its own cost more than the reads' bookkeeping.
+class ByteArena {
+ public:
+  ByteArena() = default;
+  // A moved-from arena is empty (its room went with its chunks).
+  ByteArena(ByteArena&& other) noexcept { *this = std::move(other); }
+  ByteArena& operator=(ByteArena&& other) noexcept {
+    chunks_ = std::move(other.chunks_);
+    next_ = std::exchange(other.next_, nullptr);
+    left_ = std::exchange(other.left_, 0);
+    other.chunks_.clear();
+    return *this;
+  }
+  ByteArena(const ByteArena&) = delete;
+  ByteArena& operator=(const ByteArena&) = delete;
+
+  // A copy of `bytes` in the arena.
+  std::string_view copy(std::string_view bytes);
+
+ private:
+  static constexpr size_t kChunk = size_t{64} << 10;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* next_ = nullptr;  // free room in the newest chunk
+  size_t left_ = 0;
+};
+
+// One key of a record of reads (ReadMemo) and the value read there (nullopt = absent), both
+// in the record's arena.
+struct ReadEntry {
+  std::string_view first;
+  std::optional<std::string_view> second;
 };
 
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
 
-// A hash index over map entries that do not move (nodes of a std::map, elements of a deque),
-// so that a lookup costs one probe of a flat table instead of a descent of an ordered map
-// that holds a whole block's keys. Open addressing with linear probing; each slot keeps the
-// key's hash and a pointer to the entry, whose key it compares. Removal leaves a tombstone.
+// A hash index over entries that do not move (elements of a deque), so that a lookup costs
+// one probe of a flat table instead of a descent of an ordered map that holds a whole
+// block's keys. Open addressing with linear probing; each slot keeps the key's hash and a
+// pointer to the entry, whose key it compares. Removal leaves a tombstone.
 class EntryIndex {
  public:
-  using Entry = WriteSet::value_type;
+  using Entry = ReadEntry;
   // The entry for `key`, or nullptr.
   Entry* find(std::string_view key) const;
   // Indexes `entry` under its key, replacing what that key pointed at. The entry must stay
@@ -97,9 +134,10 @@ class FirstBytes {
 // What an overlay read from its parent: each key's value the first time it was read (nullopt
 // = absent), in the order read, with a hash lookup. A store commit takes it as the undo data
 // of the keys the block wrote after reading them, instead of reading the store again.
+// Keys and values are kept in an arena of the memo's own (ByteArena).
 class ReadMemo {
  public:
-  using Entry = WriteSet::value_type;
+  using Entry = ReadEntry;
   ReadMemo() = default;
   // Moving keeps the entries where they are, so the index (and any FirstWrite pointing at
   // them) stays valid. A copy would not carry those pointers over: there is none.
@@ -112,8 +150,8 @@ class ReadMemo {
   // first call, for the entries added since: an overlay keeps its own index of its reads
   // (OverlayIndex), so a memo it fills is never searched on its hot path.
   const Entry* find(std::string_view key) const;
-  // Records `value` for `key`. REQUIRES: `key` is not recorded yet.
-  const Entry& add(std::string_view key, std::optional<std::string> value);
+  // Records (a copy of) `value` for `key`. REQUIRES: `key` is not recorded yet.
+  const Entry& add(std::string_view key, std::optional<std::string_view> value);
   // True when a recorded key starts with `prefix` (a walk over them, unless no key recorded
   // starts with the prefix's first byte).
   bool has_prefix(std::string_view prefix) const;
@@ -123,6 +161,7 @@ class ReadMemo {
   auto end() const { return entries_.end(); }
 
  private:
+  ByteArena bytes_;            // entries_' keys and values
   std::deque<Entry> entries_;
   FirstBytes first_bytes_;     // of entries_' keys
   mutable EntryIndex index_;   // of entries_[0, indexed_)
@@ -137,11 +176,13 @@ class OverlayIndex {
   using Entry = WriteSet::value_type;
   struct Slot {
     uint64_t hash = 0;
-    Entry* write = nullptr;        // in the overlay's writes
-    const Entry* read = nullptr;   // in its record of reads
+    Entry* write = nullptr;                  // in the overlay's writes
+    const ReadMemo::Entry* read = nullptr;   // in its record of reads
     bool tomb = false;             // both null and once used: probes go on past it
     bool empty() const { return write == nullptr && read == nullptr && !tomb; }
-    std::string_view key() const { return write != nullptr ? write->first : read->first; }
+    std::string_view key() const {
+      return write != nullptr ? std::string_view(write->first) : read->first;
+    }
   };
   static uint64_t hash_of(std::string_view key);
   // The slot of `key`, or the empty slot where it would go: valid until reserve_one() or a
@@ -203,9 +244,9 @@ class StateOverlay final : public StateReader {
   bool touches_prefix(std::string_view prefix) const;
 
   std::optional<std::string> get(std::string_view key) const override;
-  // get() without copying the value: it stays as returned until this overlay next writes
+  // get() without copying the value: the view stays valid until this overlay next writes
   // `key` or rolls back (read it at once).
-  const std::optional<std::string>& get_ref(std::string_view key) const;
+  std::optional<std::string_view> get_ref(std::string_view key) const;
   // The value get() gives, without recording what the parent held in parent_reads(): for
   // keys whose previous value nobody needs (the store keeps no undo data for tree nodes).
   std::optional<std::string> get_unrecorded(std::string_view key) const;

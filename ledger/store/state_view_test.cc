@@ -238,9 +238,11 @@ TEST(StateOverlay, ReadsMatchAModelAcrossGrowthAndRollbacks) {
 // (a removal must not cut the probe chains of the keys behind it).
 TEST(EntryIndex, FindsWhatItHoldsAfterRemovalsInAnyOrder) {
   std::mt19937_64 rng(5);
-  std::deque<WriteSet::value_type> entries;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 5000; ++i) keys.push_back("e" + std::to_string(i));
+  std::deque<ReadEntry> entries;
   EntryIndex index;
-  for (int i = 0; i < 5000; ++i) index.set(&entries.emplace_back("e" + std::to_string(i), std::to_string(i)));
+  for (const std::string& key : keys) index.set(&entries.emplace_back(ReadEntry{key, key}));
   std::vector<bool> removed(entries.size());
   for (int i = 0; i < 2500; ++i) {
     const size_t r = rng() % entries.size();
@@ -251,9 +253,39 @@ TEST(EntryIndex, FindsWhatItHoldsAfterRemovalsInAnyOrder) {
     EXPECT_EQ(index.find(entries[i].first), removed[i] ? nullptr : &entries[i]) << i;
   }
   // Set again, a removed key is found at its new entry.
-  WriteSet::value_type again("e7", "again");
+  ReadEntry again{"e7", "again"};
   index.set(&again);
   EXPECT_EQ(index.find("e7"), &again);
+}
+
+// The arena's copies hold what was copied, small ones packed into shared chunks and large ones
+// in chunks of their own, and stay where they are when the arena is moved; a moved-from arena
+// is empty and usable.
+TEST(ByteArena, CopiesStayPutAcrossChunksAndMoves) {
+  ByteArena arena;
+  std::vector<std::string> originals;
+  std::vector<std::string_view> copies;
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 3000; ++i) {
+    // Mostly keys and records; now and then one over a quarter of a chunk, or empty.
+    const size_t size = i % 97 == 0 ? 20'000 + rng() % 50'000 : i % 31 == 0 ? 0 : rng() % 300;
+    std::string s(size, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    copies.push_back(arena.copy(s));
+    originals.push_back(std::move(s));
+  }
+  auto check = [&] {
+    for (size_t i = 0; i < copies.size(); ++i) ASSERT_EQ(copies[i], originals[i]) << i;
+  };
+  check();
+  ByteArena moved = std::move(arena);
+  check();
+  ByteArena assigned;
+  assigned = std::move(moved);
+  check();
+  EXPECT_EQ(moved.copy("after the move"), "after the move");  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(arena.copy("x"), "x");                           // NOLINT(bugprone-use-after-move)
+  check();
 }
 
 // The record of reads finds every key after a move (the index points at entries that stay

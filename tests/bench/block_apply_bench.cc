@@ -112,7 +112,7 @@ void append_field(std::string& out, std::string_view field) {
 
 BlockIo block_io(const PreparedBlock& block) {
   BlockIo io;
-  for (const auto& [key, value] : block.read_before) io.reads.push_back(key);
+  for (const auto& [key, value] : block.read_before) io.reads.emplace_back(key);
   auto put = [&io](const std::string& key, const std::optional<std::string>& value) {
     if (value) io.batch.Put(key, *value);
     else io.batch.Delete(key);
