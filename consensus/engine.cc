@@ -98,10 +98,12 @@ std::string short_hex(const Hash256& h) { return to_hex(ByteView(h.data(), 4)); 
 // The active sets in the state after a prepared block: its own write of them, or else the
 // parent's (unchanged).
 v1::ActiveSetState active_sets_after(const PreparedBlock& prepared, const v1::ActiveSetState& parent) {
-  const std::optional<std::string>* written = find_write(prepared.writes, keys::kActiveSets);
+  const std::optional<std::string_view>* written = find_write(prepared.writes, keys::kActiveSets);
   if (written == nullptr || !*written) return parent;
   v1::ActiveSetState sets;
-  if (!sets.ParseFromString(**written)) return parent;  // we wrote it: cannot happen
+  if (!sets.ParseFromArray((*written)->data(), static_cast<int>((*written)->size()))) {
+    return parent;  // we wrote it: cannot happen
+  }
   return sets;
 }
 

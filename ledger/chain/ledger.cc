@@ -297,8 +297,8 @@ Status Ledger::undo_head_block() {
   ANS_RETURN_IF_ERROR(tree.apply(tree_changes(*restore)));
   ANS_RETURN_IF_ERROR(rebuilt.status());
   WriteSet tree_writes;
-  for (auto& [key, value] : rebuilt.take_writes()) {
-    if (!key.empty() && key[0] == 'T') tree_writes.emplace(key, std::move(value));
+  for (const auto& [key, value] : rebuilt.take_writes()) {
+    if (!key.empty() && key[0] == 'T') tree_writes.emplace(std::string(key), to_owned(value));
   }
   return db_->undo_head_block(tree_writes);
 }

@@ -522,6 +522,16 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
 
 Status StateDb::status() const { return first_error_; }
 
+namespace {
+
+// A write's value as a view, whichever way the writes hold it.
+std::optional<std::string_view> value_view(const std::optional<std::string>& value) {
+  return to_view(value);
+}
+std::optional<std::string_view> value_view(std::optional<std::string_view> value) { return value; }
+
+}  // namespace
+
 Status StateDb::commit_block(uint64_t height, const Hash256& block_hash, const WriteSet& writes,
                              const std::vector<FirstWrite>* first_writes,
                              const WriteList* exempt_writes) {
@@ -591,28 +601,27 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
   // memory once the batch (with the journal record of the non-exempt ones) is written.
   CacheWrites mem_writes;
   std::optional<EntryRecordWriter> record = new_journal_record(std::move(journal_buffer_));
-  auto put = [&](const std::string& key, const std::optional<std::string>& value) {
-    stage_write(batch, record ? &*record : nullptr, mem_writes, key,
-                value ? std::optional<std::string_view>(*value) : std::nullopt);
+  auto put = [&](std::string_view key, std::optional<std::string_view> value) {
+    stage_write(batch, record ? &*record : nullptr, mem_writes, key, value);
   };
   // The two lists must be apart: an exempt key among the writes must not be an exempt write.
-  auto among_exempt_writes = [&](const std::string& key) {
+  auto among_exempt_writes = [&](std::string_view key) {
     if (!exempt_writes || !is_exempt(key)) return false;
     auto it = std::lower_bound(exempt_writes->begin(), exempt_writes->end(), key,
-                               [](const auto& w, const std::string& k) { return w.first < k; });
+                               [](const auto& w, std::string_view k) { return w.first < k; });
     return it != exempt_writes->end() && it->first == key;
   };
   // The LevelDB layout's batch goes into LevelDB's memtable, which takes keys in order much
   // faster than in any order: its keys are sorted (a WriteSet is already). The memory layout
   // takes the writes as they come: they go into a hash table and one journal record.
-  std::vector<const WriteSet::value_type*> order;
+  std::vector<const typename Writes::value_type*> order;
   order.reserve(writes.size());
   for (const auto& entry : writes) order.push_back(&entry);
   if (!memory && !std::is_same_v<Writes, WriteSet>) {
     std::sort(order.begin(), order.end(),
               [](const auto* x, const auto* y) { return x->first < y->first; });
   }
-  for (const WriteSet::value_type* entry : order) {
+  for (const typename Writes::value_type* entry : order) {
     const auto& [key, value] = *entry;
     if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) {
       return Status(Errc::kInvalidArgument, "state keys may not start with 0xFF");
@@ -624,10 +633,10 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
     if (!final && !first_writes && !is_exempt(key)) {
       ANS_RETURN_IF_ERROR(add_undo(key, nullptr));
     }
-    put(key, value);
+    put(key, value_view(value));
   }
   if (exempt_writes) {
-    for (const auto& [key, value] : *exempt_writes) put(key, value);
+    for (const auto& [key, value] : *exempt_writes) put(key, to_view(value));
   }
   if (!final && first_writes) {
     // In the order written: each entry's old value is at hand, no search needed.

@@ -66,7 +66,7 @@ void EntryIndex::grow() {
   }
 }
 
-const std::optional<std::string>* find_write(const WriteLog& log, std::string_view key) {
+const std::optional<std::string_view>* find_write(const WriteLog& log, std::string_view key) {
   for (const auto& [k, v] : log) {
     if (k == key) return &v;
   }
@@ -74,7 +74,7 @@ const std::optional<std::string>* find_write(const WriteLog& log, std::string_vi
 }
 
 std::string_view ByteArena::copy(std::string_view bytes) {
-  if (bytes.empty()) return {};
+  if (bytes.empty()) return std::string_view("");  // not null: memcpy and the like take it
   if (bytes.size() > left_) {
     // A large value gets a chunk of its own, and the newest chunk's room stays in use.
     if (bytes.size() > kChunk / 4) {
@@ -95,9 +95,7 @@ std::string_view ByteArena::copy(std::string_view bytes) {
 
 const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string_view> value) {
   first_bytes_.add(key);
-  Entry entry{bytes_.copy(key), std::nullopt};
-  if (value) entry.second = bytes_.copy(*value);
-  return entries_.emplace_back(entry);
+  return entries_.emplace_back(Entry{bytes_.copy(key), bytes_.copy_value(value)});
 }
 
 const ReadMemo::Entry* ReadMemo::find(std::string_view key) const {
@@ -193,31 +191,17 @@ bool ReadMemo::has_prefix(std::string_view prefix) const {
   return false;
 }
 
-namespace {
-
-std::optional<std::string_view> view_of(const std::optional<std::string>& value) {
-  if (!value) return std::nullopt;
-  return std::string_view(*value);
-}
-
-std::optional<std::string> copy_of(std::optional<std::string_view> value) {
-  if (!value) return std::nullopt;
-  return std::string(*value);
-}
-
-}  // namespace
-
 std::optional<std::string> StateOverlay::get(std::string_view key) const {
-  return copy_of(get_ref(key));
+  return to_owned(get_ref(key));
 }
 
 std::optional<std::string_view> StateOverlay::get_ref(std::string_view key) const {
   index_.reserve_one();
   const uint64_t hash = OverlayIndex::hash_of(key);
   OverlayIndex::Slot& slot = index_.locate(key, hash);
-  if (slot.write != nullptr) return view_of(slot.write->second);
+  if (slot.write != nullptr) return slot.write->second;
   if (slot.read != nullptr) return slot.read->second;
-  const auto& read = parent_reads_.add(key, view_of(parent_.get(key)));
+  const auto& read = parent_reads_.add(key, to_view(parent_.get(key)));
   index_.claim(slot, hash);
   slot.read = &read;
   return read.second;
@@ -225,7 +209,7 @@ std::optional<std::string_view> StateOverlay::get_ref(std::string_view key) cons
 
 std::optional<std::string> StateOverlay::get_unrecorded(std::string_view key) const {
   if (const OverlayIndex::Slot* slot = index_.find(key)) {
-    return slot->write != nullptr ? slot->write->second : copy_of(slot->read->second);
+    return to_owned(slot->write != nullptr ? slot->write->second : slot->read->second);
   }
   return parent_.get(key);
 }
@@ -240,32 +224,32 @@ bool StateOverlay::touches_prefix(std::string_view prefix) const {
 }
 
 void StateOverlay::put(std::string_view key, std::string value) {
-  write(key, std::optional<std::string>(std::move(value)));
+  write(key, std::string_view(value));
 }
 
 void StateOverlay::erase(std::string_view key) { write(key, std::nullopt); }
 
 void StateOverlay::put_over(std::string_view key, std::string value, std::optional<std::string> before) {
-  write(key, std::optional<std::string>(std::move(value)), &before);
+  write(key, std::string_view(value), &before);
 }
 
 void StateOverlay::erase_over(std::string_view key, std::optional<std::string> before) {
   write(key, std::nullopt, &before);
 }
 
-void StateOverlay::write(std::string_view key, std::optional<std::string> value,
-                         std::optional<std::string>* claimed_before) {
+void StateOverlay::write(std::string_view key, std::optional<std::string_view> value,
+                         const std::optional<std::string>* claimed_before) {
   index_.reserve_one();
   const uint64_t hash = OverlayIndex::hash_of(key);
   OverlayIndex::Slot& slot = index_.locate(key, hash);
-  if (WriteSet::value_type* entry = slot.write) {
-    if (in_savepoint_) journal_.push_back({entry, std::move(entry->second)});
-    entry->second = std::move(value);
+  if (EntryView* entry = slot.write) {
+    if (in_savepoint_) journal_.push_back({entry, entry->second});
+    writes_.assign(*entry, value);
     return;
   }
   if (slot.empty()) index_.claim(slot, hash);
   written_first_bytes_.add(key);
-  WriteSet::value_type* it = &writes_.emplace_back(std::string(key), std::move(value));
+  EntryView* it = &writes_.append(key, value);
   slot.write = it;
   // The key was usually read just before. A value the caller claims for the parent is
   // recorded as if read, unless the key was read.
@@ -273,7 +257,7 @@ void StateOverlay::write(std::string_view key, std::optional<std::string> value,
   if (read == nullptr && claimed_before != nullptr) {
     assert(parent_.get(key) == *claimed_before &&
            "the parent does not hold the value claimed for this key");
-    read = &parent_reads_.add(key, view_of(*claimed_before));
+    read = &parent_reads_.add(key, to_view(*claimed_before));
     slot.read = read;
   }
   first_writes_.push_back({it->first, read ? &read->second : nullptr});
@@ -296,7 +280,7 @@ void StateOverlay::rollback() {
   // created its entry) loses the entry.
   for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
     if (it->before) {
-      it->entry->second = std::move(*it->before);
+      it->entry->second = *it->before;
       continue;
     }
     // New entries are the newest first writes, so they come off the end in the same order.
@@ -315,8 +299,14 @@ WriteLog StateOverlay::take_writes() {
   return std::exchange(writes_, {});
 }
 
+WriteSet StateOverlay::writes() const {
+  WriteSet out;
+  for (const auto& [key, value] : writes_) out.emplace(std::string(key), to_owned(value));
+  return out;
+}
+
 void StateOverlay::commit_into(StateOverlay& target) {
-  for (auto& [key, value] : writes_) target.write(key, std::move(value));
+  for (const auto& [key, value] : writes_) target.write(key, value);
   writes_.clear();
   index_.clear_writes();
   first_writes_.clear();
@@ -328,7 +318,7 @@ void StateOverlay::scan(std::string_view prefix, std::string_view start, size_t 
   auto in_prefix = [&](std::string_view k) { return k.substr(0, prefix.size()) == prefix; };
   // Our writes in range, sorted: a walk over all of them (scans are rare beside writes: the
   // rules scan at the start of a block, when an overlay holds few).
-  std::vector<const WriteSet::value_type*> mine;
+  std::vector<const EntryView*> mine;
   for (const auto& e : writes_) {
     if (in_prefix(e.first) && e.first >= from) mine.push_back(&e);
   }

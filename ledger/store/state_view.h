@@ -23,29 +23,14 @@ namespace ans {
 
 // Key -> new value, or nullopt for a deletion.
 using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
-// The same, one entry per key in the order the keys were first written: what an overlay
-// keeps. Appending costs no search of the others, and entries never move (a deque), so views
-// of them stay valid, also when the whole log is moved.
-using WriteLog = std::deque<WriteSet::value_type>;
 // The same as a list, for writes that come in bulk and are sorted once.
 using WriteList = std::vector<std::pair<std::string, std::optional<std::string>>>;
 
-// The value `log` writes at `key` (nullopt inside: a deletion), or nullptr when it does not
-// write the key. A walk over the log: for the occasional lookup, not for every key.
-const std::optional<std::string>* find_write(const WriteLog& log, std::string_view key);
-
-// A key an overlay wrote, and what its parent held there when the overlay first wrote it, if
-// the overlay knew (it had read the key or been told): the store builds a block's undo record
-// from these without searching. Both point into the overlay's (or what was taken from it).
-struct FirstWrite {
-  std::string_view key;
-  const std::optional<std::string_view>* before = nullptr;  // nullptr: not known, read the store
-};
-
 // Bytes kept for as long as the arena lives, where they were put also when the arena is moved:
-// a block's record of reads keeps its keys and values here. One allocation per 64 KiB
-// instead of one or two per key, and all freed at once: a block reads tens of thousands of
-// keys, and freeing each on its own cost more than the reads' bookkeeping.
+// a block's writes and its record of reads keep their keys and values here. One allocation
+// per 64 KiB instead of one or two per key, all freed at once, and the keys and values of a
+// block side by side in the order written (the commit and the tree update walk them in that
+// order): a block writes and reads tens of thousands of keys.
 class ByteArena {
  public:
   ByteArena() = default;
@@ -63,6 +48,10 @@ class ByteArena {
 
   // A copy of `bytes` in the arena.
   std::string_view copy(std::string_view bytes);
+  std::optional<std::string_view> copy_value(std::optional<std::string_view> bytes) {
+    if (!bytes) return std::nullopt;
+    return copy(*bytes);
+  }
 
  private:
   static constexpr size_t kChunk = size_t{64} << 10;
@@ -71,14 +60,70 @@ class ByteArena {
   size_t left_ = 0;
 };
 
-// One key of a record of reads (ReadMemo) and the value read there (nullopt = absent), both
-// in the record's arena.
-struct ReadEntry {
+// A key and its value (nullopt: absent, or deleted), viewed where an arena keeps them: an
+// entry of a WriteLog or a ReadMemo.
+struct EntryView {
   std::string_view first;
   std::optional<std::string_view> second;
 };
 
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+// A view as a value of its own, and a value as a view.
+inline std::optional<std::string> to_owned(std::optional<std::string_view> value) {
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+inline std::optional<std::string_view> to_view(const std::optional<std::string>& value) {
+  if (!value) return std::nullopt;
+  return std::string_view(*value);
+}
+
+// Writes, one entry per key in the order the keys were first written: what an overlay keeps.
+// Appending costs no search of the others; keys and values live in the log's arena, and
+// entries never move (a deque), so views of them stay valid, also when the whole log is
+// moved. A value replaced or an entry popped leaves its bytes in the arena until the log
+// goes (a block replaces few).
+class WriteLog {
+ public:
+  using value_type = EntryView;
+  // Appends `key` with (a copy of) `value`.
+  EntryView& append(std::string_view key, std::optional<std::string_view> value) {
+    return entries_.emplace_back(EntryView{bytes_.copy(key), bytes_.copy_value(value)});
+  }
+  // Gives `entry`, one of this log's, (a copy of) `value`.
+  void assign(EntryView& entry, std::optional<std::string_view> value) {
+    entry.second = bytes_.copy_value(value);
+  }
+  void pop_back() { entries_.pop_back(); }
+  EntryView& back() { return entries_.back(); }
+  void clear() {
+    entries_.clear();
+    bytes_ = ByteArena();
+  }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  auto begin() { return entries_.begin(); }
+  auto end() { return entries_.end(); }
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+
+ private:
+  ByteArena bytes_;
+  std::deque<EntryView> entries_;
+};
+
+// The value `log` writes at `key` (nullopt inside: a deletion), or nullptr when it does not
+// write the key. A walk over the log: for the occasional lookup, not for every key.
+const std::optional<std::string_view>* find_write(const WriteLog& log, std::string_view key);
+
+// A key an overlay wrote, and what its parent held there when the overlay first wrote it, if
+// the overlay knew (it had read the key or been told): the store builds a block's undo record
+// from these without searching. Both point into the overlay's (or what was taken from it).
+struct FirstWrite {
+  std::string_view key;
+  const std::optional<std::string_view>* before = nullptr;  // nullptr: not known, read the store
+};
 
 // A hash index over entries that do not move (elements of a deque), so that a lookup costs
 // one probe of a flat table instead of a descent of an ordered map that holds a whole
@@ -86,7 +131,7 @@ using ScanVisitor = std::function<bool(std::string_view key, std::string_view va
 // pointer to the entry, whose key it compares. Removal leaves a tombstone.
 class EntryIndex {
  public:
-  using Entry = ReadEntry;
+  using Entry = EntryView;
   // The entry for `key`, or nullptr.
   Entry* find(std::string_view key) const;
   // Indexes `entry` under its key, replacing what that key pointed at. The entry must stay
@@ -137,7 +182,7 @@ class FirstBytes {
 // Keys and values are kept in an arena of the memo's own (ByteArena).
 class ReadMemo {
  public:
-  using Entry = ReadEntry;
+  using Entry = EntryView;
   ReadMemo() = default;
   // Moving keeps the entries where they are, so the index (and any FirstWrite pointing at
   // them) stays valid. A copy would not carry those pointers over: there is none.
@@ -173,16 +218,14 @@ class ReadMemo {
 // of a flat table. Open addressing with linear probing, at most half full (tombstones count).
 class OverlayIndex {
  public:
-  using Entry = WriteSet::value_type;
+  using Entry = EntryView;
   struct Slot {
     uint64_t hash = 0;
     Entry* write = nullptr;                  // in the overlay's writes
-    const ReadMemo::Entry* read = nullptr;   // in its record of reads
+    const Entry* read = nullptr;             // in its record of reads
     bool tomb = false;             // both null and once used: probes go on past it
     bool empty() const { return write == nullptr && read == nullptr && !tomb; }
-    std::string_view key() const {
-      return write != nullptr ? std::string_view(write->first) : read->first;
-    }
+    std::string_view key() const { return write != nullptr ? write->first : read->first; }
   };
   static uint64_t hash_of(std::string_view key);
   // The slot of `key`, or the empty slot where it would go: valid until reserve_one() or a
@@ -267,7 +310,7 @@ class StateOverlay final : public StateReader {
   // parent overlay.
   const WriteLog& write_log() const { return writes_; }
   // The same as a sorted copy: for tests and one-off callers.
-  WriteSet writes() const { return WriteSet(writes_.begin(), writes_.end()); }
+  WriteSet writes() const;
   // Moves the writes out, leaving this overlay empty.
   WriteLog take_writes();
   // Room for about `keys` keys written or read, for a caller that knows (a block's
@@ -300,8 +343,8 @@ class StateOverlay final : public StateReader {
 
  private:
   // `claimed_before` (optional): what the caller knows the parent holds at `key` (put_over).
-  void write(std::string_view key, std::optional<std::string> value,
-             std::optional<std::string>* claimed_before = nullptr);
+  void write(std::string_view key, std::optional<std::string_view> value,
+             const std::optional<std::string>* claimed_before = nullptr);
 
   const StateReader& parent_;
   WriteLog writes_;
@@ -312,8 +355,8 @@ class StateOverlay final : public StateReader {
   // Since the savepoint: each write's entry, and what the entry held before (nullopt: the
   // key was not written yet, and its entry is the newest one).
   struct Undo {
-    WriteSet::value_type* entry;
-    std::optional<std::optional<std::string>> before;
+    EntryView* entry;
+    std::optional<std::optional<std::string_view>> before;  // the bytes stay in writes_' arena
   };
   bool in_savepoint_ = false;
   std::vector<Undo> journal_;

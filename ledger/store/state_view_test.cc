@@ -240,9 +240,9 @@ TEST(EntryIndex, FindsWhatItHoldsAfterRemovalsInAnyOrder) {
   std::mt19937_64 rng(5);
   std::vector<std::string> keys;
   for (int i = 0; i < 5000; ++i) keys.push_back("e" + std::to_string(i));
-  std::deque<ReadEntry> entries;
+  std::deque<EntryView> entries;
   EntryIndex index;
-  for (const std::string& key : keys) index.set(&entries.emplace_back(ReadEntry{key, key}));
+  for (const std::string& key : keys) index.set(&entries.emplace_back(EntryView{key, key}));
   std::vector<bool> removed(entries.size());
   for (int i = 0; i < 2500; ++i) {
     const size_t r = rng() % entries.size();
@@ -253,7 +253,7 @@ TEST(EntryIndex, FindsWhatItHoldsAfterRemovalsInAnyOrder) {
     EXPECT_EQ(index.find(entries[i].first), removed[i] ? nullptr : &entries[i]) << i;
   }
   // Set again, a removed key is found at its new entry.
-  ReadEntry again{"e7", "again"};
+  EntryView again{"e7", "again"};
   index.set(&again);
   EXPECT_EQ(index.find("e7"), &again);
 }

@@ -113,9 +113,9 @@ void append_field(std::string& out, std::string_view field) {
 BlockIo block_io(const PreparedBlock& block) {
   BlockIo io;
   for (const auto& [key, value] : block.read_before) io.reads.emplace_back(key);
-  auto put = [&io](const std::string& key, const std::optional<std::string>& value) {
-    if (value) io.batch.Put(key, *value);
-    else io.batch.Delete(key);
+  auto put = [&io](std::string_view key, std::optional<std::string_view> value) {
+    if (value) io.batch.Put(leveldb::Slice(key.data(), key.size()), leveldb::Slice(value->data(), value->size()));
+    else io.batch.Delete(leveldb::Slice(key.data(), key.size()));
   };
   for (const auto& [key, value] : block.writes) {  // the tree is rebuilt from the state
     append_field(io.log_record, key);
@@ -124,7 +124,7 @@ BlockIo block_io(const PreparedBlock& block) {
   }
   // The store's batch: the state writes, then the tree pages.
   for (const auto& [key, value] : block.writes) put(key, value);
-  for (const auto& [key, value] : block.tree_writes) put(key, value);
+  for (const auto& [key, value] : block.tree_writes) put(key, to_view(value));
   return io;
 }
 
