@@ -43,7 +43,8 @@ std::optional<Msg> LedgerState::read(std::string_view key) const {
 }
 
 void LedgerState::write(std::string_view key, const google::protobuf::Message& m) {
-  overlay_.put(key, encode_string(m));
+  encode_into(m, encoded_);  // the overlay copies it: one buffer serves every record
+  overlay_.put(key, encoded_);
 }
 
 Amount LedgerState::amount(std::string_view bytes) const {

@@ -100,6 +100,7 @@ class LedgerState {
   mutable boost::container::small_vector<HeldAccount, 2> held_accounts_;
   mutable std::optional<Amount> held_pool_;
   bool pool_dirty_ = false;
+  std::string encoded_;  // write()'s buffer
 };
 
 }  // namespace ans

@@ -223,14 +223,13 @@ bool StateOverlay::touches_prefix(std::string_view prefix) const {
   return parent_reads_.has_prefix(prefix);
 }
 
-void StateOverlay::put(std::string_view key, std::string value) {
-  write(key, std::string_view(value));
-}
+void StateOverlay::put(std::string_view key, std::string_view value) { write(key, value); }
 
 void StateOverlay::erase(std::string_view key) { write(key, std::nullopt); }
 
-void StateOverlay::put_over(std::string_view key, std::string value, std::optional<std::string> before) {
-  write(key, std::string_view(value), &before);
+void StateOverlay::put_over(std::string_view key, std::string_view value,
+                            std::optional<std::string> before) {
+  write(key, value, &before);
 }
 
 void StateOverlay::erase_over(std::string_view key, std::optional<std::string> before) {

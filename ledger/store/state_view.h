@@ -297,13 +297,13 @@ class StateOverlay final : public StateReader {
             const ScanVisitor& visit) const override;
   Status status() const override { return parent_.status(); }
 
-  void put(std::string_view key, std::string value);
+  void put(std::string_view key, std::string_view value);
   void erase(std::string_view key);
   // put/erase of a key whose value in the parent the caller already knows, because a record it
   // has read implies it (an index key beside its record): unless this overlay has written or
   // read the key, `before` is remembered as the parent's value, as if read, so the store's
   // undo record takes it instead of reading the store. Debug builds check the claim.
-  void put_over(std::string_view key, std::string value, std::optional<std::string> before);
+  void put_over(std::string_view key, std::string_view value, std::optional<std::string> before);
   void erase_over(std::string_view key, std::optional<std::string> before);
 
   // The writes made here, in the order of their first writes, to hand to the store or to a

@@ -119,12 +119,17 @@ Bytes encode(const google::protobuf::MessageLite& message) {
 }
 
 std::string encode_string(const google::protobuf::MessageLite& message) {
-  std::string out(message.ByteSizeLong(), '\0');
+  std::string out;
+  encode_into(message, out);
+  return out;
+}
+
+void encode_into(const google::protobuf::MessageLite& message, std::string& out) {
+  out.resize(message.ByteSizeLong());
   google::protobuf::io::ArrayOutputStream stream(out.data(), static_cast<int>(out.size()));
   google::protobuf::io::CodedOutputStream coded(&stream);
   coded.SetSerializationDeterministic(true);
   message.SerializeWithCachedSizes(&coded);
-  return out;
 }
 
 Status decode_canonical(ByteView bytes, size_t max_bytes, google::protobuf::Message& out) {

@@ -34,6 +34,8 @@ inline constexpr std::string_view kVoteSigTag = "ANS/v1/vote";
 Bytes encode(const google::protobuf::MessageLite& message);
 // The same bytes in a string (state values are strings): one allocation, no copy after.
 std::string encode_string(const google::protobuf::MessageLite& message);
+// The same into `out`, whose capacity is reused (a caller encoding many records keeps one).
+void encode_into(const google::protobuf::MessageLite& message, std::string& out);
 
 // Parses `bytes` into `out` and checks it is the canonical encoding.
 // Errors: kTooLarge (over max_bytes), kInvalidArgument (not a valid message of that type),
