@@ -73,32 +73,29 @@ class PageCollector final : public TreeNodeStore {
   }
   std::optional<std::string> get_page(const std::string& key) const override {
     for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
-      if (it->first == key) return it->second;
+      if (it->first == key) return to_owned(it->second);
     }
     return parent_.get(key);
   }
   bool find_page(const std::string& key, std::optional<std::string_view>* out) const override {
     for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
       if (it->first == key) {
-        *out = it->second ? std::optional<std::string_view>(*it->second) : std::nullopt;
+        *out = it->second;
         return true;
       }
     }
     return db_ != nullptr && db_->find_in_memory(key, out);
   }
-  void put_page(const std::string& key, std::string page) override {
-    writes_.emplace_back(key, std::move(page));
-  }
-  void delete_page(const std::string& key) override { writes_.emplace_back(key, std::nullopt); }
+  void put_page(const std::string& key, std::string page) override { writes_.append(key, page); }
+  void delete_page(const std::string& key) override { writes_.append(key, std::nullopt); }
   // The memory layout's table is only read while a block is prepared (the commit changes it).
   bool concurrent_reads() const override {
     return db_ != nullptr && db_->memory_state() && writes_.empty();
   }
   // The pages written, sorted by key (a tree update writes each page at most once).
   WriteList take_sorted() {
-    return sorted_by_head(
-        writes_, [](const auto& w) { return key_head(w.first); },
-        [](const auto& a, const auto& b) { return a.first < b.first; });
+    writes_.sort_by_key();
+    return std::exchange(writes_, {});
   }
 
  private:

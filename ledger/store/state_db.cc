@@ -276,9 +276,7 @@ Status StateDb::load_derived(const WriteList& derived) {
                     "derived key " + to_hex(as_bytes(key)) + " is outside the exempt prefix");
     }
   }
-  for (const auto& [key, value] : derived) {
-    mem_put(key, value ? std::optional<std::string_view>(*value) : std::nullopt);
-  }
+  for (const auto& [key, value] : derived) mem_put(key, value);
   return Status::ok();
 }
 
@@ -574,7 +572,7 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
       return Status(Errc::kInvalidArgument, "this store has no undo-exempt keys");
     }
     for (size_t i = 0; i < exempt_writes->size(); ++i) {
-      const std::string& key = (*exempt_writes)[i].first;
+      const std::string_view key = (*exempt_writes)[i].first;
       if (!is_exempt(key) || (i > 0 && !((*exempt_writes)[i - 1].first < key))) {
         return Status(Errc::kInvalidArgument,
                       "exempt writes must be sorted, unique and under the exempt prefix");
@@ -636,7 +634,7 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
     put(key, value_view(value));
   }
   if (exempt_writes) {
-    for (const auto& [key, value] : *exempt_writes) put(key, to_view(value));
+    for (const auto& [key, value] : *exempt_writes) put(key, value);
   }
   if (!final && first_writes) {
     // In the order written: each entry's old value is at hand, no search needed.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,9 +24,6 @@ namespace ans {
 
 // Key -> new value, or nullopt for a deletion.
 using WriteSet = std::map<std::string, std::optional<std::string>, std::less<>>;
-// The same as a list, for writes that come in bulk and are sorted once.
-using WriteList = std::vector<std::pair<std::string, std::optional<std::string>>>;
-
 // Bytes kept for as long as the arena lives, where they were put also when the arena is moved:
 // a block's writes and its record of reads keep their keys and values here. One allocation
 // per 64 KiB instead of one or two per key, all freed at once, and the keys and values of a
@@ -65,6 +63,7 @@ class ByteArena {
 struct EntryView {
   std::string_view first;
   std::optional<std::string_view> second;
+  bool operator==(const EntryView&) const = default;  // the bytes, wherever they are
 };
 
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
@@ -111,6 +110,35 @@ class WriteLog {
  private:
   ByteArena bytes_;
   std::deque<EntryView> entries_;
+};
+
+// Writes as a list, for writes that come in bulk and are sorted once (a block's tree pages):
+// like a WriteLog, keys and values live in the list's arena, and sorting moves only views.
+class WriteList {
+ public:
+  using value_type = EntryView;
+  WriteList() = default;
+  // Copies of these writes (for tests and small lists).
+  WriteList(std::initializer_list<std::pair<std::string_view, std::optional<std::string_view>>> writes) {
+    for (const auto& [key, value] : writes) append(key, value);
+  }
+  void append(std::string_view key, std::optional<std::string_view> value) {
+    entries_.push_back(EntryView{bytes_.copy(key), bytes_.copy_value(value)});
+  }
+  // Orders the entries by key.
+  void sort_by_key();
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  const EntryView& operator[](size_t i) const { return entries_[i]; }
+  bool operator==(const WriteList& other) const { return entries_ == other.entries_; }
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+  auto rbegin() const { return entries_.rbegin(); }
+  auto rend() const { return entries_.rend(); }
+
+ private:
+  ByteArena bytes_;
+  std::vector<EntryView> entries_;
 };
 
 // The value `log` writes at `key` (nullopt inside: a deletion), or nullptr when it does not

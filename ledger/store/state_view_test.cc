@@ -288,6 +288,34 @@ TEST(ByteArena, CopiesStayPutAcrossChunksAndMoves) {
   check();
 }
 
+// A write list sorts by the keys' bytes, also where their first 8 bytes tie (a common prefix,
+// or keys shorter than 8 bytes that differ only by trailing zero bytes), and keeps each key's
+// value with it.
+TEST(WriteList, SortsByKeyWhereTheFirstEightBytesTie) {
+  std::mt19937_64 rng(3);
+  std::vector<std::string> keys = {"T", std::string("T\0", 2), std::string("T\0\0", 3), "Ta"};
+  for (int i = 0; i < 400; ++i) {
+    std::string key = i % 2 ? "Tsame-prefix" : "T";  // 12 bytes shared by half of them
+    const size_t extra = rng() % 6;
+    for (size_t k = 0; k < extra; ++k) key.push_back(static_cast<char>(rng() % 3));
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
+  std::shuffle(keys.begin(), keys.end(), rng);
+  WriteList list;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    list.append(keys[i], i % 5 ? std::optional<std::string_view>("v" + keys[i]) : std::nullopt);
+  }
+  list.sort_by_key();
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  ASSERT_EQ(list.size(), sorted.size());
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    EXPECT_EQ(list[i].first, sorted[i]) << i;
+    const size_t was = static_cast<size_t>(std::find(keys.begin(), keys.end(), sorted[i]) - keys.begin());
+    EXPECT_EQ(list[i].second, was % 5 ? std::optional<std::string>("v" + sorted[i]) : std::nullopt) << i;
+  }
+}
+
 // The record of reads finds every key after a move (the index points at entries that stay
 // where they are), and cannot be copied (a copy's index would point into the original).
 TEST(ReadMemo, FindsWhatItRecordedAfterAMove) {

@@ -124,7 +124,7 @@ BlockIo block_io(const PreparedBlock& block) {
   }
   // The store's batch: the state writes, then the tree pages.
   for (const auto& [key, value] : block.writes) put(key, value);
-  for (const auto& [key, value] : block.tree_writes) put(key, to_view(value));
+  for (const auto& [key, value] : block.tree_writes) put(key, value);
   return io;
 }
 
