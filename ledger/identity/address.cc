@@ -13,6 +13,21 @@ constexpr size_t kBtcMaxChars = 35;
 constexpr size_t kBtcRawBytes = 25;
 constexpr char kHexDigits[] = "0123456789abcdef";
 
+// What a character is in a hex address: its kind, and its value if a hex digit.
+enum : uint8_t { kDigit = 1, kLower = 2, kUpper = 4, kInvalid = 8 };
+struct HexChar {
+  uint8_t kind = kInvalid;
+  uint8_t value = 0;
+};
+constexpr std::array<HexChar, 256> make_hex_chars() {
+  std::array<HexChar, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = {kDigit, static_cast<uint8_t>(c - '0')};
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = {kLower, static_cast<uint8_t>(c - 'a' + 10)};
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = {kUpper, static_cast<uint8_t>(c - 'A' + 10)};
+  return t;
+}
+constexpr std::array<HexChar, 256> kHexChars = make_hex_chars();
+
 Status check_network(uint8_t network) {
   if (!entity_type_info(network)) {
     std::string byte = std::string("0x") + kHexDigits[network >> 4] + kHexDigits[network & 15];
@@ -84,37 +99,40 @@ Result<EthAddress> EthAddress::parse(std::string_view text) {
     return Status(Errc::kBadLength, "an ETH-style address has 40 hex digits after 0x, got " +
                                         std::to_string(hex.size()));
   }
-  // The digits' values, and the address in lowercase: what the EIP-55 checksum hashes.
+  // The digits' values, and the address in lowercase: what the EIP-55 checksum hashes. A
+  // checksummed address's digits and cases come in no order a branch predictor could learn,
+  // so the loops take them from a table and branch only on the outcome.
   std::array<char, 40> lower{};
   FixedBytes<20> bytes{};
-  bool has_lower = false, has_upper = false;
+  unsigned classes = 0;     // the kinds of character seen (HexChar bits)
+  uint64_t upper_mask = 0;  // bit i: hex[i] is an uppercase letter
+  uint64_t letter_mask = 0; // bit i: hex[i] is a letter
   for (size_t i = 0; i < hex.size(); ++i) {
-    const char c = hex[i];
-    int v;
-    if (c >= '0' && c <= '9') {
-      v = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      v = c - 'a' + 10;
-      has_lower = true;
-    } else if (c >= 'A' && c <= 'F') {
-      v = c - 'A' + 10;
-      has_upper = true;
-    } else {
-      return Status(Errc::kBadAlphabet, std::string("'") + c + "' at position " +
-                                            std::to_string(i + 2) + " is not a hex digit");
-    }
-    lower[i] = kHexDigits[v];
-    bytes[i / 2] = static_cast<uint8_t>(bytes[i / 2] | (i % 2 == 0 ? v << 4 : v));
+    const HexChar c = kHexChars[static_cast<uint8_t>(hex[i])];
+    classes |= c.kind;
+    upper_mask |= uint64_t{c.kind == kUpper} << i;
+    letter_mask |= uint64_t{c.kind != kDigit} << i;
+    lower[i] = kHexDigits[c.value & 15];
+    bytes[i / 2] = static_cast<uint8_t>(bytes[i / 2] | (i % 2 == 0 ? c.value << 4 : c.value));
   }
-  if (has_lower && has_upper) {
+  if (classes & kInvalid) {
+    for (size_t i = 0; i < hex.size(); ++i) {
+      if (kHexChars[static_cast<uint8_t>(hex[i])].kind == kInvalid) {
+        return Status(Errc::kBadAlphabet, std::string("'") + hex[i] + "' at position " +
+                                              std::to_string(i + 2) + " is not a hex digit");
+      }
+    }
+  }
+  if ((classes & kLower) && (classes & kUpper)) {
     // EIP-55: a letter is uppercase iff the matching nibble of the hash is 8 or more.
     const Hash256 h = keccak256(ByteView(reinterpret_cast<const uint8_t*>(lower.data()), lower.size()));
+    uint64_t high_nibbles = 0;  // bit i: nibble i of the hash is 8 or more
     for (size_t i = 0; i < hex.size(); ++i) {
-      if (hex[i] <= '9') continue;  // a digit has no case
       const unsigned nibble = i % 2 == 0 ? h[i / 2] >> 4 : h[i / 2] & 0x0fu;
-      if ((hex[i] <= 'F') != (nibble >= 8)) {
-        return Status(Errc::kBadChecksum, "mixed-case ETH-style address fails its EIP-55 checksum");
-      }
+      high_nibbles |= uint64_t{nibble >= 8} << i;
+    }
+    if (((upper_mask ^ high_nibbles) & letter_mask) != 0) {
+      return Status(Errc::kBadChecksum, "mixed-case ETH-style address fails its EIP-55 checksum");
     }
   }
   return EthAddress(bytes);
