@@ -6,6 +6,7 @@
 #include "ledger/rules/genesis_state.h"
 #include "ledger/state/keys.h"
 #include "ledger/state/radix_tree.h"
+#include "ledger/util/sorted_by_head.h"
 
 namespace ans {
 namespace {
@@ -39,24 +40,6 @@ class OverlayNodeStore final : public TreeNodeStore {
 
 // The first 8 bytes of `key` as a big-endian number (be_word).
 uint64_t key_head(std::string_view key) { return be_word(key, 0); }
-
-// `items` in the order of `less`, which `head` (a big-endian prefix of the sort key, computed
-// once per item) decides in most comparisons; each item is moved once. Cheaper than sorting
-// the items themselves when they are large to move or slow to compare.
-template <typename T, typename Head, typename Less>
-std::vector<T> sorted_by_head(std::vector<T>& items, Head head, Less less) {
-  std::vector<std::pair<uint64_t, size_t>> order;
-  order.reserve(items.size());
-  for (size_t i = 0; i < items.size(); ++i) order.emplace_back(head(items[i]), i);
-  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : less(items[a.second], items[b.second]);
-  });
-  std::vector<T> sorted;
-  sorted.reserve(items.size());
-  for (const auto& [h, i] : order) sorted.push_back(std::move(items[i]));
-  items.clear();
-  return sorted;
-}
 
 // A block's tree update: pages are read from the store under the block's overlay and written
 // to a list of their own, which the commit merges into the block's batch. The pages never

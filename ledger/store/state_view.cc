@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ledger/util/bytes.h"
+#include "ledger/util/sorted_by_head.h"
 
 namespace ans {
 
@@ -95,16 +96,9 @@ std::string_view ByteArena::copy(std::string_view bytes) {
 
 void WriteList::sort_by_key() {
   // The keys' first 8 bytes, computed once, decide most comparisons.
-  std::vector<std::pair<uint64_t, size_t>> order;
-  order.reserve(entries_.size());
-  for (size_t i = 0; i < entries_.size(); ++i) order.emplace_back(be_word(entries_[i].first, 0), i);
-  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : entries_[a.second].first < entries_[b.second].first;
-  });
-  std::vector<EntryView> sorted;
-  sorted.reserve(entries_.size());
-  for (const auto& [head, i] : order) sorted.push_back(entries_[i]);
-  entries_ = std::move(sorted);
+  entries_ = sorted_by_head(
+      entries_, [](const EntryView& e) { return be_word(e.first, 0); },
+      [](const EntryView& a, const EntryView& b) { return a.first < b.first; });
 }
 
 const ReadMemo::Entry& ReadMemo::add(std::string_view key, std::optional<std::string_view> value) {

@@ -35,6 +35,7 @@ class ByteArena {
   // A moved-from arena is empty (its room went with its chunks).
   ByteArena(ByteArena&& other) noexcept { *this = std::move(other); }
   ByteArena& operator=(ByteArena&& other) noexcept {
+    if (this == &other) return *this;
     chunks_ = std::move(other.chunks_);
     next_ = std::exchange(other.next_, nullptr);
     left_ = std::exchange(other.left_, 0);
@@ -249,8 +250,8 @@ class OverlayIndex {
   using Entry = EntryView;
   struct Slot {
     uint64_t hash = 0;
-    Entry* write = nullptr;                  // in the overlay's writes
-    const Entry* read = nullptr;             // in its record of reads
+    Entry* write = nullptr;        // in the overlay's writes
+    const Entry* read = nullptr;   // in its record of reads
     bool tomb = false;             // both null and once used: probes go on past it
     bool empty() const { return write == nullptr && read == nullptr && !tomb; }
     std::string_view key() const { return write != nullptr ? write->first : read->first; }
