@@ -1,9 +1,11 @@
 // Radix tree benchmark: inserts/s, proofs/s, verifications/s and proof sizes, with an
-// in-memory page store so the figures are the tree's own cost, not the disk's.
+// in-memory page store (the memory layout's table) so the figures are the tree's own cost, not the disk's. Then the same
+// inserts, and block-like batches (a third each new keys, changed values and deletions), on
+// the paged tree and on MemoryTree (linked nodes, no pages), their roots compared.
 // Ceiling, measured in the same run: SHA-256 of 65-byte inputs per second (every tree node
 // written costs one such hash; a page holds up to 15 nodes).
 //
-//   bench_tree [--keys N] [--batch B] [--proofs P] [--seed S]
+//   bench_tree [--keys N] [--batch B] [--proofs P] [--seed S] [--block C] [--blocks R]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -15,12 +17,13 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "ledger/crypto/hash.h"
 #include "ledger/proof/state_proof.h"
+#include "ledger/state/memory_tree.h"
 #include "ledger/state/radix_tree.h"
+#include "ledger/store/mem_table.h"
 
 namespace {
 
@@ -30,27 +33,33 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Pages in the memory layout's table (ledger/store/mem_table.h), lent in place as the
+// memory layout lends them to a block's tree update.
 class MemStore : public ans::TreeNodeStore {
  public:
   std::optional<std::string> get_page(const std::string& key) const override {
-    auto it = nodes_.find(key);
-    if (it == nodes_.end()) return std::nullopt;
-    return it->second;
+    const ans::MemTable::Entry* e = pages_.find(key);
+    if (e == nullptr) return std::nullopt;
+    return std::string(e->value());
+  }
+  bool find_page(const std::string& key, std::optional<std::string_view>* out) const override {
+    const ans::MemTable::Entry* e = pages_.find(key);
+    *out = e == nullptr ? std::nullopt : std::optional<std::string_view>(e->value());
+    return true;
   }
   void put_page(const std::string& key, std::string page) override {
-    nodes_[key] = std::move(page);
+    ans::MemTable::release(pages_.put(key, page).replaced);
     ++writes_;
   }
   void delete_page(const std::string& key) override {
-    nodes_.erase(key);
+    pages_.erase(key);
     ++writes_;
   }
-  void reserve(size_t n) { nodes_.reserve(n); }
-  size_t size() const { return nodes_.size(); }
+  size_t size() const { return pages_.size(); }
   uint64_t writes() const { return writes_; }
 
  private:
-  std::unordered_map<std::string, std::string> nodes_;
+  ans::MemTable pages_;
   uint64_t writes_ = 0;
 };
 
@@ -59,6 +68,8 @@ struct Options {
   uint64_t batch = 1'000;
   uint64_t proofs = 100'000;
   uint64_t seed = 1;
+  uint64_t block = 15'000;  // changes per block-like batch: a block of 5,000 registrations
+  uint64_t blocks = 20;
 };
 
 bool parse_u64(const char* text, uint64_t* out) {
@@ -77,11 +88,13 @@ std::optional<Options> parse_args(int argc, char** argv) {
                        : arg == "--batch"  ? &o.batch
                        : arg == "--proofs" ? &o.proofs
                        : arg == "--seed"   ? &o.seed
+                       : arg == "--block"  ? &o.block
+                       : arg == "--blocks" ? &o.blocks
                                            : nullptr;
     if (target == nullptr || i + 1 >= argc || !parse_u64(argv[i + 1], target)) {
       std::fprintf(stderr,
                    "usage: bench_tree [--keys N] [--batch B] [--proofs P] [--seed S]"
-                   " (positive integers)\n");
+                   " [--block C] [--blocks R] (positive integers)\n");
       return std::nullopt;
     }
     ++i;
@@ -128,6 +141,103 @@ void print_sizes(const char* what, const std::vector<size_t>& sizes) {
               *std::max_element(sizes.begin(), sizes.end()), sizes.size());
 }
 
+using Batch = std::vector<ans::TreeChange>;
+
+// Applies `batch` to both trees, timing each; false (and a message) if either fails or the
+// roots differ.
+bool apply_both(const Batch& batch, ans::RadixTree& paged, ans::MemoryTree& linked,
+                double* paged_s, double* linked_s) {
+  auto start = Clock::now();
+  ans::Status a = paged.apply(batch);
+  *paged_s += seconds_since(start);
+  start = Clock::now();
+  ans::Status b = linked.apply(batch);
+  *linked_s += seconds_since(start);
+  auto root = paged.root_hash();
+  if (!a.is_ok() || !b.is_ok() || !root || *root != linked.root_hash()) {
+    std::fprintf(stderr, "the paged and the linked tree disagree (%s / %s)\n",
+                 a.to_string().c_str(), b.to_string().c_str());
+    return false;
+  }
+  return true;
+}
+
+// The same inserts into MemoryTree, then block-like batches on both trees.
+bool compare_memory_tree(const Options& opts, std::vector<ans::Hash256>& keys, MemStore& store,
+                         ans::RadixTree& paged, std::mt19937_64& rng) {
+  ans::MemoryTree linked;
+  double linked_s = 0;
+  for (uint64_t first = 0; first < opts.keys; first += opts.batch) {
+    Batch batch;
+    const uint64_t end = std::min(opts.keys, first + opts.batch);
+    for (uint64_t i = first; i < end; ++i) {
+      batch.push_back({keys[i], ans::sha256(ans::as_bytes(value_of(i)))});
+    }
+    std::sort(batch.begin(), batch.end(),
+              [](const ans::TreeChange& x, const ans::TreeChange& y) { return x.kh < y.kh; });
+    const auto start = Clock::now();
+    if (ans::Status s = linked.apply(batch); !s.is_ok()) {
+      std::fprintf(stderr, "linked apply failed: %s\n", s.to_string().c_str());
+      return false;
+    }
+    linked_s += seconds_since(start);
+  }
+  if (linked.root_hash() != *paged.root_hash()) {
+    std::fprintf(stderr, "the linked tree's root differs from the paged tree's\n");
+    return false;
+  }
+  std::printf("linked in memory (MemoryTree), the same inserts: %.0f keys/s (%.1f s; %zu nodes)\n",
+              static_cast<double>(opts.keys) / linked_s, linked_s, linked.nodes());
+
+  // Block-like batches: a third new keys, a third new values of present keys, a third
+  // deletions of present keys (the tree's size stays about where it is).
+  double paged_s = 0;
+  linked_s = 0;
+  const uint64_t writes_before = store.writes();
+  uint64_t changes = 0;
+  for (uint64_t b = 0; b < opts.blocks; ++b) {
+    std::map<ans::Hash256, std::optional<ans::Hash256>> picked;
+    std::vector<size_t> deleted;
+    while (picked.size() < opts.block) {
+      const uint64_t kind = rng() % 3;
+      if (kind == 0) {
+        keys.push_back(random_hash(rng));
+        picked[keys.back()] = random_hash(rng);
+        continue;
+      }
+      const size_t i = rng() % keys.size();
+      if (picked.count(keys[i]) != 0) continue;
+      if (kind == 1) {
+        picked[keys[i]] = random_hash(rng);
+      } else {
+        picked[keys[i]] = std::nullopt;
+        deleted.push_back(i);
+      }
+    }
+    // Deleted keys leave the list (swap with the last, largest index first).
+    std::sort(deleted.rbegin(), deleted.rend());
+    for (size_t i : deleted) {
+      keys[i] = keys.back();
+      keys.pop_back();
+    }
+    Batch batch;
+    for (const auto& [kh, vh] : picked) batch.push_back({kh, vh});
+    changes += batch.size();
+    if (!apply_both(batch, paged, linked, &paged_s, &linked_s)) return false;
+  }
+  const double per_paged = paged_s / static_cast<double>(changes) * 1e6;
+  const double per_linked = linked_s / static_cast<double>(changes) * 1e6;
+  std::printf("block-like batches of %llu changes at ~%zu keys (%llu batches), per change:\n",
+              static_cast<unsigned long long>(opts.block), keys.size(),
+              static_cast<unsigned long long>(opts.blocks));
+  std::printf("  paged tree (pages in a MemTable) %6.2f us (%.2f page writes per change)\n",
+              per_paged,
+              static_cast<double>(store.writes() - writes_before) / static_cast<double>(changes));
+  std::printf("  linked in memory (MemoryTree)    %6.2f us = %.2f of the paged tree's time\n",
+              per_linked, per_linked / per_paged);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -146,7 +256,6 @@ int main(int argc, char** argv) {
   std::vector<ans::Hash256> keys(opts->keys);
   for (auto& k : keys) k = random_hash(rng);
   MemStore store;
-  store.reserve(2 * opts->keys + 16);
   ans::RadixTree tree(store);
   double apply_s = 0;
   for (uint64_t first = 0; first < opts->keys; first += opts->batch) {
@@ -220,5 +329,5 @@ int main(int argc, char** argv) {
   print_sizes("absent:", absent_sizes);
   std::printf("  absent proofs ending at another leaf: %zu of %zu\n", absent_other_leaf,
               absent_sizes.size());
-  return 0;
+  return compare_memory_tree(*opts, keys, store, tree, rng) ? 0 : 1;
 }

@@ -1,0 +1,335 @@
+#include "ledger/state/memory_tree.h"
+
+#include <algorithm>
+
+#include "ledger/util/bytes.h"
+
+namespace ans {
+namespace {
+
+constexpr unsigned kMaxDepth = 255;  // leaves sit at depth <= 255, internal nodes <= 254
+
+Status near_collision(unsigned depth) {
+  return Status(Errc::kInvalidArgument,
+                "two key hashes share their first " + std::to_string(depth) +
+                    " bits; the tree cannot separate them");
+}
+
+// The first change whose key hash has bit `depth` set: the split between the left and the
+// right child of a position (the changes all share the bits before `depth`).
+size_t split_at(std::span<const TreeChange> changes, unsigned depth) {
+  auto it = std::partition_point(changes.begin(), changes.end(), [depth](const TreeChange& c) {
+    return state_key_bit(c.kh, depth) == 0;
+  });
+  return static_cast<size_t>(it - changes.begin());
+}
+
+}  // namespace
+
+const Hash256& MemoryTree::hash_of(Ref r) const {
+  if (r == kEmpty) return kEmptyStateHash;
+  return is_leaf(r) ? leaves_[index(r)].hash : inner_[index(r)].hash;
+}
+
+bool MemoryTree::stale(Ref r) const {
+  if (r == kEmpty) return false;
+  return is_leaf(r) ? leaves_[index(r)].stale : inner_[index(r)].stale;
+}
+
+Hash256 MemoryTree::root_hash() const { return hash_of(root_); }
+
+MemoryTree::Ref MemoryTree::new_leaf(const Hash256& kh, const Hash256& vh) {
+  uint32_t i;
+  if (!free_leaves_.empty()) {
+    i = free_leaves_.back();
+    free_leaves_.pop_back();
+    undo_.push_back({Undo::Op::kAllocated, (i + 1) | kLeafBit, {}, {}});
+  } else {
+    i = static_cast<uint32_t>(leaves_.size());
+    leaves_.emplace_back();
+    undo_.push_back({Undo::Op::kGrown, (i + 1) | kLeafBit, {}, {}});
+  }
+  leaves_[i] = Leaf{kh, vh, {}, true};
+  stale_leaves_.push_back((i + 1) | kLeafBit);
+  return (i + 1) | kLeafBit;
+}
+
+MemoryTree::Ref MemoryTree::new_inner(unsigned depth, Ref left, Ref right) {
+  uint32_t i;
+  if (!free_inner_.empty()) {
+    i = free_inner_.back();
+    free_inner_.pop_back();
+    undo_.push_back({Undo::Op::kAllocated, i + 1, {}, {}});
+  } else {
+    i = static_cast<uint32_t>(inner_.size());
+    inner_.emplace_back();
+    undo_.push_back({Undo::Op::kGrown, i + 1, {}, {}});
+  }
+  inner_[i] = Inner{{}, {left, right}, true};
+  stale_inner_[depth].push_back(i + 1);
+  return i + 1;
+}
+
+void MemoryTree::free_node(Ref r) {
+  if (is_leaf(r)) {
+    undo_.push_back({Undo::Op::kFreed, r, leaves_[index(r)], {}});
+    free_leaves_.push_back(index(r));
+  } else {
+    undo_.push_back({Undo::Op::kFreed, r, {}, inner_[index(r)]});
+    free_inner_.push_back(index(r));
+  }
+}
+
+MemoryTree::Leaf& MemoryTree::leaf_for_change(Ref r) {
+  Leaf& l = leaves_[index(r)];
+  undo_.push_back({Undo::Op::kLeafChanged, r, l, {}});
+  return l;
+}
+
+MemoryTree::Inner& MemoryTree::inner_for_change(Ref r) {
+  Inner& n = inner_[index(r)];
+  undo_.push_back({Undo::Op::kInnerChanged, r, {}, n});
+  return n;
+}
+
+void MemoryTree::rollback() {
+  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+    const bool leaf = is_leaf(it->ref);
+    const uint32_t i = index(it->ref);
+    switch (it->op) {
+      case Undo::Op::kLeafChanged:
+        leaves_[i] = it->leaf;
+        break;
+      case Undo::Op::kInnerChanged:
+        inner_[i] = it->inner;
+        break;
+      case Undo::Op::kAllocated:  // taken from the back of its free list: put it back
+        (leaf ? free_leaves_ : free_inner_).push_back(i);
+        break;
+      case Undo::Op::kGrown:  // the last slot of its pool
+        if (leaf) {
+          leaves_.pop_back();
+        } else {
+          inner_.pop_back();
+        }
+        break;
+      case Undo::Op::kFreed:  // the last entry of its free list, steps being undone in order
+        if (leaf) {
+          free_leaves_.pop_back();
+          leaves_[i] = it->leaf;
+        } else {
+          free_inner_.pop_back();
+          inner_[i] = it->inner;
+        }
+        break;
+    }
+  }
+  undo_.clear();
+}
+
+Result<MemoryTree::Ref> MemoryTree::build(unsigned depth, std::span<const TreeChange> changes) {
+  // Deletions of keys that are not there change nothing: count what is inserted.
+  const TreeChange* only = nullptr;
+  size_t inserts = 0;
+  for (const TreeChange& c : changes) {
+    if (!c.value_hash) continue;
+    if (++inserts == 1) only = &c;
+    if (inserts == 2) break;
+  }
+  if (inserts == 0) return kEmpty;
+  if (inserts == 1) return new_leaf(only->kh, *only->value_hash);
+  if (depth >= kMaxDepth) return near_collision(depth);
+  const size_t mid = split_at(changes, depth);
+  auto left = build(depth + 1, changes.first(mid));
+  if (!left) return left;
+  auto right = build(depth + 1, changes.subspan(mid));
+  if (!right) return right;
+  return new_inner(depth, *left, *right);
+}
+
+Result<MemoryTree::Ref> MemoryTree::update(Ref node, unsigned depth,
+                                           std::span<const TreeChange> changes) {
+  if (changes.empty()) return node;
+  if (node == kEmpty) return build(depth, changes);
+
+  Ref kids[2];
+  if (is_leaf(node)) {
+    const Hash256 kh = leaves_[index(node)].kh;
+    // The changes that do something here: deletions of other keys are no-ops.
+    const TreeChange* own = nullptr;
+    bool others = false;
+    for (const TreeChange& c : changes) {
+      if (c.kh == kh) {
+        own = &c;
+      } else if (c.value_hash) {
+        others = true;
+      }
+    }
+    if (!others) {
+      if (own == nullptr) return node;
+      if (!own->value_hash) {
+        free_node(node);
+        return kEmpty;
+      }
+      if (*own->value_hash != leaves_[index(node)].vh) {
+        Leaf& l = leaf_for_change(node);
+        l.vh = *own->value_hash;
+        l.stale = true;
+        stale_leaves_.push_back(node);
+      }
+      return node;
+    }
+    // Another key arrives where this leaf is alone: go on as if an internal node were here
+    // with the leaf one level down, and let the result settle below.
+    if (depth >= kMaxDepth) return near_collision(depth);
+    kids[0] = kids[1] = kEmpty;
+    kids[state_key_bit(kh, depth)] = node;
+  } else {
+    if (depth >= kMaxDepth) return near_collision(depth);  // a node out of place
+    kids[0] = inner_[index(node)].child[0];
+    kids[1] = inner_[index(node)].child[1];
+  }
+
+  const size_t mid = split_at(changes, depth);
+  auto left = update(kids[0], depth + 1, changes.first(mid));
+  if (!left) return left;
+  auto right = update(kids[1], depth + 1, changes.subspan(mid));
+  if (!right) return right;
+
+  const bool was_inner = !is_leaf(node);
+  // The canonical shape: nothing below is empty; a single leaf below rises to this position.
+  if ((*left == kEmpty && (*right == kEmpty || is_leaf(*right))) ||
+      (*right == kEmpty && is_leaf(*left))) {
+    if (was_inner) free_node(node);
+    return *left == kEmpty ? *right : *left;
+  }
+  if (!was_inner) return new_inner(depth, *left, *right);
+  if (*left == kids[0] && *right == kids[1] && !stale(*left) && !stale(*right)) return node;
+  Inner& n = inner_for_change(node);
+  n.child[0] = *left;
+  n.child[1] = *right;
+  n.stale = true;
+  stale_inner_[depth].push_back(node);
+  return node;
+}
+
+void MemoryTree::hash_stale() {
+  auto input = [this](Ref r) {
+    if (is_leaf(r)) {
+      const Leaf& l = leaves_[index(r)];
+      return StateNodeInput{true, l.kh, l.vh};
+    }
+    const Inner& n = inner_[index(r)];
+    return StateNodeInput{false, hash_of(n.child[0]), hash_of(n.child[1])};
+  };
+  auto settle = [this](Ref r, const Hash256& h) {
+    if (is_leaf(r)) {
+      leaves_[index(r)].hash = h;
+      leaves_[index(r)].stale = false;
+    } else {
+      inner_[index(r)].hash = h;
+      inner_[index(r)].stale = false;
+    }
+  };
+  auto hash_all = [&](std::vector<Ref>& refs) {
+    size_t i = 0;
+    for (; i + 1 < refs.size(); i += 2) {
+      Hash256 ha, hb;
+      state_node_hash_x2(input(refs[i]), input(refs[i + 1]), ha, hb);
+      settle(refs[i], ha);
+      settle(refs[i + 1], hb);
+    }
+    if (i < refs.size()) {
+      const StateNodeInput in = input(refs[i]);
+      settle(refs[i], in.leaf ? state_leaf_hash(in.a, in.b) : state_internal_hash(in.a, in.b));
+    }
+    refs.clear();
+  };
+  hash_all(stale_leaves_);
+  for (size_t depth = stale_inner_.size(); depth-- > 0;) {
+    if (!stale_inner_[depth].empty()) hash_all(stale_inner_[depth]);
+  }
+}
+
+Status MemoryTree::apply(std::span<const TreeChange> sorted) {
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (!(sorted[i - 1].kh < sorted[i].kh)) {
+      return Status(Errc::kInvalidArgument, "tree changes are not sorted by key hash, each once");
+    }
+  }
+  undo_.clear();
+  auto root = update(root_, 0, sorted);
+  if (!root) {
+    rollback();
+    stale_leaves_.clear();
+    for (auto& level : stale_inner_) level.clear();
+    return root.status();
+  }
+  root_ = *root;
+  hash_stale();
+  undo_.clear();
+  return Status::ok();
+}
+
+std::optional<Hash256> MemoryTree::value_hash(const Hash256& kh) const {
+  Ref r = root_;
+  for (unsigned depth = 0; r != kEmpty; ++depth) {
+    if (is_leaf(r)) {
+      const Leaf& l = leaves_[index(r)];
+      if (l.kh == kh) return l.vh;
+      return std::nullopt;
+    }
+    r = inner_[index(r)].child[state_key_bit(kh, depth)];
+  }
+  return std::nullopt;
+}
+
+Result<StateProof> MemoryTree::prove(const Hash256& kh,
+                                     const std::optional<std::string>& value_for_presence) const {
+  StateProof proof;
+  Ref r = root_;
+  unsigned depth = 0;
+  while (r != kEmpty && !is_leaf(r)) {
+    const Inner& n = inner_[index(r)];
+    const int bit = state_key_bit(kh, depth);
+    const Ref sibling = n.child[1 - bit];
+    if (sibling == kEmpty) {
+      proof.siblings.emplace_back(std::nullopt);
+    } else {
+      proof.siblings.emplace_back(hash_of(sibling));
+    }
+    r = n.child[bit];
+    ++depth;
+  }
+  proof.depth = static_cast<uint8_t>(depth);
+  if (r == kEmpty) {
+    proof.kind = StateProof::Kind::kAbsentEmpty;
+    return proof;
+  }
+  const Leaf& leaf = leaves_[index(r)];
+  if (leaf.kh != kh) {
+    proof.kind = StateProof::Kind::kAbsentOtherLeaf;
+    proof.other_key_hash = leaf.kh;
+    proof.other_value_hash = leaf.vh;
+    return proof;
+  }
+  if (!value_for_presence) {
+    return Status(Errc::kInvalidArgument,
+                  "key " + to_hex(kh) + " is present; a presence proof needs its value");
+  }
+  if (value_for_presence->size() > kMaxProvenValueSize) {
+    return Status(Errc::kTooLarge, "value of " + std::to_string(value_for_presence->size()) +
+                                       " bytes exceeds the proof limit of " +
+                                       std::to_string(kMaxProvenValueSize));
+  }
+  if (sha256(as_bytes(*value_for_presence)) != leaf.vh) {
+    return Status(Errc::kInvalidArgument,
+                  "the value passed for key " + to_hex(kh) +
+                      " does not hash to the value hash the state tree holds");
+  }
+  proof.kind = StateProof::Kind::kPresent;
+  proof.value = *value_for_presence;
+  return proof;
+}
+
+}  // namespace ans

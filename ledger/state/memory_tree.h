@@ -1,0 +1,114 @@
+// The authenticated state tree held as linked nodes in memory: the same tree as RadixTree
+// (docs/state-tree.md: the canonical shape, the node hashes, the proofs), without pages.
+//
+// RadixTree keeps its nodes in pages stored by key, so an update looks each page up in the
+// store, checks and decodes it, and encodes it again for the write. Here a node holds its
+// children directly and its hash: an update follows one link a level, changes nodes in place
+// and hashes only the nodes it changed. It is the first step of the memory layout keeping its
+// tree this way (docs/benchmarks.md, "Twentieth session"); nothing uses it there yet.
+//
+// A leaf knows nothing of its position, so a leaf that moves up or down as keys come and go
+// is relinked, not copied. Nodes live in two pools (leaves, internal nodes) addressed by
+// 32-bit references, with freed slots reused.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ledger/crypto/hash.h"
+#include "ledger/proof/state_proof.h"
+#include "ledger/state/radix_tree.h"
+#include "ledger/util/status.h"
+
+namespace ans {
+
+class MemoryTree {
+ public:
+  MemoryTree() = default;
+  MemoryTree(const MemoryTree&) = delete;
+  MemoryTree& operator=(const MemoryTree&) = delete;
+
+  // The root hash (all zeros for the empty tree).
+  Hash256 root_hash() const;
+
+  // Applies one batch of changes, sorted by key hash, each key hash once (tree_changes()):
+  // a new value hash, or nullopt to delete (deleting an absent key is a no-op). The result is
+  // the tree RadixTree::apply gives for the same batch. All-or-nothing. Errors:
+  //   kInvalidArgument  the changes are not sorted and unique, or two key hashes share their
+  //                     first 255 bits (a SHA-256 near-collision; never by chance).
+  Status apply(std::span<const TreeChange> sorted);
+
+  // The value hash stored for kh, or nullopt when kh is absent.
+  std::optional<Hash256> value_hash(const Hash256& kh) const;
+
+  // A proof for kh against root_hash(), as RadixTree::prove makes it (and with its errors:
+  // kInvalidArgument for a present key without its value or with a value that does not hash
+  // to the stored one, kTooLarge above kMaxProvenValueSize).
+  Result<StateProof> prove(const Hash256& kh,
+                           const std::optional<std::string>& value_for_presence) const;
+
+  size_t size() const { return leaves_.size() - free_leaves_.size(); }
+  // Nodes in use: leaves and internal nodes.
+  size_t nodes() const { return size() + inner_.size() - free_inner_.size(); }
+
+ private:
+  // A reference: 0 is the empty subtree; otherwise the low 31 bits are a pool index + 1 and
+  // the top bit says which pool (set: leaves).
+  using Ref = uint32_t;
+  static constexpr Ref kEmpty = 0;
+  static constexpr Ref kLeafBit = 0x80000000u;
+  static bool is_leaf(Ref r) { return (r & kLeafBit) != 0; }
+  static uint32_t index(Ref r) { return (r & ~kLeafBit) - 1; }
+
+  struct Leaf {
+    Hash256 kh;
+    Hash256 vh;
+    Hash256 hash;  // state_leaf_hash(kh, vh), unless stale
+    bool stale;
+  };
+  struct Inner {
+    Hash256 hash;  // state_internal_hash of the children, unless stale
+    Ref child[2];
+    bool stale;
+  };
+
+  // What apply() changed, to undo it on an error: each entry reverses one step, newest last.
+  struct Undo {
+    enum class Op : uint8_t { kLeafChanged, kInnerChanged, kAllocated, kGrown, kFreed };
+    Op op;
+    Ref ref;
+    Leaf leaf;    // kLeafChanged, and kFreed of a leaf: its content before
+    Inner inner;  // kInnerChanged, and kFreed of an internal node
+  };
+
+  const Hash256& hash_of(Ref r) const;
+  bool stale(Ref r) const;
+  Leaf& leaf_for_change(Ref r);
+  Inner& inner_for_change(Ref r);
+  void rollback();
+  Ref new_leaf(const Hash256& kh, const Hash256& vh);
+  Ref new_inner(unsigned depth, Ref left, Ref right);
+  void free_node(Ref r);
+  // The subtree at `depth` (0..255) after `changes`, all on its path. The nodes it makes or
+  // changes are stale, and listed for hash_stale().
+  Result<Ref> update(Ref node, unsigned depth, std::span<const TreeChange> changes);
+  // A subtree of new keys only (the deletions among `changes` are no-ops).
+  Result<Ref> build(unsigned depth, std::span<const TreeChange> changes);
+  // Hashes every stale node: the leaves, then the internal nodes level by level from the
+  // deepest up (a node's children are a level below it), two at a time (sha256_x2).
+  void hash_stale();
+
+  std::vector<Leaf> leaves_;
+  std::vector<Inner> inner_;
+  std::vector<uint32_t> free_leaves_;
+  std::vector<uint32_t> free_inner_;
+  Ref root_ = kEmpty;
+  std::vector<Undo> undo_;
+  std::vector<Ref> stale_leaves_;
+  std::vector<std::vector<Ref>> stale_inner_ = std::vector<std::vector<Ref>>(256);  // by depth
+};
+
+}  // namespace ans

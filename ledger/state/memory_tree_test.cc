@@ -1,0 +1,224 @@
+// MemoryTree against RadixTree, which radix_tree_test.cc checks against an independent
+// reference: both must give the same root after every batch, the same value hashes and the
+// same proofs, and MemoryTree's proofs must pass the stand-alone verifier.
+#include "ledger/state/memory_tree.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <vector>
+
+#include "ledger/testing/map_page_store.h"
+
+namespace ans {
+namespace {
+
+using Changes = std::map<Hash256, std::optional<Hash256>>;
+
+Hash256 random_hash(std::mt19937_64& rng) {
+  Hash256 h;
+  for (auto& b : h) b = static_cast<uint8_t>(rng());
+  return h;
+}
+
+// A random key sharing exactly its first `bits` bits with `base`.
+Hash256 key_diverging_at(const Hash256& base, unsigned bits, std::mt19937_64& rng) {
+  Hash256 h = random_hash(rng);
+  for (unsigned i = 0; i < bits; ++i) {
+    const uint8_t mask = static_cast<uint8_t>(0x80u >> (i % 8));
+    h[i / 8] = static_cast<uint8_t>((h[i / 8] & ~mask) | (base[i / 8] & mask));
+  }
+  const uint8_t mask = static_cast<uint8_t>(0x80u >> (bits % 8));
+  h[bits / 8] = static_cast<uint8_t>(h[bits / 8] ^ ((h[bits / 8] ^ ~base[bits / 8]) & mask));
+  return h;
+}
+
+std::vector<TreeChange> sorted(const Changes& changes) {
+  std::vector<TreeChange> out;
+  for (const auto& [kh, vh] : changes) out.push_back({kh, vh});
+  return out;
+}
+
+// Both trees, changed together and compared after every batch.
+struct Pair {
+  testing::MapPageStore store;
+  RadixTree paged{store};
+  MemoryTree memory;
+  std::map<Hash256, Hash256> set;  // what should be in them
+
+  void apply(const Changes& changes) {
+    const std::vector<TreeChange> batch = sorted(changes);
+    ASSERT_TRUE(paged.apply(batch).is_ok());
+    ASSERT_TRUE(memory.apply(batch).is_ok());
+    for (const auto& [kh, vh] : changes) {
+      if (vh) {
+        set[kh] = *vh;
+      } else {
+        set.erase(kh);
+      }
+    }
+    ASSERT_EQ(memory.root_hash(), *paged.root_hash());
+    ASSERT_EQ(memory.size(), set.size());
+  }
+};
+
+TEST(MemoryTree, EmptyTreeHasZeroRoot) {
+  MemoryTree tree;
+  EXPECT_EQ(tree.root_hash(), Hash256{});
+  ASSERT_TRUE(tree.apply({}).is_ok());
+  EXPECT_EQ(tree.root_hash(), Hash256{});
+  EXPECT_EQ(tree.value_hash(Hash256{}), std::nullopt);
+}
+
+TEST(MemoryTree, MatchesThePagedTreeOverRandomMixedBatches) {
+  std::mt19937_64 rng(20261122);
+  Pair t;
+  std::vector<Hash256> known;
+  for (int round = 0; round < 120; ++round) {
+    Changes changes;
+    const int n = static_cast<int>(rng() % 200);
+    for (int i = 0; i < n; ++i) {
+      const uint64_t pick = rng() % 10;
+      if (pick < 5 || known.empty()) {
+        known.push_back(random_hash(rng));
+        changes[known.back()] = random_hash(rng);
+      } else if (pick < 7) {
+        changes[known[rng() % known.size()]] = random_hash(rng);
+      } else if (pick < 9) {
+        changes[known[rng() % known.size()]] = std::nullopt;
+      } else {
+        changes[random_hash(rng)] = std::nullopt;  // absent: a no-op
+      }
+    }
+    ASSERT_NO_FATAL_FAILURE(t.apply(changes)) << "round " << round;
+  }
+  EXPECT_GT(t.set.size(), 1000u);
+  for (const auto& [kh, vh] : t.set) ASSERT_EQ(t.memory.value_hash(kh), vh);
+
+  // Everything deleted leaves the empty tree, and every node is free again.
+  Changes all_gone;
+  for (const auto& [kh, vh] : t.set) all_gone[kh] = std::nullopt;
+  ASSERT_NO_FATAL_FAILURE(t.apply(all_gone));
+  EXPECT_EQ(t.memory.root_hash(), Hash256{});
+  EXPECT_EQ(t.memory.nodes(), 0u);
+}
+
+TEST(MemoryTree, DeepSharedPrefixesOneKeyAtATimeAndAllAtOnce) {
+  std::mt19937_64 rng(7);
+  const Hash256 base = random_hash(rng);
+  Changes keys{{base, random_hash(rng)}};
+  for (unsigned bits : {0u, 1u, 7u, 8u, 9u, 63u, 100u, 128u, 200u, 253u, 254u}) {
+    keys[key_diverging_at(base, bits, rng)] = random_hash(rng);
+  }
+  const Hash256 deep = key_diverging_at(base, 180, rng);
+  keys[deep] = random_hash(rng);
+  for (unsigned bits : {181u, 190u, 230u, 254u}) keys[key_diverging_at(deep, bits, rng)] = random_hash(rng);
+
+  Pair t;
+  for (const auto& [kh, vh] : keys) ASSERT_NO_FATAL_FAILURE(t.apply({{kh, vh}}));
+  std::vector<Hash256> order;
+  for (const auto& [kh, vh] : keys) order.push_back(kh);
+  std::shuffle(order.begin(), order.end(), rng);
+  for (const Hash256& kh : order) ASSERT_NO_FATAL_FAILURE(t.apply({{kh, std::nullopt}}));
+  EXPECT_EQ(t.memory.nodes(), 0u);
+  ASSERT_NO_FATAL_FAILURE(t.apply(keys));
+}
+
+TEST(MemoryTree, ProofsMatchThePagedTreesAndVerify) {
+  std::mt19937_64 rng(3);
+  Pair t;
+  Changes changes;
+  std::map<Hash256, std::string> values;
+  for (int i = 0; i < 500; ++i) {
+    std::string value = "value " + std::to_string(rng());
+    const Hash256 kh = random_hash(rng);
+    changes[kh] = sha256(as_bytes(value));
+    values[kh] = value;
+  }
+  const Hash256 base = changes.begin()->first;
+  for (unsigned bits : {30u, 120u, 254u}) {
+    const Hash256 kh = key_diverging_at(base, bits, rng);
+    changes[kh] = sha256(as_bytes(std::string("deep")));
+    values[kh] = "deep";
+  }
+  ASSERT_NO_FATAL_FAILURE(t.apply(changes));
+  const Hash256 root = t.memory.root_hash();
+
+  std::vector<std::pair<Hash256, std::optional<std::string>>> asks;
+  for (const auto& [kh, value] : values) asks.emplace_back(kh, value);
+  for (int i = 0; i < 200; ++i) asks.emplace_back(random_hash(rng), std::nullopt);
+  asks.emplace_back(key_diverging_at(base, 253, rng), std::nullopt);  // absent, deep
+  for (const auto& [kh, value] : asks) {
+    auto mine = t.memory.prove(kh, value);
+    auto theirs = t.paged.prove(kh, value);
+    ASSERT_TRUE(mine.is_ok()) << mine.status().to_string();
+    ASSERT_TRUE(theirs.is_ok());
+    EXPECT_EQ(*mine, *theirs);
+    auto decoded = decode_state_proof(encode_state_proof(*mine));
+    ASSERT_TRUE(decoded.is_ok());
+    auto proven = verify_state_proof(root, kh, *decoded);
+    ASSERT_TRUE(proven.is_ok()) << proven.status().to_string();
+    EXPECT_EQ(proven->present, value.has_value());
+    if (value) {
+      EXPECT_EQ(proven->value, *value);
+    }
+  }
+
+  const Hash256 present = values.begin()->first;
+  EXPECT_EQ(t.memory.prove(present, std::nullopt).status().code(), Errc::kInvalidArgument);
+  EXPECT_EQ(t.memory.prove(present, std::string("not it")).status().code(), Errc::kInvalidArgument);
+}
+
+TEST(MemoryTree, KeysSharing255BitsAreRejectedAndNothingChanges) {
+  std::mt19937_64 rng(13);
+  const Hash256 a = random_hash(rng);
+  Hash256 b = a;
+  b[31] ^= 0x01;  // differs only in bit 255
+  const Hash256 v = random_hash(rng);
+
+  MemoryTree tree;
+  Changes start;
+  for (int i = 0; i < 300; ++i) start[random_hash(rng)] = random_hash(rng);
+  ASSERT_TRUE(tree.apply(sorted(start)).is_ok());
+  const Hash256 before = tree.root_hash();
+  const size_t nodes = tree.nodes();
+
+  // Both in one batch, with other changes that were applied before the error was found.
+  Changes batch;
+  for (const auto& [kh, vh] : start) batch[kh] = (kh < a) ? std::optional<Hash256>() : v;
+  batch[a] = v;
+  batch[b] = v;
+  Status s = tree.apply(sorted(batch));
+  EXPECT_EQ(s.code(), Errc::kInvalidArgument) << s.to_string();
+  EXPECT_EQ(tree.root_hash(), before);
+  EXPECT_EQ(tree.nodes(), nodes);
+
+  // One already in the tree, the other arriving later.
+  ASSERT_TRUE(tree.apply(sorted({{a, v}})).is_ok());
+  const Hash256 with_a = tree.root_hash();
+  s = tree.apply(sorted({{b, v}}));
+  EXPECT_EQ(s.code(), Errc::kInvalidArgument);
+  EXPECT_EQ(tree.root_hash(), with_a);
+
+  // After a refused batch the tree goes on as the paged one does.
+  Pair t;
+  ASSERT_NO_FATAL_FAILURE(t.apply(start));
+  EXPECT_FALSE(t.memory.apply(sorted(batch)).is_ok());
+  Hash256 c = a;
+  c[31] ^= 0x02;  // shares 254 bits with a: fine
+  ASSERT_NO_FATAL_FAILURE(t.apply({{a, v}, {c, v}}));
+}
+
+TEST(MemoryTree, UnsortedOrRepeatedChangesAreRefused) {
+  std::mt19937_64 rng(5);
+  const Hash256 x = random_hash(rng), y = random_hash(rng), v = random_hash(rng);
+  const auto [lo, hi] = std::minmax(x, y);
+  MemoryTree tree;
+  EXPECT_EQ(tree.apply(std::vector<TreeChange>{{hi, v}, {lo, v}}).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(tree.apply(std::vector<TreeChange>{{lo, v}, {lo, v}}).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(tree.root_hash(), Hash256{});
+}
+
+}  // namespace
+}  // namespace ans
