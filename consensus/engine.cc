@@ -36,13 +36,10 @@ constexpr size_t kParallelFrom = 64;
 // thread checking what the helpers have not claimed yet (SenderVerification). For a child
 // waiting on the block being applied (catch-up), the helper first sees whether the body is
 // the one its header commits to: verdicts for another body must not stand for this one.
-//
-// The helpers count themselves busy in the ledger's CoreSharing while they check, so that a
-// block applied meanwhile leaves their cores to them (its tree update takes no extra thread).
 class BlockChecks {
  public:
   BlockChecks(const ChainId& chain_id, std::vector<v1::SignedTransaction> txs, unsigned helpers,
-              PublicKeyCache& keys, const KnownVerdicts* known, CoreSharing& sharing,
+              PublicKeyCache& keys, const KnownVerdicts* known,
               std::optional<std::string> tx_root = std::nullopt)
       : txs_(std::move(txs)), job_(chain_id, txs_, &keys, known) {
     if (!tx_root) {
@@ -51,8 +48,7 @@ class BlockChecks {
       body_.store(to_field(transactions_root(txs_)) == *tx_root ? kMatches : kDiffers);
     }
     for (unsigned h = 0; h < helpers; ++h) {
-      helpers_.emplace_back([this, &sharing, root = h == 0 ? tx_root : std::nullopt] {
-        CoreSharing::Busy busy(&sharing);
+      helpers_.emplace_back([this, root = h == 0 ? tx_root : std::nullopt] {
         if (root) {
           body_.store(to_field(transactions_root(txs_)) == *root ? kMatches : kDiffers);
           body_.notify_all();
@@ -431,8 +427,7 @@ std::unique_ptr<BlockChecks> Engine::checks_for(const Hash256& hash,
   const unsigned helpers =
       txs.size() >= kParallelFrom ? std::max(1u, options_.verify_threads) - 1 : 0u;
   return std::make_unique<BlockChecks>(ledger_.chain_id(), std::move(txs), helpers, sender_keys_,
-                                       mempool_.size() == 0 ? nullptr : &mempool_,
-                                       ledger_.core_sharing());
+                                       mempool_.size() == 0 ? nullptr : &mempool_);
 }
 
 void Engine::count_checks(const std::vector<VerifiedSender>& checked) {
@@ -485,7 +480,7 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
       if (static_cast<size_t>(child.transactions_size()) < kParallelFrom) continue;
       ahead_hash = orphan->first;
       ahead = std::make_unique<BlockChecks>(ledger_.chain_id(), transactions_of(child), 1,
-                                            sender_keys_, nullptr, ledger_.core_sharing(),
+                                            sender_keys_, nullptr,
                                             child.header().header().tx_root());
     }
   }

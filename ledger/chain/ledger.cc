@@ -41,40 +41,22 @@ class OverlayNodeStore final : public TreeNodeStore {
 // The first 8 bytes of `key` as a big-endian number (be_word).
 uint64_t key_head(std::string_view key) { return be_word(key, 0); }
 
-// A block's tree update: pages are read from the store under the block's overlay and written
-// to a list of their own, which the commit merges into the block's batch. The pages never
-// enter the overlay's maps, which hold every other key of the block.
+// A block's tree update (LevelDB layout): pages are read from the store under the block's
+// overlay and written to a list of their own, which the commit merges into the block's batch.
+// The pages never enter the overlay's maps, which hold every other key of the block.
 // REQUIRES: the overlay has no tree pages (the state transition never writes any). One
 // update per collector: reads after writes (the new root) search the written list.
 class PageCollector final : public TreeNodeStore {
  public:
-  // `db` (optional): the overlay's parent, when it is the store: its memory layout lends the
-  // tree its pages in place instead of copies.
-  explicit PageCollector(const StateOverlay& overlay, const StateDb* db = nullptr)
-      : parent_(overlay.parent()), db_(db) {
-    assert(db == nullptr || &overlay.parent() == db);
-  }
+  explicit PageCollector(const StateOverlay& overlay) : parent_(overlay.parent()) {}
   std::optional<std::string> get_page(const std::string& key) const override {
     for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
       if (it->first == key) return to_owned(it->second);
     }
     return parent_.get(key);
   }
-  bool find_page(const std::string& key, std::optional<std::string_view>* out) const override {
-    for (auto it = writes_.rbegin(); it != writes_.rend(); ++it) {
-      if (it->first == key) {
-        *out = it->second;
-        return true;
-      }
-    }
-    return db_ != nullptr && db_->find_in_memory(key, out);
-  }
   void put_page(const std::string& key, std::string page) override { writes_.append(key, page); }
   void delete_page(const std::string& key) override { writes_.append(key, std::nullopt); }
-  // The memory layout's table is only read while a block is prepared (the commit changes it).
-  bool concurrent_reads() const override {
-    return db_ != nullptr && db_->memory_state() && writes_.empty();
-  }
   // The pages written, sorted by key (a tree update writes each page at most once).
   WriteList take_sorted() {
     writes_.sort_by_key();
@@ -83,7 +65,6 @@ class PageCollector final : public TreeNodeStore {
 
  private:
   const StateReader& parent_;
-  const StateDb* db_;
   WriteList writes_;
 };
 
@@ -183,26 +164,24 @@ std::vector<TreeChange> changes_of(const Writes& writes) {
 
 }  // namespace
 
-unsigned tree_update_threads(unsigned configured, unsigned hardware, unsigned busy) {
-  const unsigned free = hardware > busy ? hardware - busy : 1u;
-  return std::max(1u, std::min(configured, free));
-}
-
 std::vector<TreeChange> tree_changes(const WriteLog& writes) { return changes_of(writes); }
 std::vector<TreeChange> tree_changes(const WriteSet& writes) { return changes_of(writes); }
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const GenesisConfig& genesis,
                                              const ChainId& chain_id, const StateDbOptions& options) {
   StateDbOptions store_options = options;
-  store_options.undo_exempt_prefix = "T";  // tree pages: rebuilt from the state on undo
-  // Every block reads and rewrites the tree's upper levels. The pages whose top is at depth
-  // 16 or above (keys of at most 2 + 2 bytes) stay in memory: at most 69,905 pages of at most
-  // 964 bytes, about 70 MB when all are full (a tree of millions of keys).
-  store_options.cached_prefix = "T";
-  store_options.cached_key_max_bytes = 4;
-  // The memory layout keeps in key order only what the rules and queries scan: not the tree
-  // pages, name records ("N") or commitments ("C"), which are only read by key.
-  store_options.unordered_prefixes = {"T", "N", "C"};
+  if (!options.memory_state) {
+    store_options.undo_exempt_prefix = "T";  // tree pages: rebuilt from the state on undo
+    // Every block reads and rewrites the tree's upper levels. The pages whose top is at
+    // depth 16 or above (keys of at most 2 + 2 bytes) stay in memory: at most 69,905 pages
+    // of at most 964 bytes, about 70 MB when all are full (a tree of millions of keys).
+    store_options.cached_prefix = "T";
+    store_options.cached_key_max_bytes = 4;
+  }
+  // The memory layout keeps no tree pages (its tree is a MemoryTree), and keeps in key order
+  // only what the rules and queries scan: not the name records ("N") or commitments ("C"),
+  // which are only read by key.
+  store_options.unordered_prefixes = {"N", "C"};
   auto db = StateDb::open(path, store_options);
   if (!db) return db.status();
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(db).value(), genesis, chain_id));
@@ -217,37 +196,76 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
                         (stored ? to_hex(as_bytes(*stored)) : std::string("missing")) +
                         ", expected " + to_hex(chain_id) + ")");
     }
-    ANS_RETURN_IF_ERROR(ledger->derive_replayed_tree());
+    if (store.memory_state()) ANS_RETURN_IF_ERROR(ledger->build_memory_tree());
     return ledger;
   }
   StateOverlay genesis_state(store);
   ANS_RETURN_IF_ERROR(apply_genesis(genesis, genesis_state));
-  OverlayNodeStore nodes(genesis_state);
-  RadixTree tree(nodes);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(genesis_state.write_log())));
+  if (!store.memory_state()) {
+    OverlayNodeStore nodes(genesis_state);
+    RadixTree tree(nodes);
+    ANS_RETURN_IF_ERROR(tree.apply(tree_changes(genesis_state.write_log())));
+  }
   genesis_state.put(kChainIdKey, id);
   ANS_RETURN_IF_ERROR(store.commit_final_block(0, chain_id, genesis_state.writes()));
+  if (store.memory_state()) ANS_RETURN_IF_ERROR(ledger->build_memory_tree());
   return ledger;
 }
 
-Status Ledger::derive_replayed_tree() {
-  // The memory layout journals state writes only; the tree pages it loaded are those of its
-  // snapshot. The tree's shape is a function of the state, so applying the replayed keys'
-  // values now to the snapshot's tree gives the head's tree.
-  WriteSet replayed = db_->take_replayed();
-  if (replayed.empty()) return Status::ok();
-  StateOverlay head(*db_);
-  PageCollector pages(head, db_.get());
-  RadixTree tree(pages);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(replayed), tree_threads_now()));
-  ANS_RETURN_IF_ERROR(db_->status());
-  return db_->load_derived(pages.take_sorted());
+Status Ledger::build_memory_tree() {
+  // The store holds no tree pages: the tree's shape is a function of the state, so it is
+  // built from the state as it now is.
+  std::vector<std::pair<std::string_view, std::string_view>> entries;
+  db_->for_each_in_memory([&](std::string_view key, std::string_view value) {
+    if (keys::is_authenticated(key)) entries.emplace_back(key, value);
+  });
+  std::vector<TreeChange> all(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    all[i].kh = sha256(as_bytes(entries[i].first));
+    all[i].value_hash = sha256(as_bytes(entries[i].second));
+  }
+  std::sort(all.begin(), all.end(),
+            [](const TreeChange& a, const TreeChange& b) { return a.kh < b.kh; });
+  auto tree = std::make_unique<MemoryTree>();
+  ANS_RETURN_IF_ERROR(tree->apply(all));
+  memory_tree_ = std::move(tree);
+  staged_for_ = 0;
+  return Status::ok();
 }
 
-Result<Hash256> Ledger::state_root() const { return root_of(*db_); }
+MemoryTree& Ledger::head_tree() const {
+  if (memory_tree_->staged()) memory_tree_->unstage();
+  staged_for_ = 0;
+  return *memory_tree_;
+}
+
+Status Ledger::with_tree_at(uint64_t height,
+                            const std::function<Status(const MemoryTree&)>& use) const {
+  MemoryTree& tree = head_tree();
+  if (height == db_->head_height()) return use(tree);
+  auto state = db_->view_at(height);
+  if (!state) return state.status();
+  ANS_RETURN_IF_ERROR(tree.stage(tree_changes((*state)->restored())));
+  Status st = use(tree);
+  tree.unstage();
+  return st;
+}
+
+Result<Hash256> Ledger::state_root() const {
+  if (memory_tree_) return memory_tree_->unstaged_root();
+  return root_of(*db_);
+}
 
 Result<Hash256> Ledger::state_root_at(uint64_t height) const {
   if (height == db_->head_height()) return state_root();
+  if (memory_tree_) {
+    Hash256 root{};
+    ANS_RETURN_IF_ERROR(with_tree_at(height, [&root](const MemoryTree& tree) {
+      root = tree.root_hash();
+      return Status::ok();
+    }));
+    return root;
+  }
   auto view = view_at(height);
   if (!view) return view.status();
   return root_of(**view);
@@ -256,6 +274,7 @@ Result<Hash256> Ledger::state_root_at(uint64_t height) const {
 Result<std::unique_ptr<StateReader>> Ledger::view_at(uint64_t height) const {
   auto state = db_->view_at(height);
   if (!state) return state.status();
+  if (memory_tree_) return std::unique_ptr<StateReader>(std::move(state).value());
   auto view = std::make_unique<LedgerView>(std::move(state).value());
   ANS_RETURN_IF_ERROR(view->rebuild_tree());
   return std::unique_ptr<StateReader>(std::move(view));
@@ -264,6 +283,16 @@ Result<std::unique_ptr<StateReader>> Ledger::view_at(uint64_t height) const {
 Status Ledger::undo_head_block() {
   auto restore = db_->head_undo();
   if (!restore) return restore.status();
+  if (memory_tree_) {
+    MemoryTree& tree = head_tree();
+    ANS_RETURN_IF_ERROR(tree.stage(tree_changes(*restore)));
+    if (Status st = db_->undo_head_block({}); !st) {
+      tree.unstage();
+      return st;
+    }
+    tree.keep_staged();
+    return Status::ok();
+  }
   StateOverlay rebuilt(*db_);
   for (const auto& [key, value] : *restore) {
     if (value) {
@@ -311,20 +340,30 @@ Result<PreparedBlock> Ledger::prepare_with(
   if (block_state.touches_prefix("T")) {
     return Status(Errc::kCorruption, "the state transition touched the tree's own keys");
   }
-  PageCollector pages(block_state, db_.get());
-  RadixTree tree(pages);
-  ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.write_log()), tree_threads_now()));
-  auto root = tree.root_hash();
-  if (!root) return root.status();
-  ANS_RETURN_IF_ERROR(block_state.status());
   PreparedBlock out;
+  if (memory_tree_) {
+    // Staged in the tree: a commit of this block keeps them, anything else puts them back.
+    ANS_RETURN_IF_ERROR(block_state.status());
+    out.tree_changes = tree_changes(block_state.write_log());
+    MemoryTree& tree = head_tree();
+    ANS_RETURN_IF_ERROR(tree.stage(out.tree_changes));
+    out.tree_stage = staged_for_ = ++stages_;
+    out.state_root = tree.root_hash();
+  } else {
+    PageCollector pages(block_state);
+    RadixTree tree(pages);
+    ANS_RETURN_IF_ERROR(tree.apply(tree_changes(block_state.write_log())));
+    auto root = tree.root_hash();
+    if (!root) return root.status();
+    ANS_RETURN_IF_ERROR(block_state.status());
+    out.tree_writes = pages.take_sorted();
+    out.state_root = *root;
+  }
   out.context = context;
   out.parent_hash = db_->head_hash();
   out.writes = block_state.take_writes();
-  out.tree_writes = pages.take_sorted();
   out.read_before = block_state.take_parent_reads();
   out.first_writes = block_state.take_first_writes();
-  out.state_root = *root;
   out.tx_ids = std::move(outcome->tx_ids);
   return out;
 }
@@ -334,12 +373,34 @@ Status Ledger::commit_block(const PreparedBlock& block, const Hash256& block_has
     return Status(Errc::kInvalidArgument, "block " + std::to_string(block.context.height) +
                                               " was prepared on another head");
   }
-  return db_->commit_block(block.context.height, block_hash, block.writes, &block.first_writes,
-                           &block.tree_writes);
+  if (!memory_tree_) {
+    return db_->commit_block(block.context.height, block_hash, block.writes, &block.first_writes,
+                             &block.tree_writes);
+  }
+  MemoryTree& tree = *memory_tree_;
+  if (block.tree_stage == 0 || block.tree_stage != staged_for_) {
+    // Another block's changes were staged since (or none are): stage this one's again.
+    head_tree();
+    ANS_RETURN_IF_ERROR(tree.stage(block.tree_changes));
+    if (tree.root_hash() != block.state_root) {
+      tree.unstage();
+      return Status(Errc::kCorruption, "block " + std::to_string(block.context.height) +
+                                           "'s tree changes do not give its state root");
+    }
+  }
+  staged_for_ = 0;
+  if (Status st = db_->commit_block(block.context.height, block_hash, block.writes,
+                                    &block.first_writes, nullptr);
+      !st) {
+    tree.unstage();
+    return st;
+  }
+  tree.keep_staged();
+  return Status::ok();
 }
 
 Result<ProvenRead> Ledger::prove(std::string_view state_key, std::optional<uint64_t> height) const {
-  uint64_t at = height.value_or(db_->head_height());
+  const uint64_t at = height.value_or(db_->head_height());
   std::unique_ptr<StateReader> view;
   const StateReader* reader = db_.get();
   if (at != db_->head_height()) {
@@ -351,12 +412,25 @@ Result<ProvenRead> Ledger::prove(std::string_view state_key, std::optional<uint6
   ProvenRead out;
   out.height = at;
   out.value = reader->get(state_key);
+  ANS_RETURN_IF_ERROR(reader->status());
+  const Hash256 key_hash = sha256(as_bytes(state_key));
+  if (memory_tree_) {
+    // The memory layout keeps no tree pages: the linked tree, staged back to `at`, proves.
+    ANS_RETURN_IF_ERROR(with_tree_at(at, [&](const MemoryTree& tree) {
+      out.state_root = tree.root_hash();
+      auto proof = tree.prove(key_hash, out.value);
+      if (!proof) return proof.status();
+      out.proof = std::move(proof).value();
+      return Status::ok();
+    }));
+    return out;
+  }
   ReaderNodeStore nodes(*reader);
   RadixTree tree(nodes);
   auto root = tree.root_hash();
   if (!root) return root.status();
   out.state_root = *root;
-  auto proof = tree.prove(sha256(as_bytes(state_key)), out.value);
+  auto proof = tree.prove(key_hash, out.value);
   if (!proof) return proof.status();
   ANS_RETURN_IF_ERROR(reader->status());
   out.proof = std::move(proof).value();

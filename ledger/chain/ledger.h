@@ -7,17 +7,16 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "ledger/chain/genesis_config.h"
 #include "ledger/proof/state_proof.h"
 #include "ledger/rules/transition.h"
+#include "ledger/state/memory_tree.h"
 #include "ledger/state/radix_tree.h"
 #include "ledger/store/state_db.h"
 
@@ -34,44 +33,18 @@ struct PreparedBlock {
   BlockContext context;
   Hash256 parent_hash{};    // the head it was prepared on; commit refuses any other
   WriteLog writes;          // state writes, ready to commit
-  WriteList tree_writes;    // tree pages, sorted by key: they carry no undo data
+  WriteList tree_writes;    // tree pages, sorted by key: they carry no undo data (LevelDB
+                            // layout; the memory layout stores no pages)
+  // Memory layout: the block's tree changes, and the ledger's number for them while they are
+  // staged in its tree (commit keeps them, or applies them again if another block's changes
+  // were staged since).
+  std::vector<TreeChange> tree_changes;
+  uint64_t tree_stage = 0;
   ReadMemo read_before;     // values the block read from the head state (undo data for free)
   std::vector<FirstWrite> first_writes;  // each key of writes, with its old value if read
   Hash256 state_root{};     // the root after the block: goes into its header
   std::vector<Hash256> tx_ids;
 };
-
-// Threads of this process doing CPU work beside block application at the moment: a
-// validator's signature checks of the next block, which run while a block is applied. A
-// block's tree update leaves their cores to them: with one core per thread already taken, a
-// third thread for the tree would only share a core, and when it ends the scheduler may leave
-// the two that remain on one core for milliseconds (a cache-hot thread is not moved at once)
-// while the other core idles. Whoever runs such work holds a Busy for as long as it runs.
-class CoreSharing {
- public:
-  class Busy {
-   public:
-    explicit Busy(CoreSharing* sharing) : sharing_(sharing) {
-      if (sharing_ != nullptr) sharing_->busy_.fetch_add(1, std::memory_order_relaxed);
-    }
-    ~Busy() {
-      if (sharing_ != nullptr) sharing_->busy_.fetch_sub(1, std::memory_order_relaxed);
-    }
-    Busy(const Busy&) = delete;
-    Busy& operator=(const Busy&) = delete;
-
-   private:
-    CoreSharing* sharing_;
-  };
-  unsigned busy() const { return busy_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<unsigned> busy_{0};
-};
-
-// How many threads a tree update uses: at most `configured`, and no more than the hardware
-// threads that `busy` other threads leave free (at least one: the applying thread's own).
-unsigned tree_update_threads(unsigned configured, unsigned hardware, unsigned busy);
 
 struct ProvenRead {
   uint64_t height = 0;      // the block whose state root the proof is against
@@ -117,24 +90,12 @@ class Ledger {
   Status commit_block(const PreparedBlock& block, const Hash256& block_hash);
   // Takes the head block out. Its undo record restores the state keys; the tree nodes carry
   // no undo data and are rebuilt by applying the restored values to the tree (its shape is a
-  // function of the state alone), in the same atomic write.
+  // function of the state alone), in the same atomic write (LevelDB layout) or in memory.
   Status undo_head_block();
   Status set_final(uint64_t height) { return db_->set_final(height); }
 
-  // How many threads a block's tree update may use (RadixTree::apply: the memory layout
-  // only; the result is the same with any number). Default: the machine's hardware
-  // threads, at most 4.
-  // Fewer while threads counted in core_sharing() are busy: tree_update_threads().
-  void set_tree_threads(unsigned threads) { tree_threads_ = std::max(1u, threads); }
-  unsigned tree_threads() const { return tree_threads_; }
-  // The threads a block's tree update would use now.
-  unsigned tree_threads_now() const {
-    return tree_update_threads(tree_threads_, hardware_threads_, core_sharing_.busy());
-  }
-  // Where work running beside block application is counted (see CoreSharing).
-  CoreSharing& core_sharing() const { return core_sharing_; }
-
-  // The state, tree included, after block `height` (final_height() <= height <= head_height()).
+  // The state after block `height` (final_height() <= height <= head_height()); with the
+  // LevelDB layout, its tree pages included.
   Result<std::unique_ptr<StateReader>> view_at(uint64_t height) const;
 
   // A value and its proof against the state root of block `height` (default: the head).
@@ -148,15 +109,24 @@ class Ledger {
       const std::function<Result<BlockOutcome>(const ApplyEnv&, StateOverlay&)>& transition) const;
   Ledger(std::unique_ptr<StateDb> db, GenesisConfig genesis, const ChainId& chain_id)
       : db_(std::move(db)), genesis_(std::move(genesis)), chain_id_(chain_id) {}
-  // Memory layout, at opening: brings the tree up to the state the journal replayed.
-  Status derive_replayed_tree();
+  // Memory layout, at opening: builds the tree from the state (the store keeps no pages).
+  Status build_memory_tree();
+  // Memory layout: the tree as it is after the head block, a prepared block's staged changes
+  // put back.
+  MemoryTree& head_tree() const;
+  // Memory layout: calls `use` with the tree after block `height` (the undo values of the
+  // blocks above it staged on the head's tree, and put back afterwards).
+  Status with_tree_at(uint64_t height, const std::function<Status(const MemoryTree&)>& use) const;
 
   std::unique_ptr<StateDb> db_;
   GenesisConfig genesis_;
   ChainId chain_id_;
-  unsigned hardware_threads_ = std::max(1u, std::thread::hardware_concurrency());
-  unsigned tree_threads_ = std::min(hardware_threads_, 4u);
-  mutable CoreSharing core_sharing_;
+  // Memory layout: the authenticated tree as linked nodes (docs/state-tree.md, "The memory
+  // layout's tree"); null with the LevelDB layout. Changed by prepare_block (staged), hence
+  // mutable: the ledger is owned by one thread.
+  mutable std::unique_ptr<MemoryTree> memory_tree_;
+  mutable uint64_t staged_for_ = 0;  // the prepared block whose changes are staged (0: none)
+  mutable uint64_t stages_ = 0;      // prepared blocks numbered so far
 };
 
 // The tree changes a block's writes imply: key hash -> value hash (or deletion) for every

@@ -247,79 +247,99 @@ TEST_P(LedgerTest, APreparedBlockCommitsOnlyOnTheHeadItWasPreparedOn) {
 namespace ans {
 namespace {
 
-// Blocks big enough for the tree's split (2,100 name commitments: as many new authenticated
-// keys) give the same state roots and the same tree pages whether the memory layout's tree
-// update runs on one thread or on four. (The test genesis's tree is too small for the split:
-// the first block fills its top levels; the next ones are split. Leaving out one subtree's
-// pages in the split fails this test at block 2.)
-TEST(LedgerTreeThreads, OneThreadAndFourGiveTheSameRootAndPages) {
-  TempDir one_dir, four_dir;
-  auto one = open_ledger(one_dir.path(), true);
-  auto four = open_ledger(four_dir.path(), true);
-  ASSERT_TRUE(one && four);
-  one->set_tree_threads(1);
-  four->set_tree_threads(4);
+// Big blocks (2,100 name commitments: as many new authenticated keys) give the same state
+// roots with the memory layout's linked tree (MemoryTree) as with the LevelDB layout's pages
+// (RadixTree), after commits, an undo and a reopen.
+std::vector<v1::SignedTransaction> commitments(const Ledger& ledger, uint64_t height,
+                                               uint64_t& nonce) {
   const PrivateKey alice = test_key("alice");
-  uint64_t nonce = 0;
-  for (uint64_t height = 1; height <= 3; ++height) {
-    std::vector<v1::SignedTransaction> txs;
-    for (int i = 0; i < 2100; ++i) {
-      v1::Transaction tx;
-      tx.set_sender_key(to_field(alice.public_key().compressed()));
-      tx.set_nonce(nonce++);
-      tx.set_fee(to_field(one->params().min_tx_fee.to_bytes()));
-      tx.set_expiry_height(100);
-      const Hash256 c = sha256(as_bytes("split/" + std::to_string(height) + "/" + std::to_string(i)));
-      tx.mutable_name_commit()->set_commitment(to_field(c));
-      txs.push_back(sign_transaction(alice, one->chain_id(), tx));
-    }
-    ChainDriver driver(*one, 1, 1);
-    const BlockContext ctx = driver.next_context();
-    auto a = one->prepare_block(ctx, txs);
-    auto b = four->prepare_block(ctx, txs);
-    ASSERT_TRUE(a) << a.status().to_string();
-    ASSERT_TRUE(b) << b.status().to_string();
-    size_t authenticated = 0;
-    for (const auto& [key, value] : a->writes) authenticated += keys::is_authenticated(key);
-    ASSERT_GE(authenticated, 2048u) << "too small a block to split";
-    EXPECT_EQ(a->state_root, b->state_root) << "block " << height;
-    EXPECT_TRUE(a->tree_writes == b->tree_writes) << "block " << height;
-    ASSERT_TRUE(one->commit_block(*a, test_block_hash(height, a->state_root)));
-    ASSERT_TRUE(four->commit_block(*b, test_block_hash(height, b->state_root)));
-    EXPECT_EQ(one->state_root().value(), four->state_root().value());
+  std::vector<v1::SignedTransaction> txs;
+  for (int i = 0; i < 2100; ++i) {
+    v1::Transaction tx;
+    tx.set_sender_key(to_field(alice.public_key().compressed()));
+    tx.set_nonce(nonce++);
+    tx.set_fee(to_field(ledger.params().min_tx_fee.to_bytes()));
+    tx.set_expiry_height(100);
+    const Hash256 c = sha256(as_bytes("split/" + std::to_string(height) + "/" + std::to_string(i)));
+    tx.mutable_name_commit()->set_commitment(to_field(c));
+    txs.push_back(sign_transaction(alice, ledger.chain_id(), tx));
   }
+  return txs;
 }
 
-// The tree update takes the cores that threads busy beside it (a validator's checks of the
-// next block) leave free, and at least the applying thread's own.
-TEST(LedgerTreeThreads, TheUpdateLeavesBusyThreadsTheirCores) {
-  EXPECT_EQ(tree_update_threads(4, 2, 0), 2u);  // two cores, nothing beside: both
-  EXPECT_EQ(tree_update_threads(4, 2, 1), 1u);  // one helper checking: the other core only
-  EXPECT_EQ(tree_update_threads(4, 2, 2), 1u);  // more busy than cores: still the own one
-  EXPECT_EQ(tree_update_threads(4, 8, 1), 4u);  // cores to spare: as configured
-  EXPECT_EQ(tree_update_threads(4, 8, 5), 3u);
-  EXPECT_EQ(tree_update_threads(1, 8, 0), 1u);
-  EXPECT_EQ(tree_update_threads(0, 8, 0), 1u);
-  EXPECT_EQ(tree_update_threads(4, 0, 0), 1u);  // hardware unknown
+TEST(LedgerLayouts, TheLinkedTreeAndThePagesGiveTheSameRoots) {
+  TempDir paged_dir, linked_dir;
+  auto paged = open_ledger(paged_dir.path(), false);
+  auto linked = open_ledger(linked_dir.path(), true);
+  ASSERT_TRUE(paged && linked);
+  ASSERT_EQ(paged->state_root().value(), linked->state_root().value());
+  uint64_t nonce = 0;
+  std::vector<Hash256> roots{paged->state_root().value()};
+  for (uint64_t height = 1; height <= 3; ++height) {
+    const auto txs = commitments(*paged, height, nonce);
+    ChainDriver driver(*paged, 1, 1);
+    const BlockContext ctx = driver.next_context();
+    auto a = paged->prepare_block(ctx, txs);
+    auto b = linked->prepare_block(ctx, txs);
+    ASSERT_TRUE(a) << a.status().to_string();
+    ASSERT_TRUE(b) << b.status().to_string();
+    EXPECT_FALSE(a->tree_writes.empty());
+    EXPECT_TRUE(b->tree_writes.empty()) << "the memory layout stores no tree pages";
+    EXPECT_EQ(a->state_root, b->state_root) << "block " << height;
+    ASSERT_TRUE(paged->commit_block(*a, test_block_hash(height, a->state_root)));
+    ASSERT_TRUE(linked->commit_block(*b, test_block_hash(height, b->state_root)));
+    EXPECT_EQ(paged->state_root().value(), linked->state_root().value());
+    roots.push_back(linked->state_root().value());
+  }
+  for (uint64_t h = 0; h <= 3; ++h) EXPECT_EQ(linked->state_root_at(h).value(), roots[h]);
+  ASSERT_TRUE(paged->undo_head_block());
+  ASSERT_TRUE(linked->undo_head_block());
+  EXPECT_EQ(linked->state_root().value(), roots[2]);
+  EXPECT_EQ(paged->state_root().value(), roots[2]);
 
+  linked.reset();
+  linked = open_ledger(linked_dir.path(), true);
+  ASSERT_TRUE(linked);
+  EXPECT_EQ(linked->state_root().value(), roots[2]) << "the tree is built again at opening";
+}
+
+// The memory layout stages a prepared block's tree changes; whatever happens before its
+// commit (another block prepared on the same head, a proof, a root asked for), the head's
+// tree is what reads see and the block commits with its own root.
+TEST(LedgerLayouts, StagedTreeChangesNeverLeakIntoTheHead) {
   TempDir dir;
   auto ledger = open_ledger(dir.path(), true);
   ASSERT_TRUE(ledger);
-  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
-  ledger->set_tree_threads(hardware);
-  EXPECT_EQ(ledger->tree_threads_now(), hardware);
-  {
-    std::vector<std::unique_ptr<CoreSharing::Busy>> helpers;
-    for (unsigned i = 0; i < hardware; ++i) {
-      helpers.push_back(std::make_unique<CoreSharing::Busy>(&ledger->core_sharing()));
-      EXPECT_EQ(ledger->core_sharing().busy(), i + 1);
-      EXPECT_EQ(ledger->tree_threads_now(), std::max(1u, hardware - (i + 1)));
-    }
-  }
-  EXPECT_EQ(ledger->core_sharing().busy(), 0u);  // each Busy let go as it ended
-  EXPECT_EQ(ledger->tree_threads_now(), hardware);
-  CoreSharing::Busy nobody(nullptr);  // counts nowhere
-  EXPECT_EQ(ledger->core_sharing().busy(), 0u);
+  ChainDriver driver(*ledger, 21, 5);
+  driver.set_finality_lag(1'000'000);
+  drive(driver, 3);
+  const Hash256 head_root = ledger->state_root().value();
+  uint64_t nonce = 0;
+  const BlockContext ctx = driver.next_context();
+  auto first = ledger->prepare_block(ctx, {});
+  ASSERT_TRUE(first);
+  EXPECT_NE(first->state_root, head_root);  // the block reward changes the pool
+  EXPECT_EQ(ledger->state_root().value(), head_root);
+
+  // A proof at the head while a block is staged is against the head's root.
+  auto read = ledger->prove(keys::name("founder"));
+  ASSERT_TRUE(read) << read.status().to_string();
+  EXPECT_EQ(read->state_root, head_root);
+  EXPECT_TRUE(verify_state_proof(head_root, state_key_hash(as_bytes(keys::name("founder"))),
+                                 read->proof));
+
+  // Another block on the same head, then the first one commits after all.
+  auto second = ledger->prepare_block(ctx, commitments(*ledger, 9, nonce));
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->state_root, first->state_root);
+  EXPECT_EQ(ledger->state_root().value(), head_root);
+  ASSERT_TRUE(ledger->commit_block(*first, test_block_hash(ctx.height, first->state_root)));
+  EXPECT_EQ(ledger->state_root().value(), first->state_root);
+  EXPECT_EQ(ledger->state_root_at(ctx.height - 1).value(), head_root);
+  // The second block was prepared on a head that is gone.
+  EXPECT_EQ(ledger->commit_block(*second, test_block_hash(ctx.height, second->state_root)).code(),
+            Errc::kInvalidArgument);
+  EXPECT_EQ(ledger->state_root().value(), first->state_root);
 }
 
 }  // namespace

@@ -251,13 +251,16 @@ void MemoryTree::hash_stale() {
   }
 }
 
-Status MemoryTree::apply(std::span<const TreeChange> sorted) {
+Status MemoryTree::stage(std::span<const TreeChange> sorted) {
+  if (staged_) return Status(Errc::kInvalidArgument, "a batch is staged already");
   for (size_t i = 1; i < sorted.size(); ++i) {
     if (!(sorted[i - 1].kh < sorted[i].kh)) {
       return Status(Errc::kInvalidArgument, "tree changes are not sorted by key hash, each once");
     }
   }
   undo_.clear();
+  const Ref before = root_;
+  const Hash256 before_hash = root_hash();
   auto root = update(root_, 0, sorted);
   if (!root) {
     rollback();
@@ -267,7 +270,27 @@ Status MemoryTree::apply(std::span<const TreeChange> sorted) {
   }
   root_ = *root;
   hash_stale();
+  staged_ = true;
+  unstaged_ref_ = before;
+  unstaged_root_ = before_hash;
+  return Status::ok();
+}
+
+void MemoryTree::keep_staged() {
   undo_.clear();
+  staged_ = false;
+}
+
+void MemoryTree::unstage() {
+  if (!staged_) return;
+  rollback();
+  root_ = unstaged_ref_;
+  staged_ = false;
+}
+
+Status MemoryTree::apply(std::span<const TreeChange> sorted) {
+  ANS_RETURN_IF_ERROR(stage(sorted));
+  keep_staged();
   return Status::ok();
 }
 

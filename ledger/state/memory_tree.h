@@ -4,8 +4,8 @@
 // RadixTree keeps its nodes in pages stored by key, so an update looks each page up in the
 // store, checks and decodes it, and encodes it again for the write. Here a node holds its
 // children directly and its hash: an update follows one link a level, changes nodes in place
-// and hashes only the nodes it changed. It is the first step of the memory layout keeping its
-// tree this way (docs/benchmarks.md, "Twentieth session"); nothing uses it there yet.
+// and hashes only the nodes it changed. The memory layout's ledger keeps its tree this way
+// (docs/state-tree.md, "The memory layout's tree").
 //
 // A leaf knows nothing of its position, so a leaf that moves up or down as keys come and go
 // is relinked, not copied. Nodes live in two pools (leaves, internal nodes) addressed by
@@ -40,6 +40,16 @@ class MemoryTree {
   //   kInvalidArgument  the changes are not sorted and unique, or two key hashes share their
   //                     first 255 bits (a SHA-256 near-collision; never by chance).
   Status apply(std::span<const TreeChange> sorted);
+
+  // A batch applied for now: as apply(), but what it changed is kept until keep_staged()
+  // forgets it or unstage() puts the tree back as it was. A ledger stages a prepared block's
+  // changes and keeps them when the block commits. REQUIRES: nothing staged.
+  Status stage(std::span<const TreeChange> sorted);
+  bool staged() const { return staged_; }
+  void keep_staged();
+  void unstage();
+  // The root before the staged batch (root_hash() when nothing is staged).
+  Hash256 unstaged_root() const { return staged_ ? unstaged_root_ : root_hash(); }
 
   // The value hash stored for kh, or nullopt when kh is absent.
   std::optional<Hash256> value_hash(const Hash256& kh) const;
@@ -107,6 +117,9 @@ class MemoryTree {
   std::vector<uint32_t> free_inner_;
   Ref root_ = kEmpty;
   std::vector<Undo> undo_;
+  bool staged_ = false;
+  Ref unstaged_ref_ = kEmpty;
+  Hash256 unstaged_root_{};
   std::vector<Ref> stale_leaves_;
   std::vector<std::vector<Ref>> stale_inner_ = std::vector<std::vector<Ref>>(256);  // by depth
 };

@@ -217,7 +217,9 @@ Status StateDb::load_memory() {
       std::optional<std::string_view> value;
       if (w.present()) value = w.value();
       mem_put(w.key(), value);
-      replayed_[w.key()] = w.present() ? std::optional<std::string>(w.value()) : std::nullopt;
+      if (!options_.undo_exempt_prefix.empty()) {  // their owner derives its keys again
+        replayed_[w.key()] = w.present() ? std::optional<std::string>(w.value()) : std::nullopt;
+      }
     }
   }
   return Status::ok();
@@ -458,13 +460,6 @@ void StateDb::update_cache(const CacheWrites& written) {
       slot.emplace(*value);
     }
   }
-}
-
-bool StateDb::find_in_memory(std::string_view key, std::optional<std::string_view>* out) const {
-  if (!options_.memory_state) return false;
-  const MemTable::Entry* e = mem_.find(key);
-  *out = e == nullptr ? std::nullopt : std::optional<std::string_view>(e->value());
-  return true;
 }
 
 std::optional<std::string> StateDb::get(std::string_view key) const {

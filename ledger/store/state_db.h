@@ -82,8 +82,8 @@ struct StateDbOptions {
   // Memory layout: keys under these prefixes are kept in a hash map only, not also in key
   // order, which makes their inserts and deletions cheaper; a scan that covers any of them
   // sorts the matching keys first, at a cost that grows with the whole state. For keys that
-  // are read and written by key but not scanned, outside tests (the ledger's tree pages,
-  // name records and commitments).
+  // are read and written by key but not scanned, outside tests (the ledger's name
+  // records and commitments).
   std::vector<std::string> unordered_prefixes;
 };
 
@@ -119,10 +119,13 @@ class StateDb final : public StateReader {
   ~StateDb() override;
 
   std::optional<std::string> get(std::string_view key) const override;
-  // Memory layout: get() without the copy. Sets `*out` to the value held in memory (nullopt:
-  // absent), which stays where it is, unchanged, until the next commit, undo or load_derived.
-  // LevelDB layout: false, and `*out` is untouched.
-  bool find_in_memory(std::string_view key, std::optional<std::string_view>* out) const;
+  // Memory layout: visits every key held and its value, in no particular order (the views
+  // are valid during the call). The visitor must not change the store.
+  // LevelDB layout: visits nothing.
+  template <typename Visit>
+  void for_each_in_memory(Visit&& visit) const {
+    mem_.for_each([&](const MemTable::Entry& e) { visit(e.key(), e.value()); });
+  }
   void scan(std::string_view prefix, std::string_view start, size_t limit,
             const ScanVisitor& visit) const override;
   Status status() const override;
@@ -178,7 +181,8 @@ class StateDb final : public StateReader {
   // Memory layout: the keys the journal replay at opening wrote, with their values now
   // (nullopt = absent), exempt keys aside. Their exempt (derived) keys are as of the
   // snapshot, so the owner must derive them again and load_derived() them before the next
-  // commit. Empty for the LevelDB layout, and after the first call.
+  // commit. Empty for the LevelDB layout, a store without an exempt prefix, and after the
+  // first call.
   WriteSet take_replayed() { return std::exchange(replayed_, {}); }
   // Memory layout: sets exempt keys in memory without journaling them (they are derived from
   // the state). Errors: kInvalidArgument for the LevelDB layout or a key outside the exempt

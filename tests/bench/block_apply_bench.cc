@@ -1,6 +1,6 @@
 // Block-apply throughput of signed name registrations (docs/benchmarks.md).
 //
-//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache] [--tree-threads T]
+//   bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache]
 //
 // --no-overlap verifies every block before applying any, to show the serial cost of the
 // transition and the commit alone. --write-buffer-mb and --block-cache-mb set the store's
@@ -11,13 +11,11 @@
 // max(S MiB, the last snapshot) (default: the store's, 256 MiB). --no-floor skips the floors
 // (as does --memory: they replay the LevelDB layout's work). --no-key-cache parses every
 // sender key afresh instead of through a PublicKeyCache (empty when the measurement starts).
-// --tree-threads sets how many threads a block's tree update may use (Ledger::tree_threads;
-// default: the ledger's).
 //
 // Builds a ledger whose genesis funds 2,000 accounts, commits N names (commitments made
 // beforehand, 3 blocks old), then applies blocks of B NameRegister transactions the way a
 // validator does: check all signatures on 2 threads, run the state transition with the
-// radix-tree update, commit to LevelDB. As in a catching-up validator's pipeline
+// tree update (pages in LevelDB, or with --memory the linked tree in memory), commit. As in a catching-up validator's pipeline
 // (Engine::accept; docs/consensus.md), the checks of block N+1 begin on a helper thread while
 // block N is applied, and each block is applied as its verdicts come, the applying thread
 // checking what the helper has not claimed yet when it catches up. --at-head applies one
@@ -208,7 +206,6 @@ int main(int argc, char** argv) {
   bool floors = true;
   bool key_cache = true;
   size_t snapshot_min_mb = 0;  // 0: the store's default
-  unsigned tree_threads = 0;   // 0: the ledger's default
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--names") && i + 1 < argc) names = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--block") && i + 1 < argc) per_block = std::stoul(argv[++i]);
@@ -223,9 +220,8 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--snapshot-min-mb") && i + 1 < argc) snapshot_min_mb = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--no-floor")) floors = false;
     else if (!std::strcmp(argv[i], "--no-key-cache")) key_cache = false;
-    else if (!std::strcmp(argv[i], "--tree-threads") && i + 1 < argc) tree_threads = static_cast<unsigned>(std::stoul(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache] [--tree-threads T]\n");
+      std::fprintf(stderr, "usage: bench_block_apply [--names N] [--block B] [--sync] [--no-overlap | --at-head [--no-stream]] [--write-buffer-mb M] [--block-cache-mb C] [--mem-env] [--memory [--snapshot-min-mb S]] [--no-floor] [--no-key-cache]\n");
       return 2;
     }
   }
@@ -259,7 +255,6 @@ int main(int argc, char** argv) {
     }
   };
   auto ledger = Ledger::open(dir, g, chain_id, options).value();
-  if (tree_threads) ledger->set_tree_threads(tree_threads);
 
   uint64_t height = 0;
   // Applies and commits one block; `verified` (if given) is verify_senders' result for it.
@@ -453,7 +448,6 @@ int main(int argc, char** argv) {
     size_t sampled, stock;
   };
   std::vector<Mark> full_marks;
-  const unsigned ledger_tree_threads = ledger->tree_threads();
   perf_control("enable");
   const double process_cpu0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
   auto m0 = Clock::now();
@@ -469,10 +463,7 @@ int main(int argc, char** argv) {
       auto b0 = Clock::now();
       if (stream) {
         SenderVerification job(chain_id, register_blocks[i], key_cache_used);
-        std::thread helper([&job, &ledger] {
-          CoreSharing::Busy busy(&ledger->core_sharing());  // as the engine's helpers
-          job.work();
-        });
+        std::thread helper([&job] { job.work(); });
         apply_commit(register_blocks[i], nullptr, &apply_s, &commit_s, &job);
         helper.join();
         all.push_back(job.take());
@@ -520,10 +511,7 @@ int main(int argc, char** argv) {
       auto c = std::make_unique<Checks>();
       c->job = std::make_unique<SenderVerification>(chain_id, register_blocks[i], key_cache_used);
       Checks* raw = c.get();
-      c->helper = std::thread([raw, &ledger] {
-        // Counted busy as the engine's helpers are: a block applied meanwhile leaves this
-        // thread's core to it (its tree update takes no extra thread).
-        CoreSharing::Busy busy(&ledger->core_sharing());
+      c->helper = std::thread([raw] {
         for (;;) {
           if (raw->pause_asked) {
             raw->parked = true;
@@ -600,9 +588,8 @@ int main(int argc, char** argv) {
   std::printf("block apply: %zu signed NameRegister in %zu blocks of %zu, sync=%s, LevelDB write buffer %zu MiB, block cache %zu MiB%s\n",
               names, register_blocks.size(), per_block, sync ? "on" : "off", options.write_buffer_bytes >> 20,
               options.block_cache_bytes >> 20, mem_env ? ", LevelDB in memory" : "");
-  std::printf("  tree update: up to %u threads (the memory layout splits big batches), no\n"
-              "           more than the signature checks running beside it leave cores free\n",
-              ledger_tree_threads);
+  std::printf("  tree: %s\n", memory ? "linked nodes in memory (MemoryTree; no pages stored)"
+                                      : "pages in LevelDB (RadixTree)");
   if (memory) {
     std::printf("  store: memory layout (state in memory, LevelDB as journal + snapshots); %zu snapshots\n"
                 "           taken during the measurement (threshold max(%zu MiB, last snapshot))\n",
@@ -676,10 +663,15 @@ int main(int argc, char** argv) {
   std::printf("  of which on-CPU (applying thread): %.1f us transition+tree, %.1f us commit\n",
               apply_cpu_s * 1e6 / static_cast<double>(names),
               commit_cpu_s * 1e6 / static_cast<double>(names));
-  std::printf("  keys written per registration: %.1f state, %.1f tree nodes (%.1f of them deletions)\n",
-              static_cast<double>(state_keys) / static_cast<double>(names),
-              static_cast<double>(tree_keys) / static_cast<double>(names),
-              static_cast<double>(tree_deletes) / static_cast<double>(names));
+  if (memory) {
+    std::printf("  keys written per registration: %.1f state (the tree's nodes live in memory only)\n",
+                static_cast<double>(state_keys) / static_cast<double>(names));
+  } else {
+    std::printf("  keys written per registration: %.1f state, %.1f tree pages (%.1f of them deletions)\n",
+                static_cast<double>(state_keys) / static_cast<double>(names),
+                static_cast<double>(tree_keys) / static_cast<double>(names),
+                static_cast<double>(tree_deletes) / static_cast<double>(names));
+  }
   if (!floors) {
     std::printf("  floors: not measured (%s)\n", memory ? "the memory layout; they replay the LevelDB layout's work" : "--no-floor");
     std::filesystem::remove_all(dir);
