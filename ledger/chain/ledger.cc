@@ -215,15 +215,13 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
 Status Ledger::build_memory_tree() {
   // The store holds no tree pages: the tree's shape is a function of the state, so it is
   // built from the state as it now is.
-  std::vector<std::pair<std::string_view, std::string_view>> entries;
+  std::vector<TreeChange> all;
+  all.reserve(db_->keys_in_memory());
   db_->for_each_in_memory([&](std::string_view key, std::string_view value) {
-    if (keys::is_authenticated(key)) entries.emplace_back(key, value);
+    if (keys::is_authenticated(key)) {
+      all.push_back(TreeChange{sha256(as_bytes(key)), sha256(as_bytes(value))});
+    }
   });
-  std::vector<TreeChange> all(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
-    all[i].kh = sha256(as_bytes(entries[i].first));
-    all[i].value_hash = sha256(as_bytes(entries[i].second));
-  }
   std::sort(all.begin(), all.end(),
             [](const TreeChange& a, const TreeChange& b) { return a.kh < b.kh; });
   auto tree = std::make_unique<MemoryTree>();

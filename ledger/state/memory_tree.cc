@@ -43,11 +43,11 @@ MemoryTree::Ref MemoryTree::new_leaf(const Hash256& kh, const Hash256& vh) {
   if (!free_leaves_.empty()) {
     i = free_leaves_.back();
     free_leaves_.pop_back();
-    undo_.push_back({Undo::Op::kAllocated, (i + 1) | kLeafBit, {}, {}});
+    note(Undo::Op::kAllocated, (i + 1) | kLeafBit);
   } else {
     i = static_cast<uint32_t>(leaves_.size());
     leaves_.emplace_back();
-    undo_.push_back({Undo::Op::kGrown, (i + 1) | kLeafBit, {}, {}});
+    note(Undo::Op::kGrown, (i + 1) | kLeafBit);
   }
   leaves_[i] = Leaf{kh, vh, {}, true};
   stale_leaves_.push_back((i + 1) | kLeafBit);
@@ -59,11 +59,11 @@ MemoryTree::Ref MemoryTree::new_inner(unsigned depth, Ref left, Ref right) {
   if (!free_inner_.empty()) {
     i = free_inner_.back();
     free_inner_.pop_back();
-    undo_.push_back({Undo::Op::kAllocated, i + 1, {}, {}});
+    note(Undo::Op::kAllocated, i + 1);
   } else {
     i = static_cast<uint32_t>(inner_.size());
     inner_.emplace_back();
-    undo_.push_back({Undo::Op::kGrown, i + 1, {}, {}});
+    note(Undo::Op::kGrown, i + 1);
   }
   inner_[i] = Inner{{}, {left, right}, true};
   stale_inner_[depth].push_back(i + 1);
@@ -72,36 +72,63 @@ MemoryTree::Ref MemoryTree::new_inner(unsigned depth, Ref left, Ref right) {
 
 void MemoryTree::free_node(Ref r) {
   if (is_leaf(r)) {
-    undo_.push_back({Undo::Op::kFreed, r, leaves_[index(r)], {}});
+    if (note(Undo::Op::kFreed, r)) saved_leaves_.push_back(leaves_[index(r)]);
     free_leaves_.push_back(index(r));
   } else {
-    undo_.push_back({Undo::Op::kFreed, r, {}, inner_[index(r)]});
+    if (note(Undo::Op::kFreed, r)) saved_inner_.push_back(inner_[index(r)]);
     free_inner_.push_back(index(r));
   }
 }
 
 MemoryTree::Leaf& MemoryTree::leaf_for_change(Ref r) {
   Leaf& l = leaves_[index(r)];
-  undo_.push_back({Undo::Op::kLeafChanged, r, l, {}});
+  if (note(Undo::Op::kLeafChanged, r)) saved_leaves_.push_back(l);
   return l;
 }
 
 MemoryTree::Inner& MemoryTree::inner_for_change(Ref r) {
   Inner& n = inner_[index(r)];
-  undo_.push_back({Undo::Op::kInnerChanged, r, {}, n});
+  if (note(Undo::Op::kInnerChanged, r)) saved_inner_.push_back(n);
   return n;
 }
 
+bool MemoryTree::note(Undo::Op op, Ref r) {
+  if (!journaling_) return false;
+  undo_.push_back({op, r});
+  return true;
+}
+
+void MemoryTree::forget_undo() {
+  undo_.clear();
+  saved_leaves_.clear();
+  saved_inner_.clear();
+}
+
 void MemoryTree::rollback() {
+  if (!journaling_) {  // the batch began on an empty tree: no node of it is kept
+    leaves_.clear();
+    inner_.clear();
+    free_leaves_.clear();
+    free_inner_.clear();
+    return;
+  }
+  auto restore_leaf = [&](uint32_t i) {
+    leaves_[i] = saved_leaves_.back();
+    saved_leaves_.pop_back();
+  };
+  auto restore_inner = [&](uint32_t i) {
+    inner_[i] = saved_inner_.back();
+    saved_inner_.pop_back();
+  };
   for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
     const bool leaf = is_leaf(it->ref);
     const uint32_t i = index(it->ref);
     switch (it->op) {
       case Undo::Op::kLeafChanged:
-        leaves_[i] = it->leaf;
+        restore_leaf(i);
         break;
       case Undo::Op::kInnerChanged:
-        inner_[i] = it->inner;
+        restore_inner(i);
         break;
       case Undo::Op::kAllocated:  // taken from the back of its free list: put it back
         (leaf ? free_leaves_ : free_inner_).push_back(i);
@@ -116,15 +143,15 @@ void MemoryTree::rollback() {
       case Undo::Op::kFreed:  // the last entry of its free list, steps being undone in order
         if (leaf) {
           free_leaves_.pop_back();
-          leaves_[i] = it->leaf;
+          restore_leaf(i);
         } else {
           free_inner_.pop_back();
-          inner_[i] = it->inner;
+          restore_inner(i);
         }
         break;
     }
   }
-  undo_.clear();
+  forget_undo();
 }
 
 Result<MemoryTree::Ref> MemoryTree::build(unsigned depth, std::span<const TreeChange> changes) {
@@ -258,7 +285,10 @@ Status MemoryTree::stage(std::span<const TreeChange> sorted) {
       return Status(Errc::kInvalidArgument, "tree changes are not sorted by key hash, each once");
     }
   }
-  undo_.clear();
+  forget_undo();
+  // A batch on an empty tree (the tree built at a ledger's opening) keeps no journal: putting
+  // the tree back means emptying the pools.
+  journaling_ = root_ != kEmpty;
   const Ref before = root_;
   const Hash256 before_hash = root_hash();
   auto root = update(root_, 0, sorted);
@@ -277,7 +307,7 @@ Status MemoryTree::stage(std::span<const TreeChange> sorted) {
 }
 
 void MemoryTree::keep_staged() {
-  undo_.clear();
+  forget_undo();
   staged_ = false;
 }
 

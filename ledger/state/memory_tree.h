@@ -85,19 +85,21 @@ class MemoryTree {
     bool stale;
   };
 
-  // What apply() changed, to undo it on an error: each entry reverses one step, newest last.
+  // What a staged batch changed, to put it back: each entry reverses one step, newest last.
+  // The contents a step overwrote or freed are saved beside, in the same order.
   struct Undo {
     enum class Op : uint8_t { kLeafChanged, kInnerChanged, kAllocated, kGrown, kFreed };
     Op op;
     Ref ref;
-    Leaf leaf;    // kLeafChanged, and kFreed of a leaf: its content before
-    Inner inner;  // kInnerChanged, and kFreed of an internal node
   };
 
   const Hash256& hash_of(Ref r) const;
   bool stale(Ref r) const;
   Leaf& leaf_for_change(Ref r);
   Inner& inner_for_change(Ref r);
+  // Journals one step (false, and nothing journaled, when the batch keeps no journal).
+  bool note(Undo::Op op, Ref r);
+  void forget_undo();
   void rollback();
   Ref new_leaf(const Hash256& kh, const Hash256& vh);
   Ref new_inner(unsigned depth, Ref left, Ref right);
@@ -117,6 +119,9 @@ class MemoryTree {
   std::vector<uint32_t> free_inner_;
   Ref root_ = kEmpty;
   std::vector<Undo> undo_;
+  std::vector<Leaf> saved_leaves_;  // kLeafChanged, and kFreed of a leaf: the content before
+  std::vector<Inner> saved_inner_;  // kInnerChanged, and kFreed of an internal node
+  bool journaling_ = true;
   bool staged_ = false;
   Ref unstaged_ref_ = kEmpty;
   Hash256 unstaged_root_{};

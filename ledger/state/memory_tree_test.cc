@@ -210,6 +210,67 @@ TEST(MemoryTree, KeysSharing255BitsAreRejectedAndNothingChanges) {
   ASSERT_NO_FATAL_FAILURE(t.apply({{a, v}, {c, v}}));
 }
 
+// A staged batch is put back exactly: the root, the proofs and the nodes in use are those
+// from before, and the tree then goes on as the paged one does (freed and reused slots
+// included). A batch on an empty tree keeps no journal; putting it back empties the tree.
+TEST(MemoryTree, UnstagingPutsTheTreeBackAndItGoesOn) {
+  std::mt19937_64 rng(21);
+  MemoryTree empty;
+  Changes first;
+  for (int i = 0; i < 500; ++i) first[random_hash(rng)] = random_hash(rng);
+  ASSERT_TRUE(empty.stage(sorted(first)).is_ok());
+  EXPECT_TRUE(empty.staged());
+  EXPECT_EQ(empty.unstaged_root(), Hash256{});
+  EXPECT_NE(empty.root_hash(), Hash256{});
+  empty.unstage();
+  EXPECT_EQ(empty.root_hash(), Hash256{});
+  EXPECT_EQ(empty.nodes(), 0u);
+  // A refused batch on an empty tree leaves it empty, too.
+  Hash256 a = random_hash(rng), b = a;
+  b[31] ^= 0x01;
+  Changes clash = first;
+  clash[a] = random_hash(rng);
+  clash[b] = random_hash(rng);
+  EXPECT_EQ(empty.apply(sorted(clash)).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(empty.nodes(), 0u);
+  EXPECT_EQ(empty.stage(sorted(first)).code(), Errc::kOk);
+  empty.keep_staged();
+
+  Pair t;
+  ASSERT_NO_FATAL_FAILURE(t.apply(first));
+  EXPECT_EQ(empty.root_hash(), t.memory.root_hash());
+  std::vector<Hash256> keys;
+  for (const auto& [kh, vh] : first) keys.push_back(kh);
+  for (int round = 0; round < 30; ++round) {
+    // Deletions, updates and inserts, staged then put back.
+    Changes batch;
+    for (int i = 0; i < 60; ++i) {
+      const Hash256& kh = keys[rng() % keys.size()];
+      batch[kh] = (rng() % 2 == 0) ? std::optional<Hash256>() : random_hash(rng);
+    }
+    for (int i = 0; i < 40; ++i) batch[random_hash(rng)] = random_hash(rng);
+    const Hash256 before = t.memory.root_hash();
+    const size_t nodes = t.memory.nodes();
+    const Hash256 probe = random_hash(rng);  // absent: its proof shows its neighbourhood
+    const Bytes proof_before = encode_state_proof(t.memory.prove(probe, std::nullopt).value());
+    ASSERT_TRUE(t.memory.stage(sorted(batch)).is_ok());
+    EXPECT_EQ(t.memory.stage(sorted(batch)).code(), Errc::kInvalidArgument) << "staged twice";
+    EXPECT_EQ(t.memory.unstaged_root(), before);
+    t.memory.unstage();
+    EXPECT_FALSE(t.memory.staged());
+    ASSERT_EQ(t.memory.root_hash(), before);
+    ASSERT_EQ(t.memory.nodes(), nodes);
+    ASSERT_EQ(encode_state_proof(t.memory.prove(probe, std::nullopt).value()), proof_before);
+    // Then every other round the batch is applied for good, and both trees agree.
+    if (round % 2 == 1) {
+      ASSERT_NO_FATAL_FAILURE(t.apply(batch));
+      for (const auto& [kh, vh] : batch) {
+        if (vh) keys.push_back(kh);
+      }
+    }
+  }
+}
+
 TEST(MemoryTree, UnsortedOrRepeatedChangesAreRefused) {
   std::mt19937_64 rng(5);
   const Hash256 x = random_hash(rng), y = random_hash(rng), v = random_hash(rng);

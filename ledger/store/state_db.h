@@ -119,6 +119,8 @@ class StateDb final : public StateReader {
   ~StateDb() override;
 
   std::optional<std::string> get(std::string_view key) const override;
+  // Memory layout: how many keys the state holds (0 for the LevelDB layout).
+  size_t keys_in_memory() const { return mem_.size(); }
   // Memory layout: visits every key held and its value, in no particular order (the views
   // are valid during the call). The visitor must not change the store.
   // LevelDB layout: visits nothing.
