@@ -360,29 +360,7 @@ Result<StateProof> MemoryTree::prove(const Hash256& kh,
     return proof;
   }
   const Leaf& leaf = leaves_[index(r)];
-  if (leaf.kh != kh) {
-    proof.kind = StateProof::Kind::kAbsentOtherLeaf;
-    proof.other_key_hash = leaf.kh;
-    proof.other_value_hash = leaf.vh;
-    return proof;
-  }
-  if (!value_for_presence) {
-    return Status(Errc::kInvalidArgument,
-                  "key " + to_hex(kh) + " is present; a presence proof needs its value");
-  }
-  if (value_for_presence->size() > kMaxProvenValueSize) {
-    return Status(Errc::kTooLarge, "value of " + std::to_string(value_for_presence->size()) +
-                                       " bytes exceeds the proof limit of " +
-                                       std::to_string(kMaxProvenValueSize));
-  }
-  if (sha256(as_bytes(*value_for_presence)) != leaf.vh) {
-    return Status(Errc::kInvalidArgument,
-                  "the value passed for key " + to_hex(kh) +
-                      " does not hash to the value hash the state tree holds");
-  }
-  proof.kind = StateProof::Kind::kPresent;
-  proof.value = *value_for_presence;
-  return proof;
+  return end_proof_at_leaf(std::move(proof), kh, leaf.kh, leaf.vh, value_for_presence);
 }
 
 }  // namespace ans

@@ -10,17 +10,14 @@
 #include <vector>
 
 #include "ledger/testing/map_page_store.h"
+#include "ledger/testing/random_hash.h"
 
 namespace ans {
 namespace {
 
 using Changes = std::map<Hash256, std::optional<Hash256>>;
 
-Hash256 random_hash(std::mt19937_64& rng) {
-  Hash256 h;
-  for (auto& b : h) b = static_cast<uint8_t>(rng());
-  return h;
-}
+using testing::random_hash;
 
 // A random key sharing exactly its first `bits` bits with `base`.
 Hash256 key_diverging_at(const Hash256& base, unsigned bits, std::mt19937_64& rng) {

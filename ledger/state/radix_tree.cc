@@ -970,10 +970,16 @@ Result<StateProof> RadixTree::prove(const Hash256& kh,
     return proof;
   }
   const Node& leaf = *found->terminal;
-  if (leaf.a != kh) {
+  return end_proof_at_leaf(std::move(proof), kh, leaf.a, leaf.b, value_for_presence);
+}
+
+Result<StateProof> end_proof_at_leaf(StateProof proof, const Hash256& kh, const Hash256& leaf_kh,
+                                     const Hash256& leaf_vh,
+                                     const std::optional<std::string>& value_for_presence) {
+  if (leaf_kh != kh) {
     proof.kind = StateProof::Kind::kAbsentOtherLeaf;
-    proof.other_key_hash = leaf.a;
-    proof.other_value_hash = leaf.b;
+    proof.other_key_hash = leaf_kh;
+    proof.other_value_hash = leaf_vh;
     return proof;
   }
   if (!value_for_presence) {
@@ -985,7 +991,7 @@ Result<StateProof> RadixTree::prove(const Hash256& kh,
                                        " bytes exceeds the proof limit of " +
                                        std::to_string(kMaxProvenValueSize));
   }
-  if (sha256(as_bytes(*value_for_presence)) != leaf.b) {
+  if (sha256(as_bytes(*value_for_presence)) != leaf_vh) {
     return Status(Errc::kInvalidArgument,
                   "the value passed for key " + to_hex(kh) +
                       " does not hash to the value hash the state tree holds");

@@ -113,4 +113,11 @@ class RadixTree {
   TreeNodeStore& store_;
 };
 
+// The end of a proof whose path reached a leaf (the tree's two kinds share it): absent, with
+// that leaf's key and value hashes, when it is another key's; present, with the value passed,
+// when it is kh's own. Errors as RadixTree::prove for the value.
+Result<StateProof> end_proof_at_leaf(StateProof proof, const Hash256& kh, const Hash256& leaf_kh,
+                                     const Hash256& leaf_vh,
+                                     const std::optional<std::string>& value_for_presence);
+
 }  // namespace ans

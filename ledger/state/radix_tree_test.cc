@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ledger/testing/map_page_store.h"
+#include "ledger/testing/random_hash.h"
 
 namespace ans {
 namespace {
@@ -161,11 +162,7 @@ Hash256 ref_root(const Set& set, RefNodes* nodes = nullptr) {
 
 // ---- helpers ----
 
-Hash256 random_hash(std::mt19937_64& rng) {
-  Hash256 h;
-  for (auto& b : h) b = static_cast<uint8_t>(rng());
-  return h;
-}
+using testing::random_hash;
 
 // A key equal to `base` on its first `bits` bits, differing at bit `bits`, random after.
 Hash256 key_diverging_at(const Hash256& base, unsigned bits, std::mt19937_64& rng) {
