@@ -219,6 +219,20 @@ Status Engine::load(const v1::ActiveSetState& genesis_sets) {
     return Status(Errc::kCorruption, "the ledger's head block " + to_hex(ledger_.db().head_hash()) +
                                          " is not in the consensus store");
   }
+  // The ledger's state must be the one its head block's header names: a store whose state
+  // and blocks disagree (a disk fault, a hand-edited store, a bug in reopening) would make
+  // this node vote against everyone else; refuse to start instead.
+  if (!ledger_tip_->is_genesis()) {
+    auto root = ledger_.state_root();
+    if (!root) return root.status();
+    if (to_field(*root) != ledger_tip_->block.header().header().state_root()) {
+      return Status(Errc::kCorruption,
+                    "the ledger's state root " + to_hex(*root) + " at block " +
+                        std::to_string(ledger_tip_->height) +
+                        " is not the one its header names; the state store is damaged "
+                        "(restore it from a snapshot or resync)");
+    }
+  }
   final_ = ledger_tip_;
   while (final_->height > ledger_.final_height()) final_ = final_->parent;
   // QCs noted while loading may point past the ledger's final block: apply them now.

@@ -54,15 +54,28 @@ class Node {
     engine_ = Engine::open(*ledger_, *store_, net, random, kGenesisMs, o).value();
   }
   void crash_and_restart() {
+    crash();
+    restart_stores();
+    open_engine();
+  }
+  // The stores stay open (reached through ledger()); the engine is gone.
+  void crash() {
     engine_.reset();
     store_.reset();
     ledger_.reset();
+  }
+  void restart_stores() {
     StateDbOptions options;
     options.sync = false;
     ledger_ = Ledger::open(dir_ + "/ledger", genesis_, chain_id_, options).value();
     store_ = ConsensusStore::open(dir_ + "/consensus", false).value();
-    open_engine();
   }
+  Result<std::unique_ptr<Engine>> try_open_engine() {
+    EngineOptions o;
+    o.sp_id = sp_id_;
+    return Engine::open(*ledger_, *store_, net, random, kGenesisMs, o);
+  }
+  Ledger& ledger() { return *ledger_; }
   Engine& engine() { return *engine_; }
   ConsensusStore& store() { return *store_; }
   Captured net;
@@ -200,6 +213,43 @@ TEST_F(EngineTest, AProducerNeverProposesTwiceInASlotAcrossACrash) {
   producer.engine().on_tick(at(1) + 100);
   EXPECT_EQ(producer.engine().stats().blocks_produced, 0u);
   EXPECT_EQ(producer.engine().safety().last_proposal_slot, 1u);
+}
+
+TEST_F(EngineTest, AStateThatIsNotItsHeadersIsRefusedAtOpening) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  v1::Block block = producer.engine().build_block(chain_id_, 1, {}).value();
+  voter.engine().on_message(0, block_message(block), at(1) + 10);
+  ASSERT_EQ(voter.engine().head().height, 1u);
+
+  // Block 1's state swapped for another one (a transfer it does not hold), still filed under
+  // block 1's hash: the stores agree on the head block, the state does not match its header.
+  voter.crash();
+  voter.restart_stores();
+  Ledger& ledger = voter.ledger();
+  ASSERT_EQ(ledger.head_height(), 1u);
+  const Hash256 head_hash = ledger.db().head_hash();
+  ASSERT_TRUE(ledger.undo_head_block().is_ok());
+  BlockContext context;
+  context.height = 1;
+  context.slot = 1;
+  context.time_ms = at(1);
+  context.producer = block.header().header().producer();
+  std::vector<v1::SignedTransaction> txs{self_transfer(index_of(producer))};
+  auto other = ledger.prepare_block(context, txs).value();
+  ASSERT_NE(to_field(other.state_root), block.header().header().state_root());
+  ASSERT_TRUE(ledger.commit_block(other, head_hash).is_ok());
+
+  auto engine = voter.try_open_engine();
+  ASSERT_FALSE(engine.is_ok());
+  EXPECT_EQ(engine.status().code(), Errc::kCorruption);
+  EXPECT_NE(engine.status().message().find("not the one its header names"), std::string::npos)
+      << engine.status().to_string();
+
+  // The block's own state put back: the node opens again.
+  ASSERT_TRUE(ledger.undo_head_block().is_ok());
+  ASSERT_TRUE(ledger.commit_block(ledger.prepare_block(context, {}).value(), head_hash).is_ok());
+  EXPECT_TRUE(voter.try_open_engine().is_ok());
 }
 
 TEST_F(EngineTest, AProducerTakesTransactionsFromTheMempool) {
