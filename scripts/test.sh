@@ -17,7 +17,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   export ANS_SIM_SEEDS_SCALE="${ANS_SIM_SEEDS_SCALE:-0.25}"
   ctest --test-dir build-asan --output-on-failure -j 2
 elif [ "${1:-}" = "--thread" ]; then
-  # Their threads: the signature checks, the state tree's split, the snapshot writer. (The
+  # Their threads: the signature checks, the snapshot writer. (The
   # rest of the tree runs gRPC and Asio, whose uninstrumented libraries would only add noise.)
   scripts/build.sh thread ledger_tests proof_tests rules_tests chain_tests ledger_crash_child \
     consensus_tests

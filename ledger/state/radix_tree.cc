@@ -2,14 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <bit>
 #include <cstring>
 #include <deque>
 #include <memory>
 #include <span>
-#include <system_error>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -504,22 +501,11 @@ struct Subtree {
   bool had_node = false;  // a node was stored at this position before the batch
 };
 
-// The depth at which a batch splits for several threads: the 16 subtrees below the root's page.
-constexpr unsigned kSplitDepth = kPageLevels;
-constexpr size_t kSplitGroups = size_t{1} << kSplitDepth;
-
-// The new hash of each subtree at kSplitDepth that a batch changes, computed beforehand (on
-// other threads); nullopt for the subtrees it leaves untouched.
-using SplitResults = std::array<std::optional<Hash256>, kSplitGroups>;
-
 // One batch: a single descent over the sorted changes. Writes are buffered and reach the
 // store only when the whole descent succeeds.
 class BatchApplier {
  public:
-  // `split` (optional): the changed subtrees at kSplitDepth, already updated and written
-  // elsewhere, each still an internal node; the descent stops above them.
-  explicit BatchApplier(Pages& pages, const SplitResults* split = nullptr)
-      : pages_(pages), split_(split) {}
+  explicit BatchApplier(Pages& pages) : pages_(pages) {}
 
   // Updates the subtree at (depth, path), whose stored node is `old`, with `changes` (all on
   // this path, sorted, non-empty).
@@ -558,14 +544,6 @@ class BatchApplier {
         continue;
       }
       const Hash256 cpath = child_path(path, depth, bit);
-      if (split_ != nullptr && depth + 1 == kSplitDepth) {
-        const std::optional<Hash256>& done = (*split_)[cpath[0] >> (8 - kSplitDepth)];
-        if (!done) return Status(Errc::kInvalidArgument, "a changed subtree was not updated");
-        sides[bit].kind = Subtree::Kind::kInternal;
-        sides[bit].hash = hashes_.known(*done);
-        sides[bit].had_node = true;
-        continue;
-      }
       std::optional<Node> child;
       if (!is_zero(old_hashes[bit])) {
         auto loaded = load_child(pages_, depth + 1, cpath);
@@ -587,15 +565,6 @@ class BatchApplier {
     if (root.kind == Subtree::Kind::kLeaf) put_leaf(0, Hash256{}, root.kh, root.value_hash);
     hashes_.flush();
     return first_error_;
-  }
-  // For a subtree updated on its own (below the split): fills in every node written, and
-  // gives its new hash when it is still an internal node, or nullopt when it is not (its
-  // parent would have to lift or place it: the split cannot be used).
-  Result<std::optional<Hash256>> finish_subtree(const Subtree& sub) {
-    hashes_.flush();
-    if (!first_error_) return first_error_;
-    if (sub.kind != Subtree::Kind::kInternal) return std::optional<Hash256>();
-    return std::optional<Hash256>(hashes_.value(sub.hash));
   }
 
  private:
@@ -744,7 +713,6 @@ class BatchApplier {
   static constexpr size_t kScope = 64;
 
   Pages& pages_;
-  const SplitResults* split_;
   NodeHashes hashes_;
   bool in_scope_ = false;
   Status first_error_;
@@ -830,115 +798,14 @@ void write_pages(TreeNodeStore& store, PageWrites writes) {
   }
 }
 
-// Batches smaller than this are applied on one thread: a thread's start costs about what
-// a few hundred changes do.
-constexpr size_t kSplitMinChanges = 2048;
-
-// The nodes at kSplitDepth, when every node above them and each of them is internal: the
-// condition for the split, under which the descent from the root to them only passes
-// through (splitting and recombining) and touches nothing but the root's page.
-Result<std::optional<std::array<Node, kSplitGroups>>> split_nodes(Pages& pages) {
-  std::array<Node, kSplitGroups> out;
-  std::vector<std::pair<unsigned, Hash256>> level = {{0, Hash256{}}};
-  for (unsigned depth = 0; depth <= kSplitDepth; ++depth) {
-    std::vector<std::pair<unsigned, Hash256>> next;
-    for (const auto& [d, path] : level) {
-      auto node = pages.old_node(d, path);
-      if (!node) return node.status();
-      if (!*node || (*node)->leaf) return std::optional<std::array<Node, kSplitGroups>>();
-      if (depth == kSplitDepth) {
-        out[path[0] >> (8 - kSplitDepth)] = **node;
-        continue;
-      }
-      if (is_zero((*node)->a) || is_zero((*node)->b)) {
-        return std::optional<std::array<Node, kSplitGroups>>();
-      }
-      next.emplace_back(d + 1, child_path(path, d, 0));
-      next.emplace_back(d + 1, child_path(path, d, 1));
-    }
-    level = std::move(next);
-  }
-  return std::optional<std::array<Node, kSplitGroups>>(out);
-}
-
-// The batch applied split: each changed subtree at kSplitDepth on one of `threads` threads,
-// then the root's page here. False when the split cannot give the one-thread result (nothing
-// is written then); errors too leave the store untouched, for the caller to apply the batch
-// on one thread (which reports them as it would).
-bool apply_split(TreeNodeStore& store, std::span<const TreeChange> sorted, unsigned threads) {
-  Pages top(store);
-  auto found = split_nodes(top);
-  if (!found || !*found) return false;
-  const std::array<Node, kSplitGroups>& nodes = **found;
-  // The changes of each subtree: its key hashes' first kSplitDepth bits.
-  std::array<std::span<const TreeChange>, kSplitGroups> groups;
-  size_t begin = 0;
-  for (size_t g = 0; g < kSplitGroups; ++g) {
-    size_t end = begin;
-    while (end < sorted.size() && (sorted[end].kh[0] >> (8 - kSplitDepth)) == g) ++end;
-    groups[g] = sorted.subspan(begin, end - begin);
-    begin = end;
-  }
-  SplitResults results;
-  std::array<PageWrites, kSplitGroups> writes;
-  std::array<bool, kSplitGroups> usable;
-  usable.fill(true);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t g; (g = next.fetch_add(1, std::memory_order_relaxed)) < kSplitGroups;) {
-      if (groups[g].empty()) continue;
-      Hash256 path{};
-      path[0] = static_cast<uint8_t>(g << (8 - kSplitDepth));
-      Pages pages(store);
-      BatchApplier applier(pages);
-      auto sub = applier.update(kSplitDepth, path, nodes[g], groups[g]);
-      if (!sub) {
-        usable[g] = false;
-        continue;
-      }
-      auto hash = applier.finish_subtree(*sub);
-      if (!hash || !*hash) {
-        usable[g] = false;
-        continue;
-      }
-      results[g] = **hash;
-      writes[g] = pages.take_writes();
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (unsigned t = 1; t < threads && t < kSplitGroups; ++t) {
-    try {
-      helpers.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no thread to be had (a resource limit): fewer threads do the same work
-    }
-  }
-  work();
-  for (std::thread& t : helpers) t.join();
-  if (std::find(usable.begin(), usable.end(), false) != usable.end()) return false;
-
-  auto root = top.old_node(0, Hash256{});
-  if (!root) return false;
-  BatchApplier applier(top, &results);
-  auto result = applier.update(0, Hash256{}, *root, sorted);
-  if (!result || !applier.finish(*result)) return false;
-  write_pages(store, top.take_writes());
-  for (PageWrites& list : writes) write_pages(store, std::move(list));
-  return true;
-}
-
 }  // namespace
 
-Status RadixTree::apply(std::span<const TreeChange> sorted, unsigned threads) {
+Status RadixTree::apply(std::span<const TreeChange> sorted) {
   if (sorted.empty()) return Status::ok();
   for (size_t i = 1; i < sorted.size(); ++i) {
     if (!(sorted[i - 1].kh < sorted[i].kh)) {
       return Status(Errc::kInvalidArgument, "tree changes must be sorted by key hash, each once");
     }
-  }
-  if (threads > 1 && sorted.size() >= kSplitMinChanges && store_.concurrent_reads() &&
-      apply_split(store_, sorted, threads)) {
-    return Status::ok();
   }
   Pages pages(store_);
   auto root = pages.old_node(0, Hash256{});

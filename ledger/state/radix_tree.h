@@ -44,10 +44,6 @@ class TreeNodeStore {
   }
   virtual void put_page(const std::string& page_key, std::string page) = 0;
   virtual void delete_page(const std::string& page_key) = 0;
-  // Whether get_page() and find_page() may be called from several threads at once (with no
-  // put or delete meanwhile): what RadixTree::apply needs to update subtrees in parallel.
-  // The default: no.
-  virtual bool concurrent_reads() const { return false; }
 };
 
 // The storage key of the page holding the node at `depth` (0..255) on `path`. With
@@ -89,13 +85,7 @@ class RadixTree {
   // The same for changes already sorted by key hash, each key hash once (tree_changes()).
   // Errors as above, and kInvalidArgument when they are not sorted and unique (nothing is
   // written then).
-  //
-  // With `threads` > 1, a store that reads concurrently and a large batch, the 16 subtrees
-  // below the root's page are updated on up to `threads` threads, then the root's page on
-  // this one. The pages written and the root are exactly those of one thread; where the
-  // split cannot give them (a top level that is not full, a subtree that shrinks to a leaf,
-  // any error) the batch is applied on this thread instead.
-  Status apply(std::span<const TreeChange> sorted, unsigned threads = 1);
+  Status apply(std::span<const TreeChange> sorted);
 
   // The value hash stored for kh, or nullopt when kh is absent. A caller that wants a
   // presence proof looks the key up first, fetches its value, then calls prove().
