@@ -98,6 +98,10 @@ leveldb::Options StateDb::leveldb_options(const StateDbOptions& options, leveldb
 
 Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
                                                const StateDbOptions& options) {
+  if (options.memory_state && !options.undo_exempt_prefix.empty()) {
+    return Status(Errc::kInvalidArgument,
+                  "the memory layout keeps no undo-exempt keys: every key is journaled");
+  }
   std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
   std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
   leveldb::Options lo = leveldb_options(options, cache.get(), filter.get());
@@ -189,7 +193,7 @@ Status StateDb::load_memory() {
                             "snapshot chunk of", record);
     if (!read) return read.status();
     for (const v1::StateWrite& w : record.writes()) {
-      if (!storable(w.key(), /*exempt_allowed=*/true) || !w.present()) {
+      if (!storable(w.key()) || !w.present()) {
         return Status(Errc::kCorruption, "snapshot chunk " + std::to_string(chunk) +
                                              " holds an entry a snapshot cannot hold");
       }
@@ -208,7 +212,7 @@ Status StateDb::load_memory() {
     if (!read) return read.status();
     journal_bytes_ += *read;
     for (const v1::StateWrite& w : record.writes()) {
-      if (!storable(w.key(), /*exempt_allowed=*/false)) {
+      if (!storable(w.key())) {
         return Status(Errc::kCorruption, "journal record " + std::to_string(seq) +
                                              " writes a key the journal cannot hold");
       }
@@ -217,17 +221,13 @@ Status StateDb::load_memory() {
       std::optional<std::string_view> value;
       if (w.present()) value = w.value();
       mem_put(w.key(), value);
-      if (!options_.undo_exempt_prefix.empty()) {  // their owner derives its keys again
-        replayed_[w.key()] = w.present() ? std::optional<std::string>(w.value()) : std::nullopt;
-      }
     }
   }
   return Status::ok();
 }
 
-bool StateDb::storable(std::string_view key, bool exempt_allowed) const {
-  if (!key.empty() && static_cast<uint8_t>(key[0]) == 0xff) return false;  // bookkeeping
-  return exempt_allowed || !is_exempt(key);  // the journal never holds derived keys
+bool StateDb::storable(std::string_view key) {
+  return key.empty() || static_cast<uint8_t>(key[0]) != 0xff;  // 0xFF: bookkeeping
 }
 
 bool StateDb::kept_in_order(std::string_view key) const {
@@ -266,20 +266,6 @@ void StateDb::scan_sorting(std::string_view prefix, std::string_view start, size
   for (size_t i = 0; i < matching.size() && i < limit; ++i) {
     if (!visit(matching[i]->key(), matching[i]->value())) break;
   }
-}
-
-Status StateDb::load_derived(const WriteList& derived) {
-  if (!options_.memory_state) {
-    return Status(Errc::kInvalidArgument, "only the memory layout loads derived keys");
-  }
-  for (const auto& [key, value] : derived) {
-    if (!is_exempt(key)) {
-      return Status(Errc::kInvalidArgument,
-                    "derived key " + to_hex(as_bytes(key)) + " is outside the exempt prefix");
-    }
-  }
-  for (const auto& [key, value] : derived) mem_put(key, value);
-  return Status::ok();
 }
 
 std::optional<EntryRecordWriter> StateDb::new_journal_record(std::string buffer) const {
@@ -670,7 +656,7 @@ void StateDb::stage_write(leveldb::WriteBatch& batch, EntryRecordWriter* record,
                           std::optional<std::string_view> value) const {
   if (options_.memory_state) {
     written.emplace_back(key, value);
-    if (!is_exempt(key)) record->add(key, value);  // derived keys are not journaled
+    record->add(key, value);
     return;
   }
   if (cacheable(key)) written.emplace_back(key, value);
@@ -741,6 +727,12 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
   if (head_height_ <= final_height_) {
     return Status(Errc::kInvalidArgument, "block " + std::to_string(head_height_) +
                                               " is final and cannot be undone");
+  }
+  for (const auto& [key, value] : rebuilt) {
+    if (!is_exempt(key)) {
+      return Status(Errc::kInvalidArgument,
+                    "rebuilt key " + to_hex(as_bytes(key)) + " is not under the exempt prefix");
+    }
   }
   auto undo = read_undo(head_height_);
   if (!undo) return undo.status();

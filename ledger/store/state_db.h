@@ -64,10 +64,9 @@ struct StateDbOptions {
   // (LevelDB layout only: the memory layout holds every key in memory anyway.)
   std::string cached_prefix;
   size_t cached_key_max_bytes = 0;
-  // The memory layout (see the top of this file). Keys under undo_exempt_prefix are not
-  // journaled: after opening, their owner derives them again for the replayed writes
-  // (take_replayed()) and hands them back with load_derived(). Opening a store created with
-  // the other layout is refused.
+  // The memory layout (see the top of this file). It journals every key, so it takes no
+  // undo_exempt_prefix (refused at opening), and opening a store created with the other
+  // layout is refused.
   bool memory_state = false;
   // Memory layout: a snapshot is written when the journal since the last one has grown past
   // the larger of this and the last snapshot's size, so that snapshots cost at most about
@@ -164,7 +163,8 @@ class StateDb final : public StateReader {
 
   // Takes the head block out of the state, restoring every key it wrote, and applies
   // `rebuilt` (the owner's rebuilt exempt keys) in the same atomic write.
-  // Errors: kInvalidArgument if the head is final (final blocks are never reverted).
+  // Errors: kInvalidArgument if the head is final (final blocks are never reverted) or a
+  // rebuilt key is not under undo_exempt_prefix; nothing changes then.
   Status undo_head_block(const WriteSet& rebuilt = {});
 
   // Marks `height` final and deletes the undo records up to it.
@@ -180,16 +180,6 @@ class StateDb final : public StateReader {
   // Memory layout: the last journal record written, and the last one the snapshot holds.
   uint64_t journal_seq() const { return journal_seq_; }
   uint64_t snapshot_seq() const { return snapshot_seq_; }
-  // Memory layout: the keys the journal replay at opening wrote, with their values now
-  // (nullopt = absent), exempt keys aside. Their exempt (derived) keys are as of the
-  // snapshot, so the owner must derive them again and load_derived() them before the next
-  // commit. Empty for the LevelDB layout, a store without an exempt prefix, and after the
-  // first call.
-  WriteSet take_replayed() { return std::exchange(replayed_, {}); }
-  // Memory layout: sets exempt keys in memory without journaling them (they are derived from
-  // the state). Errors: kInvalidArgument for the LevelDB layout or a key outside the exempt
-  // prefix; nothing is set then.
-  Status load_derived(const WriteList& derived);
   // Memory layout: writes a snapshot now and adopts it, after waiting for one being written
   // in the background (commits take them on their own, see
   // StateDbOptions::snapshot_min_journal_bytes). For tests and for a clean shutdown.
@@ -228,7 +218,7 @@ class StateDb final : public StateReader {
   void update_cache(const CacheWrites& written);
   // Stages one write of a block's batch (a commit or an undo). LevelDB layout: into `batch`,
   // and into `written` if cacheable. Memory layout: into `written` (applied to memory once the
-  // batch is written) and, unless exempt, into the journal `record`.
+  // batch is written) and into the journal `record`.
   void stage_write(leveldb::WriteBatch& batch, EntryRecordWriter* record, CacheWrites& written,
                    std::string_view key, std::optional<std::string_view> value) const;
   // After a batch is written: the memory layout applies `written` to memory, the LevelDB
@@ -254,9 +244,8 @@ class StateDb final : public StateReader {
   Status load_memory();  // the snapshot and the journal after it, at opening
   // Sets or deletes `key` in memory.
   void mem_put(std::string_view key, std::optional<std::string_view> value);
-  // Whether a snapshot (`exempt_allowed`) or a journal record may hold `key`: never the
-  // store's own 0xFF keys, and the journal no exempt (derived) keys.
-  bool storable(std::string_view key, bool exempt_allowed) const;
+  // Whether a snapshot or a journal record may hold `key`: not the store's own 0xFF keys.
+  static bool storable(std::string_view key);
   // Whether `key` is kept in ordered_ (not under one of the unordered prefixes).
   bool kept_in_order(std::string_view key) const;
   // A scan over keys some of which are not kept in order: collects and sorts them.
@@ -316,7 +305,6 @@ class StateDb final : public StateReader {
   uint64_t snapshot_chunks_ = 0;
   uint64_t snapshot_bytes_ = 0;
   uint64_t journal_bytes_ = 0;  // since the snapshot, as far as this process knows
-  WriteSet replayed_;
   // A block commit's batch and the buffers of its undo and journal records, kept between
   // commits (see commit()) while no larger than kKeptBufferBytes.
   static constexpr size_t kKeptBufferBytes = 64 << 20;

@@ -20,6 +20,7 @@ StateDbOptions cached_options() {
   o.sync = false;
   o.cached_prefix = "T";
   o.cached_key_max_bytes = 3;
+  o.undo_exempt_prefix = "Tc";  // an undo may rebuild these: cached keys all the same
   return o;
 }
 
@@ -88,6 +89,9 @@ TEST(StateDb, ExemptWritesCommitWithTheBlockAndKeepNoUndoData) {
   ASSERT_TRUE(undo);
   const WriteSet expected_undo = {{"A", "0"}, {"U", std::nullopt}};
   EXPECT_EQ(*undo, expected_undo);  // no page among the undo data
+  EXPECT_EQ(db->undo_head_block({{"Ta", "page0"}, {"B", "x"}}).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(db->head_height(), 1u);  // refused: nothing undone
+  EXPECT_EQ(db->get("Ta"), std::nullopt);
   ASSERT_TRUE(db->undo_head_block({{"Ta", "page0"}, {"Tb", std::nullopt}, {"Tc", std::nullopt}}));
   EXPECT_EQ(db->get("A"), "0");
   EXPECT_EQ(db->get("U"), std::nullopt);
@@ -99,7 +103,6 @@ StateDbOptions memory_options() {
   StateDbOptions o;
   o.sync = false;
   o.memory_state = true;
-  o.undo_exempt_prefix = "T";
   o.snapshot_min_journal_bytes = size_t{1} << 40;  // snapshots only when a test asks
   o.unordered_prefixes = {"T", "c"};  // scans covering these sort; the others use the order
   return o;
@@ -146,8 +149,7 @@ size_t stored_keys_under(const std::string& path, std::string_view prefix) {
 }
 
 // The memory layout: reads and scans come from memory; reopening replays the journal (commits
-// and undos alike) over the last snapshot, reports the replayed keys, and leaves exempt keys
-// as the snapshot had them until their owner loads them again.
+// and undos alike) over the last snapshot.
 TEST(StateDbMemory, ReopeningReplaysTheJournalOverTheSnapshot) {
   TempDir dir;
   std::vector<std::pair<std::string, std::string>> before_reopen;
@@ -157,14 +159,13 @@ TEST(StateDbMemory, ReopeningReplaysTheJournalOverTheSnapshot) {
     ASSERT_TRUE(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}, {"c", "1"}}));
     ASSERT_TRUE(db->write_snapshot());
     EXPECT_EQ(db->snapshot_seq(), 2u);
-    const WriteList pages = {{"Tr", "p2"}};
-    ASSERT_TRUE(db->commit_block(2, block_hash(2), WriteSet{{"b", std::nullopt}, {"d", "2"}}, nullptr, &pages));
-    ASSERT_TRUE(db->commit_block(3, block_hash(3), WriteSet{{"e", "3"}}));
-    ASSERT_TRUE(db->undo_head_block({{"Tr", "p2-rebuilt"}}));
+    ASSERT_TRUE(db->commit_block(2, block_hash(2), WriteSet{{"b", std::nullopt}, {"d", "2"}, {"Tr", "p2"}}));
+    ASSERT_TRUE(db->commit_block(3, block_hash(3), WriteSet{{"e", "3"}, {"Tr", "p3"}}));
+    ASSERT_TRUE(db->undo_head_block());
     ASSERT_TRUE(db->set_final(1));
     EXPECT_EQ(db->journal_seq(), 5u);
     EXPECT_EQ(db->get("e"), std::nullopt);
-    EXPECT_EQ(db->get("Tr"), "p2-rebuilt");
+    EXPECT_EQ(db->get("Tr"), "p2");
     EXPECT_EQ(scanned_keys(*db, "", "b", 2), (std::vector<std::string>{"c", "d"}));
     EXPECT_EQ(scanned_keys(*db, "d", "", 5), (std::vector<std::string>{"d"}));  // kept in order
     before_reopen = everything(*db);
@@ -173,12 +174,9 @@ TEST(StateDbMemory, ReopeningReplaysTheJournalOverTheSnapshot) {
   EXPECT_EQ(db->head_height(), 2u);
   EXPECT_EQ(db->head_hash(), block_hash(2));
   EXPECT_EQ(db->final_height(), 1u);
-  // The journal after the snapshot: block 2's writes, block 3's and its undo.
-  const WriteSet expected_replay = {{"b", std::nullopt}, {"d", "2"}, {"e", std::nullopt}};
-  EXPECT_EQ(db->take_replayed(), expected_replay);
-  EXPECT_TRUE(db->take_replayed().empty());
-  EXPECT_EQ(db->get("Tr"), "p0");  // exempt keys are not journaled: as in the snapshot
-  ASSERT_TRUE(db->load_derived({{"Tr", "p2-rebuilt"}}));
+  // The journal after the snapshot (block 2's writes, block 3's and its undo) replayed.
+  EXPECT_EQ(db->get("Tr"), "p2");
+  EXPECT_EQ(db->get("e"), std::nullopt);
   EXPECT_EQ(everything(*db), before_reopen);
   // Block 2 is not final; its undo record survived the reopening.
   ASSERT_TRUE(db->undo_head_block());
@@ -253,7 +251,6 @@ TEST(StateDbMemory, SnapshotsReplaceTheJournal) {
     state = everything(*db);
   }
   auto db = StateDb::open(dir.path(), o).value();
-  EXPECT_TRUE(db->take_replayed().empty());
   EXPECT_EQ(everything(*db), state);
   EXPECT_EQ(db->head_height(), 59u);
   // The journal before the snapshot is gone from LevelDB.
@@ -324,8 +321,8 @@ TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.status().code(), Errc::kCorruption);
   EXPECT_NE(missing.status().message().find("missing"), std::string::npos);
-  // A well-formed record of keys the journal never holds: a derived (exempt) key, a store key.
-  for (const std::string& bad_key : {std::string("Tpage"), std::string("\xff" "meta")}) {
+  // A well-formed record of a key the journal never holds: one of the store's own.
+  for (const std::string& bad_key : {std::string("\xff" "meta"), std::string("\xff")}) {
     v1::JournalRecord record;
     record.set_seq(3);
     v1::StateWrite* w = record.add_writes();
@@ -340,18 +337,31 @@ TEST(StateDbMemory, OrphanChunksDamagedJournalAndTheOtherLayout) {
   }
 }
 
-TEST(StateDbMemory, DerivedKeysOnlyUnderTheExemptPrefixAndOnlyInMemory) {
+// The memory layout journals every key: it takes no undo-exempt prefix, and so no exempt
+// writes or rebuilt keys; a refused call changes nothing. Snapshots are its own.
+TEST(StateDbMemory, KeepsNoUndoExemptKeys) {
   TempDir dir;
+  StateDbOptions exempt = memory_options();
+  exempt.undo_exempt_prefix = "T";
+  auto refused = StateDb::open(dir.sub("m"), exempt);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.status().code(), Errc::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("undo-exempt"), std::string::npos);
+
   auto db = StateDb::open(dir.sub("m"), memory_options()).value();
   ASSERT_TRUE(db->commit_final_block(0, block_hash(0), WriteSet{{"a", "0"}}));
-  EXPECT_EQ(db->load_derived({{"Tx", "p"}, {"a", "x"}}).code(), Errc::kInvalidArgument);
-  EXPECT_EQ(db->get("Tx"), std::nullopt);  // nothing set
-  EXPECT_EQ(db->get("a"), "0");
+  const WriteList pages = {{"Tx", "p"}};
+  EXPECT_EQ(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}}, nullptr, &pages).code(),
+            Errc::kInvalidArgument);
+  ASSERT_TRUE(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}}));
+  EXPECT_EQ(db->undo_head_block({{"Tx", "p"}}).code(), Errc::kInvalidArgument);
+  EXPECT_EQ(db->head_height(), 1u);
+  EXPECT_EQ(db->get("a"), "1");
+  EXPECT_EQ(db->get("Tx"), std::nullopt);
+
   StateDbOptions plain;
   plain.sync = false;
-  plain.undo_exempt_prefix = "T";
   auto ldb = StateDb::open(dir.sub("l"), plain).value();
-  EXPECT_EQ(ldb->load_derived({{"Tx", "p"}}).code(), Errc::kInvalidArgument);
   EXPECT_EQ(ldb->write_snapshot().code(), Errc::kInvalidArgument);
 }
 
@@ -377,15 +387,14 @@ TEST(StateDbMemory, BackgroundSnapshotHoldsTheStateWhenItBegan) {
     EXPECT_EQ(db->snapshot_seq(), 0u);
     // While it is held: overwrite a frozen ordered key, an unordered one and a page, delete
     // one, add some, undo a block.
-    const WriteList pages = {{"Tr", "p1"}};
-    ASSERT_TRUE(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}, {"c1", "1"}, {"d", "1"}}, nullptr, &pages));
-    ASSERT_TRUE(db->commit_block(2, block_hash(2), WriteSet{{"b", std::nullopt}, {"a", "2"}, {"e", "2"}}));
-    ASSERT_TRUE(db->undo_head_block({{"Tr", "p1-rebuilt"}}));
+    ASSERT_TRUE(db->commit_block(1, block_hash(1), WriteSet{{"a", "1"}, {"c1", "1"}, {"d", "1"}, {"Tr", "p1"}}));
+    ASSERT_TRUE(db->commit_block(2, block_hash(2), WriteSet{{"b", std::nullopt}, {"a", "2"}, {"e", "2"}, {"Tr", "p2"}}));
+    ASSERT_TRUE(db->undo_head_block());
     ASSERT_TRUE(db->commit_block(2, block_hash(22), WriteSet{{"a", "22"}, {"b", "22"}}));
     EXPECT_TRUE(db->snapshot_in_progress());
     EXPECT_EQ(db->snapshot_seq(), 0u);  // nothing adopted while it is written
     const std::vector<std::pair<std::string, std::string>> expected = {
-        {"Tr", "p1-rebuilt"}, {"a", "22"}, {"b", "22"}, {"c1", "1"}, {"d", "1"}};
+        {"Tr", "p1"}, {"a", "22"}, {"b", "22"}, {"c1", "1"}, {"d", "1"}};
     EXPECT_EQ(everything(*db), expected);
     EXPECT_EQ(scanned_keys(*db, "", "a", 2), (std::vector<std::string>{"a", "b"}));
 
@@ -414,11 +423,8 @@ TEST(StateDbMemory, BackgroundSnapshotHoldsTheStateWhenItBegan) {
   o.snapshot_writer_hook = nullptr;
   o.snapshot_min_journal_bytes = size_t{1} << 40;
   auto db = StateDb::open(dir.path(), o).value();
-  const WriteSet expected_replay = {{"a", "22"}, {"b", "22"}, {"c1", "1"}, {"d", "1"},
-                                    {"e", std::nullopt}, {"f", "3"}};
-  EXPECT_EQ(db->take_replayed(), expected_replay);
-  EXPECT_EQ(db->get("Tr"), "p0");  // the snapshot's page: frozen before block 1 changed it
-  ASSERT_TRUE(db->load_derived({{"Tr", "p1-rebuilt"}}));
+  EXPECT_EQ(db->get("Tr"), "p1");  // the snapshot's "p0", then the journal's writes
+  EXPECT_EQ(db->get("e"), std::nullopt);
   EXPECT_EQ(everything(*db), state);
 }
 
