@@ -33,17 +33,16 @@ struct FixedRandom : Randomness {
   FixedBytes<32> aux32() override { return FixedBytes<32>{}; }
 };
 
-// One node of a 4-validator chain, on real LevelDB stores in a temp dir.
+// One node of a 4-validator chain, on real LevelDB stores in a temp dir (the ledger in the
+// LevelDB layout, or in the memory layout with `memory_state`).
 class Node {
  public:
   Node(const GenesisConfig& genesis, const ChainId& chain_id, const TestnetNodeKeys& keys,
-       std::string sp_id, const std::string& dir)
-      : genesis_(genesis), chain_id_(chain_id), keys_(keys), sp_id_(std::move(sp_id)), dir_(dir) {
+       std::string sp_id, const std::string& dir, bool memory_state = false)
+      : genesis_(genesis), chain_id_(chain_id), keys_(keys), sp_id_(std::move(sp_id)), dir_(dir),
+        memory_state_(memory_state) {
     std::filesystem::create_directories(dir);
-    StateDbOptions options;
-    options.sync = false;
-    ledger_ = Ledger::open(dir + "/ledger", genesis_, chain_id_, options).value();
-    store_ = ConsensusStore::open(dir + "/consensus", false).value();
+    restart_stores();
     open_engine();
   }
   void open_engine() {
@@ -67,6 +66,7 @@ class Node {
   void restart_stores() {
     StateDbOptions options;
     options.sync = false;
+    options.memory_state = memory_state_;
     ledger_ = Ledger::open(dir_ + "/ledger", genesis_, chain_id_, options).value();
     store_ = ConsensusStore::open(dir_ + "/consensus", false).value();
   }
@@ -87,6 +87,7 @@ class Node {
   TestnetNodeKeys keys_;
   std::string sp_id_;
   std::string dir_;
+  bool memory_state_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ConsensusStore> store_;
   std::unique_ptr<Engine> engine_;
@@ -117,6 +118,7 @@ class EngineTest : public ::testing::Test {
     }
     throw std::logic_error("no producer");
   }
+  void expect_a_swapped_state_refused(Node& voter);
   Node& voter_other_than(const Node& producer) {
     for (auto& n : nodes_) {
       if (n.get() != &producer) return *n;
@@ -215,15 +217,15 @@ TEST_F(EngineTest, AProducerNeverProposesTwiceInASlotAcrossACrash) {
   EXPECT_EQ(producer.engine().safety().last_proposal_slot, 1u);
 }
 
-TEST_F(EngineTest, AStateThatIsNotItsHeadersIsRefusedAtOpening) {
+// Block 1's state swapped for another one (a transfer it does not hold), still filed under
+// block 1's hash: the stores agree on the head block, the state does not match its header.
+// Opening the engine is refused; with the block's own state put back, it opens.
+void EngineTest::expect_a_swapped_state_refused(Node& voter) {
   Node& producer = producer_of(1);
-  Node& voter = voter_other_than(producer);
   v1::Block block = producer.engine().build_block(chain_id_, 1, {}).value();
   voter.engine().on_message(0, block_message(block), at(1) + 10);
   ASSERT_EQ(voter.engine().head().height, 1u);
 
-  // Block 1's state swapped for another one (a transfer it does not hold), still filed under
-  // block 1's hash: the stores agree on the head block, the state does not match its header.
   voter.crash();
   voter.restart_stores();
   Ledger& ledger = voter.ledger();
@@ -245,11 +247,29 @@ TEST_F(EngineTest, AStateThatIsNotItsHeadersIsRefusedAtOpening) {
   EXPECT_EQ(engine.status().code(), Errc::kCorruption);
   EXPECT_NE(engine.status().message().find("not the one its header names"), std::string::npos)
       << engine.status().to_string();
+  // Reopened from disk (the memory layout replays its journal and builds its tree again),
+  // still refused.
+  voter.crash();
+  voter.restart_stores();
+  EXPECT_EQ(voter.try_open_engine().status().code(), Errc::kCorruption);
 
-  // The block's own state put back: the node opens again.
-  ASSERT_TRUE(ledger.undo_head_block().is_ok());
-  ASSERT_TRUE(ledger.commit_block(ledger.prepare_block(context, {}).value(), head_hash).is_ok());
+  ASSERT_TRUE(voter.ledger().undo_head_block().is_ok());
+  ASSERT_TRUE(voter.ledger().commit_block(voter.ledger().prepare_block(context, {}).value(), head_hash).is_ok());
   EXPECT_TRUE(voter.try_open_engine().is_ok());
+}
+
+TEST_F(EngineTest, AStateThatIsNotItsHeadersIsRefusedAtOpening) {
+  expect_a_swapped_state_refused(voter_other_than(producer_of(1)));
+}
+
+// The same on a node whose ledger keeps the memory layout (ansd's default): its root comes
+// from the tree it builds from the state at opening.
+TEST_F(EngineTest, AStateThatIsNotItsHeadersIsRefusedAtOpeningInTheMemoryLayout) {
+  Node& producer = producer_of(1);
+  const size_t i = (index_of(producer) + 1) % 4;
+  Node voter(genesis_, chain_id_, keys_[i], genesis_.sps[i].sp_id, dir_.sub("memory"),
+             /*memory_state=*/true);
+  expect_a_swapped_state_refused(voter);
 }
 
 TEST_F(EngineTest, AProducerTakesTransactionsFromTheMempool) {
