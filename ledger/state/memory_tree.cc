@@ -46,7 +46,7 @@ MemoryTree::Ref MemoryTree::new_leaf(const Hash256& kh, const Hash256& vh) {
     note(Undo::Op::kAllocated, (i + 1) | kLeafBit);
   } else {
     i = static_cast<uint32_t>(leaves_.size());
-    leaves_.emplace_back();
+    leaves_.grow();
     note(Undo::Op::kGrown, (i + 1) | kLeafBit);
   }
   leaves_[i] = Leaf{kh, vh, {}, true};
@@ -62,7 +62,7 @@ MemoryTree::Ref MemoryTree::new_inner(unsigned depth, Ref left, Ref right) {
     note(Undo::Op::kAllocated, i + 1);
   } else {
     i = static_cast<uint32_t>(inner_.size());
-    inner_.emplace_back();
+    inner_.grow();
     note(Undo::Op::kGrown, i + 1);
   }
   inner_[i] = Inner{{}, {left, right}, true};

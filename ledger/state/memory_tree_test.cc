@@ -266,6 +266,19 @@ TEST(MemoryTree, UnstagingPutsTheTreeBackAndItGoesOn) {
       }
     }
   }
+  // A batch that grows both pools several times over (their blocks are realloc'ed), staged,
+  // put back, then applied for good: the nodes already there are intact throughout.
+  Changes big;
+  for (int i = 0; i < 5000; ++i) big[random_hash(rng)] = random_hash(rng);
+  const Hash256 before = t.memory.root_hash();
+  const size_t nodes = t.memory.nodes();
+  ASSERT_TRUE(t.memory.stage(sorted(big)).is_ok());
+  EXPECT_GT(t.memory.nodes(), nodes + 9000);
+  t.memory.unstage();
+  ASSERT_EQ(t.memory.root_hash(), before);
+  ASSERT_EQ(t.memory.nodes(), nodes);
+  ASSERT_NO_FATAL_FAILURE(t.apply(big));
+  for (const auto& [kh, vh] : t.set) ASSERT_EQ(t.memory.value_hash(kh), vh);
 }
 
 TEST(MemoryTree, UnsortedOrRepeatedChangesAreRefused) {

@@ -167,6 +167,7 @@ bool compare_memory_tree(const Options& opts, std::vector<ans::Hash256>& keys, M
                          ans::RadixTree& paged, std::mt19937_64& rng) {
   ans::MemoryTree linked;
   double linked_s = 0;
+  double slowest_s = 0;  // the pools' growth lands in some batch
   for (uint64_t first = 0; first < opts.keys; first += opts.batch) {
     Batch batch;
     const uint64_t end = std::min(opts.keys, first + opts.batch);
@@ -180,14 +181,18 @@ bool compare_memory_tree(const Options& opts, std::vector<ans::Hash256>& keys, M
       std::fprintf(stderr, "linked apply failed: %s\n", s.to_string().c_str());
       return false;
     }
-    linked_s += seconds_since(start);
+    const double batch_s = seconds_since(start);
+    linked_s += batch_s;
+    slowest_s = std::max(slowest_s, batch_s);
   }
   if (linked.root_hash() != *paged.root_hash()) {
     std::fprintf(stderr, "the linked tree's root differs from the paged tree's\n");
     return false;
   }
-  std::printf("linked in memory (MemoryTree), the same inserts: %.0f keys/s (%.1f s; %zu nodes)\n",
-              static_cast<double>(opts.keys) / linked_s, linked_s, linked.nodes());
+  std::printf("linked in memory (MemoryTree), the same inserts: %.0f keys/s (%.1f s; %zu nodes; "
+              "slowest batch of %llu: %.0f ms)\n",
+              static_cast<double>(opts.keys) / linked_s, linked_s, linked.nodes(),
+              static_cast<unsigned long long>(opts.batch), slowest_s * 1e3);
 
   // Block-like batches: a third new keys, a third new values of present keys, a third
   // deletions of present keys (the tree's size stays about where it is).
