@@ -1,5 +1,7 @@
 #include "ledger/store/mem_table.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <functional>
 #include <new>
@@ -8,10 +10,31 @@
 
 namespace ans {
 
-MemTable::~MemTable() {
-  for (Slot& s : slots_) {
-    if (s.entry != nullptr && s.entry != tombstone()) destroy(s.entry);
+MemTable::Slots::Slots(size_t n) : size_(n), bytes_(n * sizeof(Slot)) {
+  void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  // Only a hint: without huge pages (THP off, or none free) the pages are ordinary ones.
+  constexpr size_t kHugePage = size_t{2} << 20;
+  if (bytes_ >= kHugePage) ::madvise(p, bytes_, MADV_HUGEPAGE);
+  data_ = static_cast<Slot*>(p);  // zero: every slot empty
+}
+
+MemTable::Slots& MemTable::Slots::operator=(Slots&& other) noexcept {
+  if (this != &other) {
+    this->~Slots();
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    bytes_ = std::exchange(other.bytes_, 0);
   }
+  return *this;
+}
+
+MemTable::Slots::~Slots() {
+  if (data_ != nullptr) ::munmap(data_, bytes_);
+}
+
+MemTable::~MemTable() {
+  for_each([](const Entry& e) { destroy(const_cast<Entry*>(&e)); });
   for (Entry* e : retired_) destroy(e);
 }
 
@@ -65,10 +88,10 @@ void MemTable::prefetch_entry(uint64_t hash) const {
   __builtin_prefetch(e);  // the header, and the key's first bytes with it
 }
 
-size_t MemTable::probe(std::string_view key, uint64_t hash) const {
-  const size_t mask = slots_.size() - 1;
+size_t MemTable::probe(const Slots& slots, std::string_view key, uint64_t hash) {
+  const size_t mask = slots.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& s = slots_[i];
+    const Slot& s = slots[i];
     if (s.entry == nullptr) return i;
     if (s.hash == hash && s.entry != tombstone() && s.entry->key() == key) return i;
   }
@@ -76,14 +99,27 @@ size_t MemTable::probe(std::string_view key, uint64_t hash) const {
 
 const MemTable::Entry* MemTable::find(std::string_view key) const {
   if (slots_.empty()) return nullptr;
-  return slots_[probe(key, hash_of(key))].entry;  // nullptr when the probe ended empty
+  const uint64_t hash = hash_of(key);
+  const Entry* e = slots_[probe(slots_, key, hash)].entry;  // nullptr when the probe ended empty
+  if (e == nullptr && !old_.empty()) e = old_[probe(old_, key, hash)].entry;
+  return e;
 }
 
 MemTable::Put MemTable::put(std::string_view key, std::string_view value) {
   // At most half the slots used (tombstones count), so every probe meets an empty slot.
-  if ((used_ + 1) * 2 > slots_.size()) rebuild();
+  if ((used_ + 1) * 2 > slots_.size()) grow();
+  if (!old_.empty()) drain(kDrainPerWrite);
   const uint64_t hash = hash_of(key);
-  Slot& s = slots_[probe(key, hash)];
+  Slot& s = slots_[probe(slots_, key, hash)];
+  if (s.entry == nullptr && !old_.empty()) {
+    // Still among the old slots: the key's slot moves over now, and is written below.
+    Slot& o = old_[probe(old_, key, hash)];
+    if (o.entry != nullptr) {
+      s = o;
+      o.entry = tombstone();
+      ++used_;
+    }
+  }
   if (s.entry != nullptr) {
     Entry* old = s.entry;
     if (!is_frozen(old) && value.size() <= old->capacity_) {
@@ -107,7 +143,11 @@ MemTable::Put MemTable::put(std::string_view key, std::string_view value) {
 
 bool MemTable::erase(std::string_view key) {
   if (slots_.empty()) return false;
-  Slot& s = slots_[probe(key, hash_of(key))];
+  if (!old_.empty()) drain(kDrainPerWrite);
+  const uint64_t hash = hash_of(key);
+  Slot* found = &slots_[probe(slots_, key, hash)];
+  if (found->entry == nullptr && !old_.empty()) found = &old_[probe(old_, key, hash)];
+  Slot& s = *found;
   if (s.entry == nullptr) return false;
   if (is_frozen(s.entry)) {
     retired_.push_back(s.entry);
@@ -135,18 +175,30 @@ void MemTable::thaw() {
   frozen_ = false;
 }
 
-void MemTable::rebuild() {
+void MemTable::grow() {
+  if (!old_.empty()) drain(old_.size());
   size_t capacity = std::max<size_t>(64, slots_.size());
   while ((live_ + 1) * 4 > capacity) capacity *= 2;
-  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
-  const size_t mask = capacity - 1;
-  for (const Slot& s : old) {
-    if (s.entry == nullptr || s.entry == tombstone()) continue;
-    size_t i = s.hash & mask;
+  old_ = std::exchange(slots_, Slots(capacity));
+  drained_ = 0;
+  used_ = 0;
+  if (live_ == 0) old_ = Slots();  // tombstones only, or nothing: nothing to drain
+}
+
+void MemTable::drain(size_t n) {
+  const size_t end = std::min(old_.size(), drained_ + n);
+  const size_t mask = slots_.size() - 1;
+  for (; drained_ < end; ++drained_) {
+    Slot& o = old_[drained_];
+    if (o.entry == nullptr || o.entry == tombstone()) continue;
+    // Not among the new slots (a key is in one or the other): the first empty slot.
+    size_t i = o.hash & mask;
     while (slots_[i].entry != nullptr) i = (i + 1) & mask;
-    slots_[i] = s;
+    slots_[i] = o;
+    ++used_;
+    o.entry = tombstone();  // probes for the keys after it in the old slots go on past it
   }
-  used_ = live_;
+  if (drained_ == old_.size()) old_ = Slots();
 }
 
 }  // namespace ans

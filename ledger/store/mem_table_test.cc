@@ -76,6 +76,74 @@ TEST(MemTable, MatchesAMapUnderChurnAndEntriesStayPut) {
   EXPECT_GT(moves, 0u);
 }
 
+// Growing drains the old slots a few per write: while they drain, every key reads from
+// whichever slots hold it, writes and erases of keys still among the old slots take effect,
+// a frozen view holds entries in both, and no entry moves. Checked after every write across
+// several growths.
+TEST(MemTable, EveryKeyReadsAsWrittenWhileTheOldSlotsDrain) {
+  std::mt19937_64 rng(23);
+  MemTable table;
+  std::map<std::string, std::pair<std::string, const MemTable::Entry*>> model;  // value, entry
+  std::vector<std::string> keys;  // model's keys, to pick from
+  size_t writes_while_draining = 0, growths = 0;
+  bool was_draining = false;
+  for (int step = 0; step < 60'000; ++step) {
+    // Mostly new keys, so the table keeps growing; some writes over and erases of old ones.
+    const bool fresh = keys.empty() || rng() % 4 != 0;
+    const size_t pick = fresh ? 0 : rng() % keys.size();
+    const std::string key = fresh ? "n" + std::to_string(step) : keys[pick];
+    if (!fresh && rng() % 2 == 0) {
+      ASSERT_TRUE(table.erase(key));
+      model.erase(key);
+      keys[pick] = keys.back();
+      keys.pop_back();
+    } else {
+      const std::string value = "v" + std::to_string(step % 7);  // fits: entries stay put
+      const MemTable::Put put = table.put(key, value);
+      ASSERT_EQ(put.added, fresh);
+      ASSERT_FALSE(put.moved);
+      if (fresh) {
+        keys.push_back(key);
+      } else {
+        ASSERT_EQ(put.entry, model[key].second);
+      }
+      model[key] = {value, put.entry};
+    }
+    if (table.draining()) {
+      ++writes_while_draining;
+      if (!was_draining) ++growths;
+      // A sample of keys every write; all of them, and a frozen view, now and then.
+      for (int i = 0; i < 4 && !keys.empty(); ++i) {
+        const std::string& k = keys[rng() % keys.size()];
+        const MemTable::Entry* e = table.find(k);
+        ASSERT_NE(e, nullptr) << k << " at step " << step;
+        ASSERT_EQ(e, model[k].second);
+        ASSERT_EQ(e->value(), model[k].first);
+      }
+      ASSERT_EQ(table.find("absent"), nullptr);
+      if (step % 500 == 0) {
+        for (const auto& [k, v] : model) ASSERT_EQ(table.find(k), v.second) << k;
+        const std::vector<const MemTable::Entry*> view = table.freeze();
+        ASSERT_EQ(view.size(), model.size());
+        for (const MemTable::Entry* e : view) {
+          ASSERT_EQ(model.at(std::string(e->key())).first, e->value());
+        }
+        table.thaw();
+      }
+    }
+    was_draining = table.draining();
+    ASSERT_EQ(table.size(), model.size());
+  }
+  EXPECT_GE(growths, 3u);
+  EXPECT_GT(writes_while_draining, 1'000u);
+  size_t visited = 0;
+  table.for_each([&](const MemTable::Entry& e) {
+    ++visited;
+    EXPECT_EQ(model.at(std::string(e.key())).first, e.value());
+  });
+  EXPECT_EQ(visited, model.size());
+}
+
 TEST(MemTable, EmptyTable) {
   MemTable table;
   EXPECT_EQ(table.find("x"), nullptr);
