@@ -21,7 +21,7 @@ MemTable::Slots::Slots(size_t n) : size_(n), bytes_(n * sizeof(Slot)) {
 
 MemTable::Slots& MemTable::Slots::operator=(Slots&& other) noexcept {
   if (this != &other) {
-    this->~Slots();
+    if (data_ != nullptr) ::munmap(data_, bytes_);
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
     bytes_ = std::exchange(other.bytes_, 0);
@@ -145,16 +145,15 @@ bool MemTable::erase(std::string_view key) {
   if (slots_.empty()) return false;
   if (!old_.empty()) drain(kDrainPerWrite);
   const uint64_t hash = hash_of(key);
-  Slot* found = &slots_[probe(slots_, key, hash)];
-  if (found->entry == nullptr && !old_.empty()) found = &old_[probe(old_, key, hash)];
-  Slot& s = *found;
-  if (s.entry == nullptr) return false;
-  if (is_frozen(s.entry)) {
-    retired_.push_back(s.entry);
+  Slot* s = &slots_[probe(slots_, key, hash)];
+  if (s->entry == nullptr && !old_.empty()) s = &old_[probe(old_, key, hash)];
+  if (s->entry == nullptr) return false;
+  if (is_frozen(s->entry)) {
+    retired_.push_back(s->entry);
   } else {
-    destroy(s.entry);
+    destroy(s->entry);
   }
-  s.entry = tombstone();  // keeps the probe chains through this slot intact
+  s->entry = tombstone();  // keeps the probe chains through this slot intact
   --live_;
   return true;
 }
