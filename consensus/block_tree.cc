@@ -16,13 +16,13 @@ BlockNode* BlockTree::find(const Hash256& hash) const {
   return it == nodes_.end() ? nullptr : it->second.get();
 }
 
-BlockNode& BlockTree::insert(const Hash256& hash, v1::Block block, BlockNode& parent,
-                             BlockNode& justify, std::shared_ptr<const ActiveSet> voters,
+BlockNode& BlockTree::insert(const Hash256& hash, std::shared_ptr<const v1::Block> block,
+                             BlockNode& parent, BlockNode& justify, std::shared_ptr<const ActiveSet> voters,
                              v1::ActiveSetState sets_after) {
   auto node = std::make_unique<BlockNode>();
   node->hash = hash;
   node->height = parent.height + 1;
-  node->slot = block.header().header().slot();
+  node->slot = block->header().header().slot();
   node->block = std::move(block);
   node->parent = &parent;
   node->justify = &justify;

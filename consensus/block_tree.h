@@ -27,7 +27,8 @@ struct BlockNode {
   Hash256 hash{};
   uint64_t height = 0;
   uint64_t slot = 0;
-  v1::Block block;                          // default for the genesis block
+  // Shared with the messages that carry it (never null; an empty block for the genesis block).
+  std::shared_ptr<const v1::Block> block = std::make_shared<const v1::Block>();
   BlockNode* parent = nullptr;              // null only for the genesis block
   std::vector<BlockNode*> children;
   BlockNode* justify = nullptr;             // null only for the genesis block
@@ -56,7 +57,8 @@ class BlockTree {
 
   // Adds a block. REQUIRES: `hash` is not in the tree; parent and justify are in it, and
   // justify is the parent or one of its ancestors.
-  BlockNode& insert(const Hash256& hash, v1::Block block, BlockNode& parent, BlockNode& justify,
+  BlockNode& insert(const Hash256& hash, std::shared_ptr<const v1::Block> block, BlockNode& parent,
+                    BlockNode& justify,
                     std::shared_ptr<const ActiveSet> voters, v1::ActiveSetState sets_after);
 
   // `ancestor` is `block` or one of its ancestors.

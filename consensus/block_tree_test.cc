@@ -17,7 +17,8 @@ class Tree {
     BlockNode& j = justify.empty() ? tree_.genesis() : node(justify);
     v1::Block b;
     b.mutable_header()->mutable_header()->set_slot(slot);
-    return tree_.insert(h(name), b, p, j, nullptr, v1::ActiveSetState());
+    return tree_.insert(h(name), std::make_shared<const v1::Block>(b), p, j, nullptr,
+                        v1::ActiveSetState());
   }
   BlockNode& node(const std::string& name) {
     return name == "genesis" ? tree_.genesis() : *tree_.find(h(name));

@@ -116,17 +116,6 @@ bool same_members(const ActiveSet& set,
   return true;
 }
 
-// The evidence pool's key for an offence: one entry per (kind, offender, slot), the same
-// unit the ledger punishes once.
-std::string offence_key(const v1::Evidence& ev) {
-  if (ev.has_double_proposal()) {
-    const auto& h = ev.double_proposal().first().header();
-    return "p/" + h.producer() + "/" + std::to_string(h.slot());
-  }
-  const auto& v = ev.double_vote().first().vote();
-  return "v/" + v.voter() + "/" + std::to_string(v.slot());
-}
-
 }  // namespace
 
 Engine::~Engine() = default;
@@ -209,8 +198,8 @@ Status Engine::load(const v1::ActiveSetState& genesis_sets) {
     v1::QuorumCertificate qc = h.qc();
     bool carries_qc = h.has_qc();
     proposals_seen_.emplace(std::make_pair(h.producer(), h.slot()), stored.block.header());
-    BlockNode& node = tree_->insert(hash, std::move(stored.block), *parent, *justify,
-                                    std::move(voters), std::move(stored.sets_after));
+    BlockNode& node = tree_->insert(hash, std::make_shared<const v1::Block>(std::move(stored.block)),
+                                    *parent, *justify, std::move(voters), std::move(stored.sets_after));
     if (carries_qc) note_qc(*justify, qc);
     (void)node;
   }
@@ -225,7 +214,7 @@ Status Engine::load(const v1::ActiveSetState& genesis_sets) {
   if (!ledger_tip_->is_genesis()) {
     auto root = ledger_.state_root();
     if (!root) return root.status();
-    if (to_field(*root) != ledger_tip_->block.header().header().state_root()) {
+    if (to_field(*root) != ledger_tip_->block->header().header().state_root()) {
       return Status(Errc::kCorruption,
                     "the ledger's state root " + to_hex(*root) + " at block " +
                         std::to_string(ledger_tip_->height) +
@@ -246,29 +235,53 @@ const BlockNode& Engine::head() const { return tree_->head(*final_, newest_qc_);
 
 // ---------------------------------------------------------------- messages
 
-void Engine::on_message(int from, const Message& message, uint64_t now_ms) {
+Verdict Engine::on_message(int from, const Message& message, uint64_t now_ms) {
   now_ms_ = std::max(now_ms_, now_ms);
   switch (message.kind) {
-    case Message::Kind::kBlock: on_block(from, message.block); break;
-    case Message::Kind::kVote: on_vote(message.vote); break;
-    case Message::Kind::kEvidence: on_evidence(message.evidence); break;
+    case Message::Kind::kBlock:
+      if (!message.block) return Verdict::invalid(Status(Errc::kInvalidArgument, "a block message without a block"));
+      return on_block(from, message.block);
+    case Message::Kind::kVote: {
+      Verdict v = on_vote(message.vote);
+      if (v.is(Verdict::Kind::kAccepted)) network_.relay(from, message);
+      return v;
+    }
+    case Message::Kind::kEvidence: {
+      Verdict v = on_evidence(message.evidence);
+      if (v.is(Verdict::Kind::kAccepted)) network_.relay(from, message);
+      return v;
+    }
     case Message::Kind::kBlockRequest: {
       const BlockNode* node = tree_->find(message.request);
-      if (node != nullptr && !node->is_genesis()) network_.send(from, Message::of(node->block));
-      break;
+      if (node == nullptr || node->is_genesis()) return Verdict::ignored();
+      network_.send(from, Message::of(node->block));
+      return Verdict::accepted();
     }
-    case Message::Kind::kTransaction: (void)submit(message.transaction); break;
+    case Message::Kind::kTransaction: return on_transaction(from, message.transaction);
   }
+  return Verdict::invalid(Status(Errc::kInvalidArgument, "unknown message kind"));
 }
 
-void Engine::on_block(int from, const v1::Block& block, OwnBlock* own) {
-  const v1::BlockHeader& header = block.header().header();
+void Engine::fault(const Status& why) {
+  if (!node_fault_) {
+    spdlog::error("node fault: {}; not voting or producing until the store works again",
+                  why.to_string());
+  }
+  node_fault_ = why;
+}
+
+Verdict Engine::on_block(int from, std::shared_ptr<const v1::Block> block, OwnBlock* own) {
+  const v1::BlockHeader& header = block->header().header();
   Hash256 hash = block_hash(header);
-  if (tree_->find(hash) != nullptr || invalid_.count(hash) != 0 || orphans_.count(hash) != 0) return;
+  if (tree_->find(hash) != nullptr || orphans_.count(hash) != 0) return Verdict::ignored();
+  if (invalid_.count(hash) != 0) {
+    return Verdict::invalid(Status(Errc::kInvalidArgument, "block " + short_hex(hash) + " is known invalid"),
+                            true);
+  }
   auto prev = hash_field(header.prev_hash());
   if (!prev) {
     ++stats_.blocks_rejected;
-    return;
+    return Verdict::invalid(Status(Errc::kBadLength, "prev_hash must be 32 bytes"), true);
   }
   BlockNode* parent = tree_->find(*prev);
   if (parent == nullptr) {
@@ -278,42 +291,55 @@ void Engine::on_block(int from, const v1::Block& block, OwnBlock* own) {
       orphans_.clear();
       orphans_by_parent_.clear();
     }
-    orphans_.emplace(hash, std::make_pair(from, block));
+    orphans_.emplace(hash, std::make_pair(from, std::move(block)));
     orphans_by_parent_.emplace(*prev, hash);
     // Ask for the oldest missing ancestor we know of.
     Hash256 want = *prev;
     for (auto it = orphans_.find(want); it != orphans_.end(); it = orphans_.find(want)) {
-      auto p = hash_field(it->second.second.header().header().prev_hash());
+      auto p = hash_field(it->second.second->header().header().prev_hash());
       if (!p) break;
       want = *p;
     }
     network_.send(from, Message::request_for(want));
-    return;
+    return Verdict::not_yet(Status(Errc::kNotFound, "parent " + short_hex(*prev) + " not known yet"));
   }
-  if (!BlockTree::extends(*parent, *final_)) return;  // a branch off the final chain: dead
+  if (!BlockTree::extends(*parent, *final_)) return Verdict::ignored();  // a branch off the final chain: dead
   if (clock_.slot_start_ms(header.slot()) > now_ms_ + options_.max_clock_skew_ms) {
-    return;  // from the future: not invalid, just early; it will be offered again
+    // From the future: not invalid, just early; it will be offered again.
+    return Verdict::not_yet(Status(Errc::kInvalidArgument,
+                                   "slot " + std::to_string(header.slot()) + " has not begun"));
   }
-  auto accepted = accept(*parent, hash, block, own);
-  if (!accepted) {
+  BlockNode* node = nullptr;
+  Verdict verdict = accept(*parent, hash, std::move(block), node, own);
+  if (verdict.is(Verdict::Kind::kNodeFault)) {
+    fault(verdict.reason());
+    return verdict;
+  }
+  if (!verdict.is(Verdict::Kind::kAccepted)) {
     ++stats_.blocks_rejected;
-    if (failure_condemns_hash_) {
+    if (verdict.condemns_hash()) {
       if (invalid_.size() >= kMaxInvalidRemembered) invalid_.clear();
       invalid_.insert(hash);
     }
     spdlog::debug("rejected block {} at height {} slot {}: {}", short_hex(hash), header.height(),
-                  header.slot(), accepted.status().to_string());
-    return;
+                  header.slot(), verdict.reason().to_string());
+    return verdict;
   }
-  after_accept(**accepted, from);
+  node_fault_.reset();  // the stores took a block: they work
+  after_accept(*node, from);
+  return verdict;
 }
 
 void Engine::after_accept(BlockNode& node, int from) {
   ++stats_.blocks_accepted;
-  network_.broadcast(Message::of(node.block));
-  for (const auto& stx : node.block.transactions()) mempool_.remove(transaction_id(stx.tx()));
+  if (from < 0) {
+    network_.broadcast(Message::of(node.block));
+  } else {
+    network_.relay(from, Message::of(node.block));
+  }
+  for (const auto& stx : node.block->transactions()) mempool_.remove(transaction_id(stx.tx()));
 
-  const v1::BlockHeader& header = node.block.header().header();
+  const v1::BlockHeader& header = node.block->header().header();
   if (header.has_qc()) note_qc(*node.justify, header.qc());
   maybe_vote(node);
 
@@ -324,7 +350,7 @@ void Engine::after_accept(BlockNode& node, int from) {
     for (const auto& v : votes) on_vote(v);
   }
   // Children that were waiting for this block.
-  std::vector<std::pair<int, v1::Block>> waiting;
+  std::vector<std::pair<int, std::shared_ptr<const v1::Block>>> waiting;
   auto [lo, hi] = orphans_by_parent_.equal_range(node.hash);
   for (auto it = lo; it != hi; ++it) {
     auto orphan = orphans_.find(it->second);
@@ -334,12 +360,11 @@ void Engine::after_accept(BlockNode& node, int from) {
     }
   }
   orphans_by_parent_.erase(lo, hi);
-  (void)from;
-  for (const auto& [sender, child] : waiting) on_block(sender, child);
+  for (auto& [sender, child] : waiting) on_block(sender, std::move(child));
 }
 
 std::shared_ptr<const ActiveSet> Engine::voters_for(const BlockNode& parent,
-                                                    const BlockNode& header_final) {
+                                                    const BlockNode& header_final) const {
   const v1::ActiveSetState& sets = parent.sets_after;
   bool pending = sets.pending_fixed_height() != 0 && sets.pending_fixed_height() <= header_final.height;
   const auto& members = pending ? sets.pending() : sets.active();
@@ -349,9 +374,8 @@ std::shared_ptr<const ActiveSet> Engine::voters_for(const BlockNode& parent,
   return std::make_shared<const ActiveSet>(std::move(*set));
 }
 
-Status Engine::check_header(BlockNode& parent, const Hash256& hash, const v1::BlockHeader& header,
-                            const std::string& signature, BlockNode*& justify,
-                            std::shared_ptr<const ActiveSet>& voters) {
+Status Engine::check_header(BlockNode& parent, const v1::BlockHeader& header, BlockNode*& justify,
+                            std::shared_ptr<const ActiveSet>& voters) const {
   if (header.height() != parent.height + 1) {
     return Status(Errc::kInvalidArgument, "height " + std::to_string(header.height()) +
                                               " does not follow its parent's " +
@@ -391,9 +415,12 @@ Status Engine::check_header(BlockNode& parent, const Hash256& hash, const v1::Bl
     return Status(Errc::kInvalidArgument, "slot " + std::to_string(header.slot()) + " belongs to '" +
                                               producer.sp_id + "', not '" + header.producer() + "'");
   }
-  // Everything above is fixed by the block hash; the signature is not (nor is the body): a
-  // relay could spoil either, so failing them must not condemn the hash.
-  failure_condemns_hash_ = false;
+  return Status::ok();
+}
+
+Status Engine::check_header_signature(const Hash256& hash, const v1::BlockHeader& header,
+                                      const std::string& signature, const ActiveSet& voters) const {
+  const ActiveSet::Member& producer = voters.member(producer_index(header.slot(), voters.size()));
   auto sig = signature_field(signature, "header signature");
   if (!sig) return sig.status();
   if (!producer.signing_key.verify(header_signing_hash(ledger_.chain_id(), hash), *sig)) {
@@ -448,14 +475,23 @@ void Engine::count_checks(const std::vector<VerifiedSender>& checked) {
   for (const VerifiedSender& v : checked) ++(v.known ? stats_.transactions_known : stats_.transactions_checked);
 }
 
-Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const v1::Block& block,
-                                  OwnBlock* own) {
+Verdict Engine::accept(BlockNode& parent, const Hash256& hash, std::shared_ptr<const v1::Block> block_ptr,
+                       BlockNode*& out, OwnBlock* own) {
+  const v1::Block& block = *block_ptr;
   const v1::SignedBlockHeader& signed_header = block.header();
   const v1::BlockHeader& header = signed_header.header();
   BlockNode* justify = nullptr;
   std::shared_ptr<const ActiveSet> voters;
-  failure_condemns_hash_ = true;
-  ANS_RETURN_IF_ERROR(check_header(parent, hash, header, signed_header.signature(), justify, voters));
+  // Everything check_header() looks at is fixed by the block hash: a failure condemns it.
+  if (Status st = check_header(parent, header, justify, voters); !st) {
+    if (is_storage_failure(st)) return Verdict::node_fault(st);
+    return Verdict::invalid(st, true);
+  }
+  // The signature is not fixed by the hash (nor is the body): a relay could spoil either, so
+  // failing them must not condemn the hash.
+  if (Status st = check_header_signature(hash, header, signed_header.signature(), *voters); !st) {
+    return Verdict::invalid(st);
+  }
 
   // The header is genuine: a second one by this producer for this slot is evidence.
   auto key = std::make_pair(header.producer(), header.slot());
@@ -471,7 +507,7 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
 
   std::vector<v1::SignedTransaction> txs = transactions_of(block);
   if (header.tx_root() != to_field(transactions_root(txs))) {
-    return Status(Errc::kInvalidArgument, "tx_root does not match the transactions");
+    return Verdict::invalid(Status(Errc::kInvalidArgument, "tx_root does not match the transactions"));
   }
   // Shape, signature and sender of each transaction: for a block this node built, the
   // verdicts it built it with; else checked on helper threads for a large block, begun here
@@ -490,7 +526,7 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
     for (auto it = lo; it != hi && !ahead; ++it) {
       auto orphan = orphans_.find(it->second);
       if (orphan == orphans_.end()) continue;
-      const v1::Block& child = orphan->second.second;
+      const v1::Block& child = *orphan->second.second;
       if (static_cast<size_t>(child.transactions_size()) < kParallelFrom) continue;
       ahead_hash = orphan->first;
       ahead = std::make_unique<BlockChecks>(ledger_.chain_id(), transactions_of(child), 1,
@@ -499,9 +535,8 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
     }
   }
   // The body is the one the header commits to: from here on the hash stands for it all.
-  failure_condemns_hash_ = false;  // (but not for a failure of our own storage)
-  ANS_RETURN_IF_ERROR(switch_ledger(parent));
-  failure_condemns_hash_ = true;
+  // Moving the ledger to the parent re-applies blocks that were valid: a failure is ours.
+  if (Status st = switch_ledger(parent); !st) return Verdict::node_fault(st);
   BlockNode* hfinal = BlockTree::header_final(parent, *justify);
   // Our own block was prepared when it was built, on this parent, with this context: commit
   // that preparation rather than apply the block a second time.
@@ -522,23 +557,31 @@ Result<BlockNode*> Engine::accept(BlockNode& parent, const Hash256& hash, const 
     stats_.transactions_checked += checks->verdicts().checked();
     stats_.transactions_known += checks->verdicts().known();
   }
-  if (!prepared) return prepared.status();
-  if (to_field(prepared->state_root) != header.state_root()) {
-    return Status(Errc::kInvalidArgument, "state_root does not match the state after the block");
+  if (!prepared) {
+    // The ledger tells a store that failed underneath (kIoError, kCorruption) from a block
+    // that breaks a rule.
+    if (is_storage_failure(prepared.status())) return Verdict::node_fault(prepared.status());
+    return Verdict::invalid(prepared.status(), true);
   }
-  failure_condemns_hash_ = false;
+  if (to_field(prepared->state_root) != header.state_root()) {
+    return Verdict::invalid(
+        Status(Errc::kInvalidArgument, "state_root does not match the state after the block"), true);
+  }
   v1::ActiveSetState after = active_sets_after(*prepared, parent.sets_after);
-  // The consensus store first: a block in the ledger is always in the store.
-  ANS_RETURN_IF_ERROR(store_.put_block(hash, StoredBlock{block, after}));
-  ANS_RETURN_IF_ERROR(ledger_.commit_block(*prepared, hash));
+  // The consensus store first: a block in the ledger is always in the store. The block is
+  // valid from here on: a failure is ours.
+  if (Status st = store_.put_block(hash, block, after); !st) return Verdict::node_fault(st);
+  if (Status st = ledger_.commit_block(*prepared, hash); !st) return Verdict::node_fault(st);
   if (as_built) ++stats_.own_blocks_committed_as_built;
-  BlockNode& node = tree_->insert(hash, block, parent, *justify, std::move(voters), std::move(after));
+  BlockNode& node = tree_->insert(hash, std::move(block_ptr), parent, *justify, std::move(voters),
+                                  std::move(after));
   ledger_tip_ = &node;
   if (ahead) {
     ahead_ = std::move(ahead);
     ahead_hash_ = ahead_hash;
   }
-  return &node;
+  out = &node;
+  return Verdict::accepted();
 }
 
 Status Engine::switch_ledger(BlockNode& target) {
@@ -552,8 +595,8 @@ Status Engine::switch_ledger(BlockNode& target) {
   for (BlockNode* at = &target; at != ledger_tip_; at = at->parent) path.push_back(at);
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
     BlockNode& node = **it;
-    const v1::BlockHeader& header = node.block.header().header();
-    auto prepared = prepare(header, *node.header_final, transactions_of(node.block));
+    const v1::BlockHeader& header = node.block->header().header();
+    auto prepared = prepare(header, *node.header_final, transactions_of(*node.block));
     if (!prepared) return prepared.status();
     ANS_RETURN_IF_ERROR(ledger_.commit_block(*prepared, node.hash));
     ledger_tip_ = &node;
@@ -564,7 +607,7 @@ Status Engine::switch_ledger(BlockNode& target) {
 // ---------------------------------------------------------------- votes and QCs
 
 void Engine::maybe_vote(BlockNode& node) {
-  if (!options_.signing_key || node.is_genesis()) return;
+  if (!options_.signing_key || node.is_genesis() || node_fault_) return;
   int member = node.voters->index_of(options_.sp_id);
   if (member < 0) return;
   BlockNode* lock = tree_->find(safety_.lock.hash);
@@ -578,7 +621,7 @@ void Engine::maybe_vote(BlockNode& node) {
   record_vote(next, node.ref(), node.justify->ref());
   // On disk before the vote exists anywhere else.
   if (Status st = store_.save_safety(next); !st) {
-    spdlog::error("not voting: cannot save the voter safety state: {}", st.to_string());
+    fault(Status(st.code(), "cannot save the voter safety state: " + st.message()));
     return;
   }
   safety_ = next;
@@ -595,9 +638,9 @@ void Engine::maybe_vote(BlockNode& node) {
   count_vote(node, static_cast<size_t>(member), vote);
 }
 
-void Engine::on_vote(const v1::SignedBlockVote& vote) {
+Verdict Engine::on_vote(const v1::SignedBlockVote& vote) {
   auto hash = hash_field(vote.vote().block_hash());
-  if (!hash) return;
+  if (!hash) return Verdict::invalid(Status(Errc::kBadLength, "vote.block_hash must be 32 bytes"));
   BlockNode* node = tree_->find(*hash);
   if (node == nullptr) {
     auto it = early_votes_.find(*hash);
@@ -606,12 +649,14 @@ void Engine::on_vote(const v1::SignedBlockVote& vote) {
       it = early_votes_.emplace(*hash, std::vector<v1::SignedBlockVote>()).first;
     }
     if (it->second.size() < 2 * size_t{ledger_.params().max_active_producers}) it->second.push_back(vote);
-    return;
+    return Verdict::not_yet(Status(Errc::kNotFound, "a vote for block " + short_hex(*hash) +
+                                                        ", not known yet"));
   }
-  if (node->is_genesis() || vote.vote().height() != node->height || vote.vote().slot() != node->slot) {
-    return;
+  if (node->is_genesis()) return Verdict::invalid(Status(Errc::kInvalidArgument, "a vote for the genesis block"));
+  if (vote.vote().height() != node->height || vote.vote().slot() != node->slot) {
+    return Verdict::invalid(Status(Errc::kInvalidArgument, "the vote's height or slot is not its block's"));
   }
-  if (!verify_vote(ledger_.chain_id(), *node->voters, vote)) return;
+  if (Status st = verify_vote(ledger_.chain_id(), *node->voters, vote); !st) return Verdict::invalid(st);
   int member = node->voters->index_of(vote.vote().voter());
 
   auto key = std::make_pair(vote.vote().voter(), vote.vote().slot());
@@ -624,22 +669,23 @@ void Engine::on_vote(const v1::SignedBlockVote& vote) {
     *ev.mutable_double_vote()->mutable_second() = vote;
     add_evidence(std::move(ev));
   }
-  count_vote(*node, static_cast<size_t>(member), vote);
+  return count_vote(*node, static_cast<size_t>(member), vote) ? Verdict::accepted() : Verdict::ignored();
 }
 
-void Engine::count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote) {
+bool Engine::count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote) {
   auto& sigs = votes_[node.hash];
   if (sigs.size() != node.voters->size()) sigs.assign(node.voters->size(), std::string());
-  if (!sigs[member].empty()) return;
+  if (!sigs[member].empty()) return false;
   sigs[member] = vote.signature();
-  if (node.qc) return;
+  if (node.qc) return true;
   size_t count = static_cast<size_t>(std::count_if(sigs.begin(), sigs.end(),
                                                    [](const std::string& s) { return !s.empty(); }));
-  if (count < node.voters->quorum()) return;
+  if (count < node.voters->quorum()) return true;
   auto qc = assemble_qc(*node.voters, vote.vote(), sigs);
-  if (!qc) return;
+  if (!qc) return true;
   ++stats_.qcs_formed;
   note_qc(node, *qc);
+  return true;
 }
 
 void Engine::note_qc(BlockNode& node, const v1::QuorumCertificate& qc) {
@@ -668,12 +714,14 @@ void Engine::advance_final(BlockNode& block) {
   }
   if (!BlockTree::extends(*ledger_tip_, block)) {
     if (Status st = switch_ledger(block); !st) {
-      spdlog::error("cannot move the ledger to final block {}: {}", short_hex(block.hash), st.to_string());
+      fault(Status(st.code(), "cannot move the ledger to final block " + short_hex(block.hash) +
+                                  ": " + st.message()));
       return;
     }
   }
   if (Status st = ledger_.set_final(block.height); !st) {
-    spdlog::error("cannot mark block {} final: {}", block.height, st.to_string());
+    fault(Status(st.code(), "cannot mark block " + std::to_string(block.height) +
+                                " final: " + st.message()));
     return;
   }
   std::vector<BlockNode*> newly;
@@ -698,27 +746,30 @@ void Engine::advance_final(BlockNode& block) {
 
 void Engine::add_evidence(v1::Evidence evidence) {
   std::string key = offence_key(evidence);
-  if (evidence_pool_.count(key) != 0) return;
+  Message message = Message::of(evidence);
+  if (!evidence_pool_.add_own(std::move(evidence))) return;
   ++stats_.evidence_found;
   spdlog::warn("evidence of equivocation: {}", key);
-  network_.broadcast(Message::of(evidence));
-  evidence_pool_.emplace(std::move(key), std::move(evidence));
+  network_.broadcast(message);
 }
 
-void Engine::on_evidence(const v1::Evidence& evidence) {
-  if (!evidence.has_double_proposal() && !evidence.has_double_vote()) return;
-  // Checked in full by the ledger when included; here only kept if it could be evidence.
-  if (evidence.has_double_proposal()) {
-    const auto& a = evidence.double_proposal().first().header();
-    const auto& b = evidence.double_proposal().second().header();
-    if (a.producer() != b.producer() || a.slot() != b.slot() || block_hash(a) == block_hash(b)) return;
-  } else {
-    const auto& a = evidence.double_vote().first().vote();
-    const auto& b = evidence.double_vote().second().vote();
-    if (a.voter() != b.voter() || a.slot() != b.slot() || a.block_hash() == b.block_hash()) return;
+Verdict Engine::on_evidence(const v1::Evidence& evidence) {
+  // Checked in full by the ledger when included; here kept if it could be evidence, with its
+  // signatures checked when the offender is in the head's active set.
+  const BlockNode& h = head();
+  const ActiveSet* voters = h.is_genesis() ? nullptr : h.voters.get();
+  return evidence_pool_.add(ledger_.chain_id(), evidence, voters);
+}
+
+Verdict Engine::on_transaction(int from, const v1::SignedTransaction& tx) {
+  auto added = mempool_.add(ledger_.chain_id(), tx, &sender_keys_);
+  if (!added) {
+    if (added.status().code() == Errc::kResourceExhausted) return Verdict::not_yet(added.status());
+    return Verdict::invalid(added.status());
   }
-  std::string key = offence_key(evidence);
-  if (evidence_pool_.count(key) == 0) evidence_pool_.emplace(std::move(key), evidence);
+  if (!*added) return Verdict::ignored();
+  network_.relay(from, Message::of(tx));
+  return Verdict::accepted();
 }
 
 v1::SignedTransaction Engine::evidence_transaction(const v1::Evidence& evidence, uint64_t nonce,
@@ -737,7 +788,7 @@ v1::SignedTransaction Engine::evidence_transaction(const v1::Evidence& evidence,
 
 void Engine::on_tick(uint64_t now_ms) {
   now_ms_ = std::max(now_ms_, now_ms);
-  if (!options_.signing_key) return;
+  if (!options_.signing_key || node_fault_) return;
   auto slot = clock_.slot_at(now_ms_);
   if (!slot || *slot == 0 || *slot <= safety_.last_proposal_slot) return;
   const BlockNode& head_block = head();
@@ -750,6 +801,28 @@ void Engine::on_tick(uint64_t now_ms) {
   // a little for it.
   if (justify != &head_block && now_ms_ < clock_.slot_start_ms(*slot) + options_.qc_wait_ms) return;
   produce(*slot);
+}
+
+std::optional<uint64_t> Engine::next_wakeup_ms() const {
+  if (!options_.signing_key || node_fault_) return std::nullopt;
+  // on_tick() produces in slot s when s is this node's on the head's set, s is after the
+  // head's slot and the last proposal's, and (when the head has no QC yet) the QC wait of
+  // s is over. Until a message changes the head, the first such moment is in one of the
+  // next voters->size() slots.
+  const BlockNode& head_block = head();
+  const BlockNode* justify = &justify_for(head_block);
+  const BlockNode* hfinal = BlockTree::header_final(head_block, *justify);
+  auto voters = voters_for(head_block, *hfinal);
+  if (!voters) return std::nullopt;
+  const uint64_t wait = justify != &head_block ? options_.qc_wait_ms : 0;
+  const auto now_slot = clock_.slot_at(now_ms_);
+  uint64_t first = std::max({now_slot.value_or(0), safety_.last_proposal_slot + 1, head_block.slot + 1,
+                             uint64_t{1}});
+  for (uint64_t slot = first; slot < first + voters->size(); ++slot) {
+    if (voters->member(producer_index(slot, voters->size())).sp_id != options_.sp_id) continue;
+    return std::max(now_ms_, clock_.slot_start_ms(slot) + wait);
+  }
+  return std::nullopt;  // not in the set: nothing to produce until a message changes that
 }
 
 Result<bool> Engine::submit(const v1::SignedTransaction& tx) {
@@ -791,8 +864,7 @@ Engine::Selection Engine::select_transactions(BlockNode& parent, uint64_t slot) 
 
   if (options_.account_key && !evidence_pool_.empty()) {
     EthAddress me = EthAddress::from_public_key(options_.account_key->public_key());
-    std::vector<std::pair<std::string, v1::Evidence>> pool(evidence_pool_.begin(), evidence_pool_.end());
-    for (const auto& [key, evidence] : pool) {
+    for (const auto& [key, evidence] : evidence_pool_.entries()) {
       if (!within_budget()) break;
       v1::SignedTransaction stx =
           evidence_transaction(evidence, state.account(me).nonce(), context.height + 100);
@@ -800,7 +872,7 @@ Engine::Selection Engine::select_transactions(BlockNode& parent, uint64_t slot) 
           std::move(verify_senders(ledger_.chain_id(), std::span(&stx, 1), 1, &sender_keys_)[0]);
       if (apply_transaction(env, context, block_state, stx, checked)) {
         keep(std::move(stx), std::move(checked));
-      } else {
+      } else if (ledger_.db().status()) {
         evidence_pool_.erase(key);  // already punished on this chain, or not provable
       }
     }
@@ -813,6 +885,8 @@ Engine::Selection Engine::select_transactions(BlockNode& parent, uint64_t slot) 
       keep(std::move(c.tx), std::move(c.checked));
       continue;
     }
+    // Our store failed: the transaction may be fine; produce() sees the failure.
+    if (st.code() == TxError::kStorage || !ledger_.db().status()) break;
     // A nonce ahead of the account's may become valid; anything else will not.
     bool later = st.code() == TxError::kBadNonce &&
                  c.tx.tx().nonce() > state.account(c.checked.sender).nonce();
@@ -824,29 +898,38 @@ Engine::Selection Engine::select_transactions(BlockNode& parent, uint64_t slot) 
 void Engine::produce(uint64_t slot) {
   BlockNode* parent = tree_->find(head().hash);
   if (Status st = switch_ledger(*parent); !st) {
-    spdlog::error("cannot produce: {}", st.to_string());
+    fault(Status(st.code(), "cannot produce: " + st.message()));
     return;
   }
   Selection selection = select_transactions(*parent, slot);
+  if (Status st = ledger_.db().status(); !st) {
+    fault(Status(st.code(), "cannot produce: " + st.message()));
+    return;
+  }
   size_t count = selection.txs.size();
   OwnBlock own;
   auto block = build_block(parent->hash, slot, std::move(selection.txs), &selection.checked,
                            &own.prepared);
   own.checked = std::move(selection.checked);
   if (!block) {
-    spdlog::error("cannot produce a block for slot {}: {}", slot, block.status().to_string());
+    if (is_storage_failure(block.status())) {
+      fault(Status(block.status().code(), "cannot produce a block for slot " + std::to_string(slot) +
+                                              ": " + block.status().message()));
+    } else {
+      spdlog::error("cannot produce a block for slot {}: {}", slot, block.status().to_string());
+    }
     return;
   }
   SafetyState next = safety_;
   next.last_proposal_slot = slot;
   if (Status st = store_.save_safety(next); !st) {
-    spdlog::error("not producing: cannot save the safety state: {}", st.to_string());
+    fault(Status(st.code(), "cannot save the safety state: " + st.message()));
     return;
   }
   safety_ = next;
   ++stats_.blocks_produced;
   stats_.transactions_included += count;
-  on_block(-1, *block, &own);
+  on_block(-1, std::make_shared<const v1::Block>(std::move(block).value()), &own);
 }
 
 Result<v1::Block> Engine::build_block(const Hash256& parent_hash, uint64_t slot,

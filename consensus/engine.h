@@ -19,25 +19,34 @@
 #include <vector>
 
 #include "consensus/block_tree.h"
+#include "consensus/evidence_pool.h"
 #include "consensus/mempool.h"
 #include "consensus/schedule.h"
 #include "consensus/store.h"
+#include "consensus/verdict.h"
 #include "ledger/chain/ledger.h"
 
 namespace ans::consensus {
 
 // What nodes say to each other about consensus. The P2P layer frames these on the wire; the
-// simulator passes them in memory.
+// simulator passes them in memory. A block is held by shared pointer: the block tree, the
+// messages that carry it and the queues they wait in share one copy.
 struct Message {
   enum class Kind { kBlock, kVote, kEvidence, kBlockRequest, kTransaction };
   Kind kind = Kind::kBlock;
-  v1::Block block;
+  std::shared_ptr<const v1::Block> block;  // kBlock (never null there)
   v1::SignedBlockVote vote;
   v1::Evidence evidence;
   Hash256 request{};  // kBlockRequest: the hash of the block wanted
   v1::SignedTransaction transaction;
 
-  static Message of(const v1::Block& b) { Message m; m.kind = Kind::kBlock; m.block = b; return m; }
+  static Message of(std::shared_ptr<const v1::Block> b) {
+    Message m;
+    m.kind = Kind::kBlock;
+    m.block = std::move(b);
+    return m;
+  }
+  static Message of(const v1::Block& b) { return of(std::make_shared<const v1::Block>(b)); }
   static Message of(const v1::SignedBlockVote& v) { Message m; m.kind = Kind::kVote; m.vote = v; return m; }
   static Message of(const v1::Evidence& e) { Message m; m.kind = Kind::kEvidence; m.evidence = e; return m; }
   static Message of(const v1::SignedTransaction& t) {
@@ -49,11 +58,19 @@ struct Message {
   static Message request_for(const Hash256& h) { Message m; m.kind = Kind::kBlockRequest; m.request = h; return m; }
 };
 
+// How the engine reaches other nodes. What it makes itself (its blocks, votes, evidence, and
+// transactions from local clients) it broadcasts; what it accepted from a peer it hands to
+// relay(), and the network layer alone decides whether and to whom to pass that on (P2P: the
+// peers that have not seen it). The engine never floods what it received on its own.
 class Network {
  public:
   virtual ~Network() = default;
   virtual void broadcast(const Message& message) = 0;  // to every peer, not to self
   virtual void send(int peer, const Message& message) = 0;
+  // A message from peer `from` that the engine accepted (Verdict::Kind::kAccepted): a block
+  // once it is applied (for a block that waited for its parent, later than the call that
+  // brought it), a vote, evidence or a transaction as on_message() takes it.
+  virtual void relay(int from, const Message& message) = 0;
 };
 
 class Randomness {
@@ -136,12 +153,25 @@ class Engine {
 
   // Time passes: produce a block if this slot is ours and not produced yet.
   void on_tick(uint64_t now_ms);
-  // A message from peer `from`. Bad input is dropped (and counted); state is unchanged.
-  void on_message(int from, const Message& message, uint64_t now_ms);
+  // When on_tick() next has something to do, if nothing arrives before: the time (ms, on the
+  // clock on_tick() is given) of this node's next slot, or of the moment within it when it
+  // stops waiting for a QC. nullopt when it has nothing to do on its own (an observer, or a
+  // node fault). A message can bring it closer: ask again after each. A driver sets a timer
+  // for it rather than polling; calling on_tick() earlier or more often is harmless.
+  std::optional<uint64_t> next_wakeup_ms() const;
+  // A message from peer `from`, and what the engine made of it. Only kInvalid is the
+  // sender's fault. Bad input changes no state (beyond being counted).
+  Verdict on_message(int from, const Message& message, uint64_t now_ms);
 
-  // A transaction from a local client (RPC): into the mempool, and gossiped if new.
+  // A transaction from a local client (RPC): into the mempool, and broadcast if new.
   // Errors: those of Mempool::add.
   Result<bool> submit(const v1::SignedTransaction& tx);
+
+  // Set when this node's own storage or resources failed (a node fault): a read or write of
+  // its stores failed, or they hold damaged data. Meanwhile the engine neither votes nor
+  // produces; a block it applies and commits afterwards (the stores work again) clears it.
+  // A node that cannot repair its stores stops with this status.
+  const std::optional<Status>& node_fault() const { return node_fault_; }
 
   // Builds and signs (but neither applies nor sends) a block on `parent` for `slot`, carrying
   // the newest QC on `parent`'s chain and the given transactions (each must be valid).
@@ -161,6 +191,7 @@ class Engine {
   const BlockTree& tree() const { return *tree_; }
   const EngineStats& stats() const { return stats_; }
   size_t evidence_pending() const { return evidence_pool_.size(); }
+  const EvidencePool& evidence_pool() const { return evidence_pool_; }
   const Mempool& mempool() const { return mempool_; }
   size_t orphan_count() const { return orphans_.size(); }
   const SlotClock& clock() const { return clock_; }
@@ -183,21 +214,26 @@ class Engine {
   };
 
   Status load(const v1::ActiveSetState& genesis_sets);
-  void on_block(int from, const v1::Block& block, OwnBlock* own = nullptr);
-  void on_vote(const v1::SignedBlockVote& vote);
-  void on_evidence(const v1::Evidence& evidence);
+  Verdict on_block(int from, std::shared_ptr<const v1::Block> block, OwnBlock* own = nullptr);
+  Verdict on_vote(const v1::SignedBlockVote& vote);
+  Verdict on_evidence(const v1::Evidence& evidence);
+  Verdict on_transaction(int from, const v1::SignedTransaction& tx);
+  // Records a node fault (node_fault()), logged at error level.
+  void fault(const Status& why);
 
-  // Validates `block` on `parent` and applies it; the new node, or why it is invalid.
-  // `own` (optional): see OwnBlock.
-  Result<BlockNode*> accept(BlockNode& parent, const Hash256& hash, const v1::Block& block,
-                            OwnBlock* own = nullptr);
-  // The header checks that need no state: height, slot, time, producer, signature, QC.
-  // Sets `justify` and `voters`.
-  Status check_header(BlockNode& parent, const Hash256& hash, const v1::BlockHeader& header,
-                      const std::string& signature, BlockNode*& justify,
-                      std::shared_ptr<const ActiveSet>& voters);
+  // Validates `block` on `parent` and applies it: kAccepted with `out` set, or why not
+  // (kInvalid, or kNodeFault when our own stores failed). `own` (optional): see OwnBlock.
+  Verdict accept(BlockNode& parent, const Hash256& hash, std::shared_ptr<const v1::Block> block,
+                 BlockNode*& out, OwnBlock* own = nullptr);
+  // The header checks that need no state and that the block hash fixes: height, slot, time,
+  // producer, QC. Sets `justify` and `voters`.
+  Status check_header(BlockNode& parent, const v1::BlockHeader& header, BlockNode*& justify,
+                      std::shared_ptr<const ActiveSet>& voters) const;
+  // The producer's signature on the header (which the block hash does not fix).
+  Status check_header_signature(const Hash256& hash, const v1::BlockHeader& header,
+                                const std::string& signature, const ActiveSet& voters) const;
   std::shared_ptr<const ActiveSet> voters_for(const BlockNode& parent,
-                                              const BlockNode& header_final);
+                                              const BlockNode& header_final) const;
   // Moves the ledger's head to `target` (undoing and re-applying non-final blocks).
   Status switch_ledger(BlockNode& target);
   // The ledger's preparation of `header`'s block on the ledger's head (which must be its
@@ -220,9 +256,11 @@ class Engine {
                                           std::vector<v1::SignedTransaction> txs);
 
   void maybe_vote(BlockNode& node);
-  void count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote);
+  // Whether the vote was new (not counted before).
+  bool count_vote(BlockNode& node, size_t member, const v1::SignedBlockVote& vote);
   void note_qc(BlockNode& node, const v1::QuorumCertificate& qc);
   void advance_final(BlockNode& block);
+  // `from`: the peer that sent it, or -1 for this node's own block.
   void after_accept(BlockNode& node, int from);
   void add_evidence(v1::Evidence evidence);
   v1::SignedTransaction evidence_transaction(const v1::Evidence& evidence, uint64_t nonce,
@@ -256,17 +294,17 @@ class Engine {
   std::map<Hash256, std::vector<std::string>> votes_;
   std::map<Hash256, std::vector<v1::SignedBlockVote>> early_votes_;
   // Orphans: blocks whose parent is not known yet, by hash, and by the parent they wait on.
-  std::map<Hash256, std::pair<int, v1::Block>> orphans_;
+  std::map<Hash256, std::pair<int, std::shared_ptr<const v1::Block>>> orphans_;
   std::multimap<Hash256, Hash256> orphans_by_parent_;
   // Hashes of blocks known invalid whatever their signature and body (a failure in what the
-  // hash covers). Set by accept(): whether its last failure was of that kind.
+  // hash covers: Verdict::condemns_hash()).
   std::set<Hash256> invalid_;
-  bool failure_condemns_hash_ = false;
+  std::optional<Status> node_fault_;
   // The first signed header per (producer, slot) and vote per (voter, slot): a second,
   // different one is evidence.
   std::map<std::pair<std::string, uint64_t>, v1::SignedBlockHeader> proposals_seen_;
   std::map<std::pair<std::string, uint64_t>, v1::SignedBlockVote> votes_seen_;
-  std::map<std::string, v1::Evidence> evidence_pool_;  // by offence (kind, offender, slot)
+  EvidencePool evidence_pool_;
   Mempool mempool_;
   // Parsed sender keys, shared by the mempool's checks and the blocks' (check_transactions is
   // const: the cache changes no result).

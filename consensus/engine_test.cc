@@ -23,6 +23,8 @@ struct Captured : Network {
     sent.push_back(m);
   }
   void send(int, const Message& m) override { sent.push_back(m); }
+  void relay(int, const Message& m) override { relayed.push_back(m); }
+  std::vector<Message> relayed;
   size_t count(Message::Kind kind) const {
     return static_cast<size_t>(std::count_if(sent.begin(), sent.end(),
                                              [&](const Message& m) { return m.kind == kind; }));
@@ -286,8 +288,8 @@ TEST_F(EngineTest, AProducerTakesTransactionsFromTheMempool) {
   producer.engine().on_tick(at(1));
   ASSERT_EQ(producer.engine().stats().blocks_produced, 1u);
   const BlockNode& head = producer.engine().head();
-  ASSERT_EQ(head.block.transactions_size(), 1);
-  EXPECT_EQ(transaction_id(head.block.transactions(0).tx()), transaction_id(tx.tx()));
+  ASSERT_EQ(head.block->transactions_size(), 1);
+  EXPECT_EQ(transaction_id(head.block->transactions(0).tx()), transaction_id(tx.tx()));
   EXPECT_EQ(producer.engine().mempool().size(), 0u) << "included and expired ones leave the pool";
 }
 
@@ -305,12 +307,12 @@ TEST_F(EngineTest, AProducerChecksItsMempoolTransactionsOnlyOnTheWayIn) {
   ASSERT_EQ(producer.engine().stats().blocks_produced, 1u);
   const BlockNode& head = producer.engine().head();
   ASSERT_EQ(head.height, 1u);
-  ASSERT_EQ(head.block.transactions_size(), 100);
+  ASSERT_EQ(head.block->transactions_size(), 100);
   EXPECT_EQ(producer.engine().stats().transactions_checked, 0u);
   EXPECT_EQ(producer.engine().stats().own_blocks_committed_as_built, 1u);
   EXPECT_EQ(producer.engine().mempool().size(), 0u);
 
-  voter.engine().on_message(0, block_message(head.block), at(1) + 10);
+  voter.engine().on_message(0, Message::of(head.block), at(1) + 10);
   EXPECT_EQ(voter.engine().head().hash, head.hash) << "the block is valid for the others";
   EXPECT_EQ(voter.engine().stats().transactions_checked, 100u);
   EXPECT_EQ(voter.engine().stats().own_blocks_committed_as_built, 0u);

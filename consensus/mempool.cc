@@ -12,7 +12,7 @@ Result<bool> Mempool::add(const ChainId& chain_id, const v1::SignedTransaction& 
   const Hash256& id = hashes.id;
   if (by_id_.count(id) != 0) return false;
   if (by_id_.size() >= capacity_) {
-    return Status(Errc::kTooLarge, "the mempool is full (" + std::to_string(capacity_) + " transactions)");
+    return Status(Errc::kResourceExhausted, "the mempool is full (" + std::to_string(capacity_) + " transactions)");
   }
   ANS_RETURN_IF_ERROR(verify_transaction_signature(tx, *key, hashes.signing));
   uint64_t seq = next_seq_++;

@@ -27,7 +27,7 @@ class Mempool final : public KnownVerdicts {
   explicit Mempool(size_t capacity = 20'000) : capacity_(capacity) {}
 
   // Errors: kMalformed-style shape errors (kInvalidArgument, kBadLength, ...),
-  // kBadSignature, kTooLarge (the pool is full). A transaction already in the pool is OK and
+  // kBadSignature, kResourceExhausted (the pool is full). A transaction already in the pool is OK and
   // returns false; a new one returns true. `keys` (optional) caches parsed sender keys.
   Result<bool> add(const ChainId& chain_id, const v1::SignedTransaction& tx,
                    PublicKeyCache* keys = nullptr);

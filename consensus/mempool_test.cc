@@ -72,7 +72,7 @@ TEST(Mempool, RefusesBadTransactionsAndStaysBounded) {
   EXPECT_EQ(pool.size(), 0u);
   EXPECT_TRUE(pool.add(kChain, transfer(0)).value());
   EXPECT_TRUE(pool.add(kChain, transfer(1)).value());
-  EXPECT_EQ(pool.add(kChain, transfer(2)).status().code(), Errc::kTooLarge);
+  EXPECT_EQ(pool.add(kChain, transfer(2)).status().code(), Errc::kResourceExhausted);
   EXPECT_EQ(pool.size(), 2u);
 }
 

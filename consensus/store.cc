@@ -21,9 +21,9 @@ std::string block_key(const Hash256& hash) {
 }
 
 // Record: 4-byte big-endian length of the block, the block, then the active sets.
-std::string encode_record(const StoredBlock& b) {
-  std::string block = b.block.SerializeAsString();
-  std::string sets = b.sets_after.SerializeAsString();
+std::string encode_record(const v1::Block& b, const v1::ActiveSetState& sets_after) {
+  std::string block = b.SerializeAsString();
+  std::string sets = sets_after.SerializeAsString();
   std::string out;
   uint32_t n = static_cast<uint32_t>(block.size());
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
@@ -77,8 +77,10 @@ Status ConsensusStore::save_safety(const SafetyState& state) {
   return Status::ok();
 }
 
-Status ConsensusStore::put_block(const Hash256& hash, const StoredBlock& block) {
-  leveldb::Status s = db_->Put(leveldb::WriteOptions(), block_key(hash), encode_record(block));
+Status ConsensusStore::put_block(const Hash256& hash, const v1::Block& block,
+                                 const v1::ActiveSetState& sets_after) {
+  leveldb::Status s =
+      db_->Put(leveldb::WriteOptions(), block_key(hash), encode_record(block, sets_after));
   if (!s.ok()) return io_error(s, "writing block " + to_hex(hash));
   return Status::ok();
 }

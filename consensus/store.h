@@ -39,7 +39,10 @@ class ConsensusStore {
   // Returns only after the state is written (synced when `sync`). Errors: kIoError.
   Status save_safety(const SafetyState& state);
 
-  Status put_block(const Hash256& hash, const StoredBlock& block);
+  Status put_block(const Hash256& hash, const v1::Block& block, const v1::ActiveSetState& sets_after);
+  Status put_block(const Hash256& hash, const StoredBlock& b) {
+    return put_block(hash, b.block, b.sets_after);
+  }
   // Every stored block, in no particular order. Errors: kCorruption (an unreadable record),
   // kIoError.
   Status for_each_block(const std::function<void(const Hash256&, StoredBlock)>& visit) const;

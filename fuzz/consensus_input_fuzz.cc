@@ -21,6 +21,7 @@ constexpr uint64_t kGenesisMs = 1'800'000'000'000ULL;
 struct Silent : ans::consensus::Network, ans::consensus::Randomness {
   void broadcast(const ans::consensus::Message&) override {}
   void send(int, const ans::consensus::Message&) override {}
+  void relay(int, const ans::consensus::Message&) override {}
   ans::FixedBytes<32> aux32() override { return {}; }
 };
 
@@ -120,7 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto block = ans::decode_block(body);
       if (!block) return 0;
       m.kind = Kind::kBlock;
-      m.block = *block;
+      m.block = std::make_shared<const ans::v1::Block>(*block);
       break;
     }
     case 1: {

@@ -31,6 +31,7 @@ class NoPeers final : public consensus::Network {
  public:
   void broadcast(const consensus::Message&) override {}
   void send(int, const consensus::Message&) override {}
+  void relay(int, const consensus::Message&) override {}
 };
 
 class OsRandomness final : public consensus::Randomness {
@@ -46,7 +47,7 @@ class FinalityLog final : public consensus::EngineObserver {
  public:
   void on_final(const consensus::BlockNode& block, uint64_t) override {
     spdlog::info("final block {} (slot {}, {} transactions) {}", block.height, block.slot,
-                 block.block.transactions_size(), to_hex(block.hash));
+                 block.block->transactions_size(), to_hex(block.hash));
   }
   void on_conflicting_final(const consensus::BlockNode& block, uint64_t) override {
     spdlog::error("block {} at height {} meets the finality rule off the final chain",

@@ -329,12 +329,18 @@ Result<PreparedBlock> Ledger::prepare_block(const BlockContext& context,
 Result<PreparedBlock> Ledger::prepare_with(
     const BlockContext& context, size_t txs,
     const std::function<Result<BlockOutcome>(const ApplyEnv&, StateOverlay&)>& transition) const {
+  // A read error recorded before belongs to work that was given up: this block reads afresh.
+  db_->clear_read_error();
   StateOverlay block_state(*db_);
   // A name registration reads and writes about eight keys; other transactions fewer.
   block_state.reserve(8 * txs);
   ApplyEnv env{genesis_.params, chain_id_};
   auto outcome = transition(env, block_state);
-  if (!outcome) return outcome.status();
+  if (!outcome) {
+    // A rule that saw a failed read saw wrong data: report the store, not the block.
+    if (Status io = block_state.status(); !io) return io;
+    return outcome.status();
+  }
   if (block_state.touches_prefix("T")) {
     return Status(Errc::kCorruption, "the state transition touched the tree's own keys");
   }

@@ -196,6 +196,10 @@ Result<BlockOutcome> apply_block_with(const ApplyEnv& env, const BlockContext& b
     TxStatus st = checked ? apply_transaction(env, block, state, txs[i], *checked)
                           : apply_transaction(env, block, state, txs[i]);
     if (!st) {
+      // A store that failed underneath makes any verdict meaningless (a failed read looks
+      // like an absent key): that is the node's fault, never the transaction's.
+      if (Status io = state.status(); !io) return io;
+      if (st.code() == TxError::kStorage) return Status(Errc::kIoError, st.message());
       return Status(Errc::kInvalidArgument,
                     "transaction " + std::to_string(i) + " is invalid: " + st.to_string());
     }

@@ -129,7 +129,13 @@ class StateDb final : public StateReader {
   }
   void scan(std::string_view prefix, std::string_view start, size_t limit,
             const ScanVisitor& visit) const override;
+  // The first read error since the store opened or clear_read_error() (reads that fail
+  // answer as if the key were absent, so a caller checks this before trusting them).
   Status status() const override;
+  // Forgets the read error: for a caller that has given up everything it read since (a
+  // block whose preparation failed) and reads afresh, so that a store that works again is
+  // usable again.
+  void clear_read_error() const { first_error_ = Status::ok(); }
 
   bool has_head() const { return has_head_; }
   uint64_t head_height() const { return head_height_; }

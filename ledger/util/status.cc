@@ -18,6 +18,7 @@ std::string_view errc_name(Errc code) {
     case Errc::kNotFound: return "not found";
     case Errc::kIoError: return "I/O error";
     case Errc::kCorruption: return "corruption";
+    case Errc::kResourceExhausted: return "resource exhausted";
   }
   return "unknown error";
 }

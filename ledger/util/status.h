@@ -28,6 +28,7 @@ enum class Errc {
   kNotFound,
   kIoError,
   kCorruption,
+  kResourceExhausted, // a limit of this node was reached (a full pool): try again later
 };
 
 std::string_view errc_name(Errc code);

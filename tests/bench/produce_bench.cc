@@ -50,6 +50,7 @@ double thread_cpu_s() {
 struct Silent : Network {
   void broadcast(const Message&) override {}
   void send(int, const Message&) override {}
+  void relay(int, const Message&) override {}
 };
 
 struct FixedRandom : Randomness {
@@ -202,7 +203,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "round %zu: no block produced\n", round);
       return 1;
     }
-    const size_t included = static_cast<size_t>(e.head().block.transactions_size());
+    const size_t included = static_cast<size_t>(e.head().block->transactions_size());
     std::printf("  round %zu: submitted %zu in %.3f s (%.1f us each); produced height %llu with %zu of %zu transactions in %.3f s (%.3f s on the producing thread's CPU), %.1f us per included transaction\n",
                 round, txs.size(), submit_s, 1e6 * submit_s / static_cast<double>(txs.size()),
                 static_cast<unsigned long long>(e.head().height), included, block, wall, cpu,

@@ -106,6 +106,10 @@ class SimNode final : public consensus::Network,
   // consensus::Network
   void broadcast(const Message& m) override;
   void send(int peer, const Message& m) override;
+  // The network is a full mesh: votes and evidence reach every node from their maker, so
+  // only blocks and transactions are passed on, to everyone (a node's relay is its
+  // broadcast, with the same faults).
+  void relay(int from, const Message& m) override;
   // consensus::Randomness
   FixedBytes<32> aux32() override {
     FixedBytes<32> out{};
@@ -255,7 +259,7 @@ Status SimNode::start() {
 
 void SimNode::deliver(int from, const Message& m, uint64_t now) {
   if (!up()) return;
-  if ((fault_ & kBreakRules) && m.kind == Message::Kind::kBlock) vote_for_anything(m.block);
+  if ((fault_ & kBreakRules) && m.kind == Message::Kind::kBlock) vote_for_anything(*m.block);
   engine_->on_message(from, m, now);
 }
 
@@ -263,12 +267,16 @@ void SimNode::broadcast(const Message& m) {
   if (fault_ & kWithhold) return;
   if ((fault_ & kBreakRules) && m.kind == Message::Kind::kVote) return;  // it sends its own
   if ((fault_ & (kEquivocate | kForkOff)) && m.kind == Message::Kind::kBlock &&
-      m.block.header().header().producer() == sp_id_ &&
-      equivocated_slots_.insert(m.block.header().header().slot()).second) {
-    sim_.schedule_equivocation(index_, m.block);  // sends both blocks, once it can build the second
+      m.block->header().header().producer() == sp_id_ &&
+      equivocated_slots_.insert(m.block->header().header().slot()).second) {
+    sim_.schedule_equivocation(index_, *m.block);  // sends both blocks, once it can build the second
     return;
   }
   sim_.broadcast(index_, m);
+}
+
+void SimNode::relay(int, const Message& m) {
+  if (m.kind == Message::Kind::kBlock || m.kind == Message::Kind::kTransaction) broadcast(m);
 }
 
 void SimNode::send(int peer, const Message& m) {
@@ -465,7 +473,7 @@ void Simulation::collect_punishments() {
   std::reverse(chain.begin(), chain.end());
   std::set<std::string> punished;
   for (const BlockNode* b : chain) {
-    for (const auto& stx : b->block.transactions()) {
+    for (const auto& stx : b->block->transactions()) {
       if (stx.tx().has_transfer()) ++result_.transfers_final;
       if (!stx.tx().has_evidence()) continue;
       const auto& ev = stx.tx().evidence();
@@ -565,7 +573,7 @@ Result Simulation::run() {
       case EventType::kRestart:
         if (!node.up()) restart(e.node);
         break;
-      case EventType::kEquivocate: node.equivocate(e.message->block, now_); break;
+      case EventType::kEquivocate: node.equivocate(*e.message->block, now_); break;
       case EventType::kLivenessCheck: check_liveness(); break;
       case EventType::kClient: client_submits(); break;
     }
