@@ -1,6 +1,9 @@
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
+#include <leveldb/env.h>
+
+#include <atomic>
 
 #include "genesis/genesis_json.h"
 #include "genesis/testnet.h"
@@ -69,6 +72,10 @@ class Node {
     StateDbOptions options;
     options.sync = false;
     options.memory_state = memory_state_;
+    if (ledger_env_ != nullptr) {
+      options.env = ledger_env_.get();
+      options.block_cache_bytes = 0;  // every read of a table goes to its file
+    }
     ledger_ = Ledger::open(dir_ + "/ledger", genesis_, chain_id_, options).value();
     store_ = ConsensusStore::open(dir_ + "/consensus", false).value();
   }
@@ -82,8 +89,16 @@ class Node {
   ConsensusStore& store() { return *store_; }
   Captured net;
   FixedRandom random;
+  // The ledger store's file system from now on (the stores are reopened on it).
+  void use_ledger_env(std::unique_ptr<leveldb::Env> env) {
+    crash();
+    ledger_env_ = std::move(env);
+    restart_stores();
+    open_engine();
+  }
 
  private:
+  std::unique_ptr<leveldb::Env> ledger_env_;  // null: the real file system; before the stores
   const GenesisConfig& genesis_;
   ChainId chain_id_;
   TestnetNodeKeys keys_;
@@ -168,6 +183,205 @@ class EngineTest : public ::testing::Test {
   ChainId chain_id_{};
   std::vector<std::unique_ptr<Node>> nodes_;
 };
+
+// The real file system, whose table reads fail once `fail_from` reads have been made since
+// fail_after() was called, until heal().
+class FailingReads final : public leveldb::EnvWrapper {
+ public:
+  FailingReads() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+  void fail_after(int reads) {
+    reads_.store(0);
+    fail_from_.store(reads);
+  }
+  void heal() { fail_from_.store(-1); }
+  int failed() const { return failed_.load(); }
+
+  leveldb::Status NewRandomAccessFile(const std::string& name,
+                                      leveldb::RandomAccessFile** out) override {
+    leveldb::RandomAccessFile* file = nullptr;
+    leveldb::Status s = target()->NewRandomAccessFile(name, &file);
+    if (!s.ok()) return s;
+    *out = new File(*this, file);
+    return s;
+  }
+
+ private:
+  class File final : public leveldb::RandomAccessFile {
+   public:
+    File(FailingReads& env, leveldb::RandomAccessFile* file) : env_(env), file_(file) {}
+    leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
+                         char* scratch) const override {
+      const int from = env_.fail_from_.load();
+      if (from >= 0 && env_.reads_.fetch_add(1) >= from) {
+        env_.failed_.fetch_add(1);
+        return leveldb::Status::IOError("injected read failure");
+      }
+      return file_->Read(offset, n, result, scratch);
+    }
+
+   private:
+    FailingReads& env_;
+    std::unique_ptr<leveldb::RandomAccessFile> file_;
+  };
+  std::atomic<int> fail_from_{-1};
+  std::atomic<int> reads_{0};
+  std::atomic<int> failed_{0};
+};
+
+// A read of the ledger's store fails while a valid block's transactions are applied: that is
+// this node's fault, not the block's. The block is not condemned (it is accepted once reads
+// work again), nobody is blamed, and the node neither votes nor produces meanwhile.
+TEST_F(EngineTest, AStoreReadFailureIsANodeFaultAndCondemnsNothing) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  auto failing = std::make_unique<FailingReads>();
+  FailingReads& env = *failing;
+  voter.use_ledger_env(std::move(failing));  // reopened: the state is in table files now
+  std::vector<v1::SignedTransaction> txs;
+  for (size_t n = 0; n < 4; ++n) {
+    if (n != index_of(producer)) txs.push_back(self_transfer(n));
+  }
+  const v1::Block block = producer.engine().build_block(chain_id_, 1, txs).value();
+  const Hash256 hash = block_hash(block.header().header());
+
+  // The k-th read of the block's application fails, for k = 0, 1, 2, ... until the
+  // application needs fewer reads than k (what it read before is cached by then): the
+  // header's state, the producer's record, each transaction's accounts, the tree.
+  int faults = 0;
+  for (int k = 0; k < 200; ++k) {
+    env.fail_after(k);
+    const int failed_before = env.failed();
+    Verdict v = voter.engine().on_message(0, block_message(block), at(1) + 10);
+    if (env.failed() == failed_before) {
+      // No read failed: the block went in. Only ever after at least one fault.
+      ASSERT_EQ(v.kind(), Verdict::Kind::kAccepted) << v.reason().to_string();
+      break;
+    }
+    ++faults;
+    ASSERT_EQ(v.kind(), Verdict::Kind::kNodeFault) << "read " << k << ": " << v.reason().to_string();
+    EXPECT_TRUE(is_storage_failure(v.reason())) << v.reason().to_string();
+    ASSERT_TRUE(voter.engine().node_fault().has_value());
+    EXPECT_EQ(voter.engine().head().height, 0u);
+    EXPECT_EQ(voter.net.count(Message::Kind::kVote), 0u);
+    EXPECT_TRUE(voter.net.relayed.empty()) << "nothing is passed on";
+    EXPECT_EQ(voter.engine().next_wakeup_ms(), std::nullopt) << "a faulty node has nothing to do";
+  }
+  ASSERT_GE(faults, 1) << "no read failed: the test tests nothing";
+  EXPECT_GT(env.failed(), 0);
+
+  // The node was faulty, not the block: once reads work, the same block went in.
+  env.heal();
+  EXPECT_EQ(voter.engine().head().hash, hash) << "the valid block was condemned";
+  EXPECT_FALSE(voter.engine().node_fault().has_value());
+  EXPECT_EQ(voter.net.count(Message::Kind::kVote), 1u);
+  ASSERT_EQ(voter.net.relayed.size(), 1u) << "an accepted block is handed to the network to relay";
+  EXPECT_EQ(voter.net.relayed[0].block.get(), voter.engine().head().block.get())
+      << "the relayed message shares the tree's copy of the block";
+  EXPECT_EQ(voter.net.count(Message::Kind::kBlock), 0u) << "the engine does not flood it itself";
+}
+
+// Each kind of answer to a block: accepted, ignored (known), invalid with the hash condemned
+// or not, and not yet (early or unknown parent).
+TEST_F(EngineTest, EveryBlockGetsAVerdict) {
+  Node& producer = producer_of(1);
+  Node& voter = voter_other_than(producer);
+  const v1::Block good = producer.engine().build_block(chain_id_, 1, {self_transfer(index_of(producer))}).value();
+  using K = Verdict::Kind;
+
+  EXPECT_EQ(voter.engine().on_message(0, block_message(good), at(1) - 10'000).kind(), K::kNotYet)
+      << "from the future";
+  v1::Block spoiled = good;
+  spoiled.mutable_header()->set_signature(std::string(64, '\x01'));
+  Verdict v = voter.engine().on_message(0, block_message(spoiled), at(1) + 10);
+  EXPECT_EQ(v.kind(), K::kInvalid);
+  EXPECT_FALSE(v.condemns_hash()) << "a relay can spoil a signature";
+  v1::Block wrong_root = good;
+  wrong_root.mutable_header()->mutable_header()->set_state_root(std::string(32, '\x07'));
+  wrong_root.mutable_header()->set_signature(to_field(keys_[index_of(producer)].validator.sign(
+      header_signing_hash(chain_id_, block_hash(wrong_root.header().header())))));
+  v = voter.engine().on_message(0, block_message(wrong_root), at(1) + 10);
+  EXPECT_EQ(v.kind(), K::kInvalid);
+  EXPECT_TRUE(v.condemns_hash()) << v.reason().to_string();
+  EXPECT_EQ(voter.engine().on_message(0, block_message(wrong_root), at(1) + 10).kind(), K::kInvalid)
+      << "a condemned hash stays invalid";
+
+  EXPECT_EQ(voter.engine().on_message(0, block_message(good), at(1) + 10).kind(), K::kAccepted);
+  EXPECT_EQ(voter.engine().on_message(0, block_message(good), at(1) + 20).kind(), K::kIgnored);
+
+  v1::Block orphan = good;
+  orphan.mutable_header()->mutable_header()->set_prev_hash(std::string(32, '\x05'));
+  EXPECT_EQ(voter.engine().on_message(0, block_message(orphan), at(1) + 20).kind(), K::kNotYet);
+  EXPECT_EQ(voter.net.count(Message::Kind::kBlockRequest), 1u) << "its parent is asked for";
+  EXPECT_FALSE(voter.engine().node_fault().has_value());
+}
+
+// Votes: valid and new, a repeat, a forgery, and one for a block not seen yet.
+TEST_F(EngineTest, EveryVoteGetsAVerdict) {
+  Node& producer = producer_of(1);
+  const v1::Block block = producer.engine().build_block(chain_id_, 1, {}).value();
+  std::vector<Message> votes;
+  for (auto& n : nodes_) {
+    if (n.get() == &producer) continue;
+    n->engine().on_message(0, block_message(block), at(1) + 10);
+    ASSERT_EQ(n->net.count(Message::Kind::kVote), 1u);
+    for (const Message& m : n->net.sent) {
+      if (m.kind == Message::Kind::kVote) votes.push_back(m);
+    }
+  }
+  ASSERT_EQ(votes.size(), 3u);
+  using K = Verdict::Kind;
+  Node& fresh = producer;  // has not seen the block: it built it but did not accept it
+  EXPECT_EQ(fresh.engine().on_message(1, votes[0], at(1) + 20).kind(), K::kNotYet);
+  fresh.engine().on_message(0, block_message(block), at(1) + 20);
+  Node& voter = *nodes_[index_of(producer) == 0 ? 1 : 0];
+  // votes[0] is the voter's own; votes[2] another node's, new to it.
+  Verdict first = voter.engine().on_message(2, votes[2], at(1) + 30);
+  Verdict again = voter.engine().on_message(2, votes[2], at(1) + 31);
+  EXPECT_EQ(first.kind(), K::kAccepted) << first.reason().to_string();
+  ASSERT_EQ(voter.net.relayed.size(), 2u) << "the block and the vote";
+  EXPECT_EQ(voter.net.relayed[1].kind, Message::Kind::kVote);
+  EXPECT_EQ(again.kind(), K::kIgnored);
+  Message forged = votes[2];
+  std::string sig = forged.vote.signature();
+  sig[5] = static_cast<char>(sig[5] ^ 0x40);
+  forged.vote.set_signature(sig);
+  Verdict bad = voter.engine().on_message(2, forged, at(1) + 32);
+  EXPECT_EQ(bad.kind(), K::kInvalid);
+  EXPECT_EQ(bad.reason().code(), Errc::kBadSignature) << bad.reason().to_string();
+}
+
+// A driver that sleeps until next_wakeup_ms() produces in each of its slots, as one that
+// polls does; just before that moment on_tick() has nothing to do.
+TEST_F(EngineTest, NextWakeupIsWhenTheProducerActs) {
+  for (uint64_t slot = 1; slot <= 8; ++slot) {
+    Node& producer = producer_of(slot);
+    auto wake = producer.engine().next_wakeup_ms();
+    ASSERT_TRUE(wake.has_value());
+    const uint64_t before = producer.engine().stats().blocks_produced;
+    producer.engine().on_tick(*wake - 1);
+    EXPECT_EQ(producer.engine().stats().blocks_produced, before) << "slot " << slot;
+    producer.engine().on_tick(*wake);
+    ASSERT_EQ(producer.engine().stats().blocks_produced, before + 1) << "slot " << slot;
+    const auto produced = producer.engine().head().block;
+    for (auto& n : nodes_) {
+      if (n.get() != &producer) n->engine().on_message(0, Message::of(produced), *wake + 5);
+    }
+    // Everyone's votes reach everyone: the next producer has the QC.
+    std::vector<Message> votes;
+    for (auto& n : nodes_) {
+      for (const Message& m : n->net.sent) {
+        if (m.kind == Message::Kind::kVote) votes.push_back(m);
+      }
+      n->net.sent.clear();
+    }
+    for (auto& n : nodes_) {
+      for (const Message& m : votes) n->engine().on_message(1, m, *wake + 10);
+    }
+  }
+  EXPECT_EQ(nodes_[0]->engine().head().height, 8u);
+  Node observer_like(genesis_, chain_id_, keys_[0], "", dir_.sub("observer"));
+  EXPECT_EQ(observer_like.engine().next_wakeup_ms(), std::nullopt) << "an observer never produces";
+}
 
 TEST_F(EngineTest, AVoteLeavesOnlyAfterTheSafetyStateIsStored) {
   Node& producer = producer_of(1);
