@@ -522,8 +522,10 @@ TEST(GenesisReject, Records) {
   c.records.push_back({"founder", "anyone@anywhere"});
   expect_rejected(c, Errc::kInvalidArgument, "records[1].name");
   c = dev_genesis();
-  c.records[0].target = "nobody@anywhere";  // a broadcast address, but no broadcast ID
+  c.records[0].target = "everywhere";  // a broadcast address without a name
   expect_rejected(c, Errc::kInvalidArgument, "records[0].target");
+  c.records[0].target = "assistant@anywhere";  // any name at a broadcast address
+  EXPECT_TRUE(validate_genesis(c).is_ok());
   c.records[0].target = break_checksum(c.sps[0].sp_id);
   expect_rejected(c, Errc::kBadChecksum, "records[0].target");
 }

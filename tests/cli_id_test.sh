@@ -61,6 +61,15 @@ expect_contains "check json" '"network":"0x08"' \
 expect_contains "check json name" '"name":"moky"' \
   "$ANS" id check --json moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ
 expect_contains "check broadcast" "type:     broadcast" "$ANS" id check anyone@anywhere
+# Any valid name at anywhere/everywhere is a broadcast ID (spec section 1), as DIMP uses them.
+expect_contains "broadcast service name" "broadcast: any one member" \
+  "$ANS" id check assistant@anywhere
+expect_contains "broadcast to a group" "broadcast: every member" "$ANS" id check gsp@everywhere
+expect_contains "broadcast json" '"broadcast":true' "$ANS" id check --json archivist@anywhere/web
+expect_contains "plain ID is no broadcast" '"broadcast":false' \
+  "$ANS" id check --json moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ
+expect_fail_with "bare broadcast address" "needs a name" "$ANS" id check everywhere
+expect_fail_with "broadcast name too short" "bad name" "$ANS" id check b@anywhere
 
 expect_fail_with "one changed character names the checksum" "checksum" \
   "$ANS" id check moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgR

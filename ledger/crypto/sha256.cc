@@ -86,7 +86,7 @@ void compress_portable(uint32_t* state, const uint8_t* data, size_t blocks) {
 //
 // `Lanes` independent messages of `blocks` blocks each, their rounds interleaved: each
 // sha256rnds2 waits for the one before it, so a single message leaves the unit idle most of
-// the time, and a second one runs in those gaps (two take about 1.3 times as long as one).
+// the time, and a second one runs in those gaps.
 template <int Lanes>
 __attribute__((target("sha,sse4.1,ssse3"))) void compress_x86_lanes(uint32_t* const* state,
                                                                     const uint8_t* const* data,

@@ -60,7 +60,7 @@ class EthAddress {
   FixedBytes<20> bytes_{};
 };
 
-// "anywhere" (every user) and "everywhere" (every group): the addresses of broadcast IDs.
+// "anywhere" (any one member) and "everywhere" (every member): the addresses of broadcast IDs.
 class BroadcastAddress {
  public:
   enum class Scope : uint8_t { kAnywhere, kEverywhere };

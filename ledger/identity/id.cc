@@ -1,17 +1,9 @@
 #include "ledger/identity/id.h"
 
-#include <algorithm>
-#include <array>
-
 #include "ledger/names/name_syntax.h"
 
 namespace ans {
 namespace {
-
-// The broadcast IDs of spec section 1; no other ID may use a broadcast address.
-constexpr std::array<std::string_view, 5> kBroadcastIds = {
-    "anyone@anywhere", "everyone@everywhere", "moky@anywhere", "station@anywhere",
-    "stations@everywhere"};
 
 // A terminal names a device or client instance: 1–64 bytes of a-z A-Z 0-9 _ - . :
 Status validate_terminal(std::string_view terminal) {
@@ -63,16 +55,13 @@ Result<DimpId> DimpId::parse(std::string_view text) {
     const Status& st = address.status();
     return Status(st.code(), "address: " + st.message());
   }
-  DimpId id(*address, std::string(name), std::string(terminal));
-  if (id.is_broadcast()) {
-    std::string base = id.without_terminal().to_string();
-    if (std::find(kBroadcastIds.begin(), kBroadcastIds.end(), base) == kBroadcastIds.end()) {
-      return Status(Errc::kInvalidArgument,
-                    "'" + base + "' is not a broadcast ID (anyone@anywhere, everyone@everywhere, "
-                    "moky@anywhere, station@anywhere, stations@everywhere)");
-    }
+  // Spec section 1: any valid name at a broadcast address is a broadcast ID, but the address
+  // alone names no one.
+  if (address->kind() == Address::Kind::kBroadcast && name.empty()) {
+    return Status(Errc::kInvalidArgument,
+                  "a broadcast address needs a name, e.g. anyone@" + address->to_string());
   }
-  return id;
+  return DimpId(*address, std::string(name), std::string(terminal));
 }
 
 std::string DimpId::to_string() const {

@@ -15,8 +15,8 @@ inline constexpr size_t kMaxTerminalBytes = 64;
 class DimpId {
  public:
   // Errors: kTooLarge, kBadName (name part or terminal), the address's own errors
-  // (kBadLength, kBadAlphabet, kBadChecksum, kUnknownType), and kInvalidArgument for an ID
-  // with a broadcast address that is not one of the five broadcast IDs.
+  // (kBadLength, kBadAlphabet, kBadChecksum, kUnknownType), and kInvalidArgument for a
+  // broadcast address without a name. Any valid name at a broadcast address is a broadcast ID.
   static Result<DimpId> parse(std::string_view text);
 
   // REQUIRES: name is empty or valid by validate_id_name.

@@ -56,21 +56,36 @@ TEST(DimpId, BareAddresses) {
 }
 
 TEST(DimpId, BroadcastIds) {
+  // Any valid name at a broadcast address, as DIMP networks use them (spec section 1).
   for (const char* s : {"anyone@anywhere", "everyone@everywhere", "moky@anywhere",
-                        "station@anywhere", "stations@everywhere"}) {
+                        "station@anywhere", "stations@everywhere", "assistant@anywhere",
+                        "archivist@anywhere", "gsp@everywhere", "anyone@everywhere",
+                        "Bob.2@anywhere", "assistant@anywhere/web:1"}) {
     auto id = DimpId::parse(s);
     ASSERT_TRUE(id) << s << ": " << id.status().to_string();
-    EXPECT_TRUE(id->is_broadcast());
+    EXPECT_TRUE(id->is_broadcast()) << s;
     EXPECT_EQ(id->to_string(), s);
   }
-  EXPECT_EQ(DimpId::parse("everyone@everywhere")->network(), 0x01);
+  EXPECT_EQ(DimpId::parse("assistant@anywhere")->network(), 0x00);  // any one member: a user
+  EXPECT_EQ(DimpId::parse("everyone@everywhere")->network(), 0x01);  // every member: a group
+  EXPECT_EQ(DimpId::parse("assistant@anywhere")->name(), "assistant");
 }
 
-TEST(DimpId, RejectsOtherBroadcastForms) {
-  for (const char* s : {"anywhere", "bob@anywhere", "anyone@everywhere"}) {
+TEST(DimpId, BroadcastAddressNeedsAName) {
+  for (const char* s : {"anywhere", "everywhere", "anywhere/web"}) {
     auto r = DimpId::parse(s);
     ASSERT_FALSE(r) << s;
     EXPECT_EQ(r.status().code(), Errc::kInvalidArgument) << s;
+    EXPECT_NE(r.status().message().find("needs a name"), std::string::npos) << s;
+  }
+}
+
+TEST(DimpId, BroadcastNamesFollowTheNameRules) {
+  for (const char* s : {"m@anywhere", "@anywhere", "mo ky@everywhere", "bob@@anywhere",
+                        "abcdefghijklmnopqrstuvwxyz012345@anywhere"}) {
+    auto r = DimpId::parse(s);
+    ASSERT_FALSE(r) << s;
+    EXPECT_EQ(r.status().code(), Errc::kBadName) << s;
   }
 }
 

@@ -81,7 +81,7 @@ Hash256 state_key_hash(ByteView app_key);
 // Node hashes, shared by the tree and the verifier so both compute them one way.
 Hash256 state_leaf_hash(const Hash256& kh, const Hash256& value_hash);
 Hash256 state_internal_hash(const Hash256& left, const Hash256& right);
-// Two node hashes at once (sha256_x2: about 1.3 times the time of one), each as
+// Two node hashes at once (sha256_x2: little more time than one), each as
 // state_leaf_hash or state_internal_hash gives it.
 struct StateNodeInput {
   bool leaf;         // leaf: a = key hash, b = value hash; internal: a = left, b = right

@@ -608,8 +608,10 @@ TEST_F(NameRecords, TargetIsRequiredAndMustBeAnId) {
   EXPECT_EQ(try_update(target_only("not an id")), TxError::kBadRecords);
   EXPECT_EQ(try_update(target_only("alice@0x7e5F4552091A69125d5DfCb7b8C2659029395Bdf")),
             TxError::kBadRecords);  // bad EIP-55 checksum
-  EXPECT_EQ(try_update(target_only("nobody@anywhere")), TxError::kBadRecords);
+  EXPECT_EQ(try_update(target_only("anywhere")), TxError::kBadRecords);  // no name
   EXPECT_EQ(try_update(target_only("moky@anywhere")), TxError::kOk);
+  EXPECT_EQ(try_update(target_only("assistant@anywhere")), TxError::kOk);  // any broadcast name
+  EXPECT_EQ(try_update(target_only("gsp@everywhere")), TxError::kOk);
   EXPECT_EQ(try_update(target_only(std::string("xy@") + kBtc)), TxError::kOk);
   // Registration checks the same rules.
   ASSERT_TRUE(commit(c, alice, "notarget"));

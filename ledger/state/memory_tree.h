@@ -90,8 +90,8 @@ class MemoryTree {
 
   // A pool of nodes in one block of memory grown by realloc. Past glibc's mmap threshold a
   // block of its own is grown by mremap: the pages are moved, not copied. A vector's
-  // doubling copies the whole pool instead: at 10 M keys about 1 GB into fresh memory, some
-  // 3 s on this machine, inside one block, with both copies held meanwhile.
+  // doubling copies the whole pool into fresh memory instead, inside one block, with both
+  // copies held meanwhile.
   template <typename T>
   class Pool {
     static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);

@@ -379,7 +379,7 @@ struct Entry {
 
 // The node hashes of one batch, computed a window at a time rather than as the descent makes
 // them: SHA-256 on the x86 SHA extensions is bound by the latency of its rounds, and two
-// independent hashes at once (state_node_hash_x2) take about 1.3 times as long as one. Within
+// independent hashes at once (state_node_hash_x2) take little more time than one. Within
 // a window, the hashes that need nothing else pending go first, two at a time, then those
 // that needed only those, and so on. The nodes' bytes are filled in the same way: each write
 // of a node is a patch applied in the order written, once the hashes it copies are known.

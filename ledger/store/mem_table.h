@@ -4,8 +4,8 @@
 // full: a lookup reads one slot (usually one cache line), then the entry whose hash matches.
 // Growing is spread over the writes that follow: the new slots take over, and each put() or
 // erase() moves the next kDrainPerWrite slots' entries over from the old ones, which lookups
-// consult until they are drained. Rehashing all at once stalled one write (and the block
-// making it) for 1.7-3 s at 8 M keys, most of it faulting in a fresh GiB of slots.
+// consult until they are drained. Rehashing all at once would stall one write (and the block
+// making it) while every new slot is faulted in and filled, which grows with the table.
 // std::unordered_map costs a bucket, the node before, the node and its key: at millions of
 // keys each of those is a cache miss. An entry is one allocation: a small header, the key's
 // bytes, then the value's, so a lookup that finds the entry finds its key and value beside it

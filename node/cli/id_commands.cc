@@ -106,6 +106,10 @@ int run_check(const CheckOptions& o) {
               << "type:     " << kind << "\n"
               << "network:  " << hex_byte(net) << " (" << type_name << ")\n";
     if (!id->terminal().empty()) std::cout << "terminal: " << id->terminal() << "\n";
+    if (const auto* b = std::get_if<BroadcastAddress>(&id->address().value())) {
+      bool any = b->scope() == BroadcastAddress::Scope::kAnywhere;
+      std::cout << "broadcast: " << (any ? "any one member" : "every member") << "\n";
+    }
   }
   return 0;
 }

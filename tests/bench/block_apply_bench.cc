@@ -414,8 +414,8 @@ int main(int argc, char** argv) {
     return static_cast<double>(checks.size()) / time_bare(0, checks.size(), on_new_thread);
   };
   // The bare ceiling is also sampled between the measured blocks (a slice of the checks,
-  // untimed for the application): the machine's speed drifts by tens of percent within a
-  // run, so a ceiling from the same moments as the blocks is the steadier comparison.
+  // untimed for the application): the machine's speed drifts within a run, so a ceiling
+  // from the same moments as the blocks is the steadier comparison.
   constexpr size_t kSampleSlice = 1'000;
   size_t sampled = 0, sample_at = 0;
   double sampled_s = 0, sampling_wall_s = 0, sampling_cpu_s = 0;
