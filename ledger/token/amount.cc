@@ -19,18 +19,6 @@ const Units& units_max() {
   return m;
 }
 
-// `u` in decimal digits. Not Units::str(): GCC 12 at -O3 reports a false -Wrestrict in the
-// libstdc++ string assignment that str() inlines, which breaks the Release build.
-std::string decimal(Units u) {
-  char digits[40];  // 2^128 - 1 has 39 digits
-  size_t start = sizeof digits;
-  do {
-    digits[--start] = static_cast<char>('0' + static_cast<unsigned>(u % 10));
-    u /= 10;
-  } while (u != 0);
-  return std::string(digits + start, sizeof digits - start);
-}
-
 Status overflow() {
   return Status(Errc::kOverflow, "amount exceeds the 128-bit maximum of "
                                  "340282366920938463463.374607431768211455 DIMT");
@@ -89,9 +77,9 @@ Result<Amount> Amount::parse(std::string_view text) {
 std::string Amount::to_string() const {
   Units whole = units_ / unit_scale();
   Units frac = units_ % unit_scale();
-  std::string out = decimal(whole);
+  std::string out = whole.str();
   if (frac != 0) {
-    std::string digits = decimal(frac);
+    std::string digits = frac.str();
     digits.insert(0, kDecimals - digits.size(), '0');
     while (!digits.empty() && digits.back() == '0') digits.pop_back();
     out += '.';
@@ -100,7 +88,7 @@ std::string Amount::to_string() const {
   return out;
 }
 
-std::string Amount::units_string() const { return decimal(units_); }
+std::string Amount::units_string() const { return units_.str(); }
 
 namespace {
 
