@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The `ans` CLI links the primitives and the proof verifier (later a gRPC client), never the
-# state store, the rules, the chain, consensus or LevelDB.
-#   tests/cli_links_test.sh LINK_CLOSURE_FILE ANS_BINARY
-# LINK_CLOSURE_FILE lists every library in the CMake link graph of `ans` (written at
-# configure time by the top-level CMakeLists.txt). Checks the graph, and the binary itself
-# (its dynamic libraries and its symbols).
+# What the binaries link:
+# - the `ans` CLI links the primitives and the proof verifier (later a gRPC client), never
+#   the state store, the rules, the chain, consensus or LevelDB;
+# - `ansd` links no test-harness library (ans_*_testing).
+#   tests/link_graph_test.sh BUILD_DIR ANS_BINARY
+# BUILD_DIR holds ans-link-closure.txt and ansd-link-closure.txt: every library in the CMake
+# link graph of each binary, written at configure time by the top-level CMakeLists.txt.
+# Checks the graphs, and the ans binary itself (its dynamic libraries and its symbols).
 set -u
-closure="$1"
+closure="$1/ans-link-closure.txt"
+ansd_closure="$1/ansd-link-closure.txt"
 binary="$2"
 failures=0
 
@@ -43,6 +46,16 @@ state_symbols=$(nm -C "$binary" | grep -E 'ans::(StateDb|LedgerState|MemoryTree|
 if [ -n "$state_symbols" ]; then
   echo "FAIL: $binary holds state or LevelDB code:"
   echo "$state_symbols"
+  failures=$((failures + 1))
+fi
+
+testing_libs=$(grep '^ans_.*_testing$' "$ansd_closure")
+if [ -n "$testing_libs" ]; then
+  echo "FAIL: ansd links test-harness code:" $testing_libs
+  failures=$((failures + 1))
+fi
+if ! grep -q '^ans_consensus$' "$ansd_closure"; then
+  echo "FAIL: $ansd_closure does not list ans_consensus: not the link graph of ansd?"
   failures=$((failures + 1))
 fi
 
