@@ -7,9 +7,11 @@
 # The layers, lowest first:
 #   primitives (util, crypto, names, token, identity, wire) <- proof <- store <- state
 #   <- rules <- chain <- genesis <- consensus <- rpc <- node
-# Test code may include anything: tests/, fuzz/, the testing folders, and the *_test.cc
-# files that sit beside the code they test. Generated Protobuf headers (ans/v1/...) sit below
-# everything. A folder without a row is an error: a new folder must take its place here.
+# The test harness libraries sit above the layer they serve (ledger/testing above the chain,
+# consensus/testing above consensus). Test code may include anything: tests/, fuzz/, and the
+# *_test.cc files that sit beside the code they test. Generated Protobuf headers (ans/v1/...)
+# sit below everything. A folder without a row is an error: a new folder must take its place
+# here.
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
 
@@ -27,22 +29,26 @@ declare -A allowed=(
   [ledger/state]="$primitives ledger/proof ledger/store"
   [ledger/rules]="$primitives ledger/proof ledger/store ledger/state"
   [ledger/chain]="$primitives ledger/proof ledger/store ledger/state ledger/rules"
+  [ledger/testing]="$ledger_all"
   [genesis]="$ledger_all"
   [consensus]="$ledger_all genesis"
+  [consensus/testing]="$ledger_all ledger/testing genesis consensus"
   [rpc]="$ledger_all genesis consensus"
   [node]="$ledger_all genesis consensus rpc"
 )
 # Test code: may include anything.
 is_test_code() {
   case "$1" in
-    tests/* | fuzz/* | ledger/testing/* | consensus/testing/* | *_test.cc) return 0 ;;
+    tests/* | fuzz/* | *_test.cc) return 0 ;;
   esac
   return 1
 }
-# Sets `layer` to the layer of a path: ledger/<folder> inside the ledger, else its top folder.
+# Sets `layer` to the layer of a path: ledger/<folder> inside the ledger, consensus/testing,
+# else its top folder.
 layer_of() {
   case "$1" in
     ledger/*/*) layer="${1#ledger/}"; layer="ledger/${layer%%/*}" ;;
+    consensus/testing/*) layer="consensus/testing" ;;
     */*) layer="${1%%/*}" ;;
     *) layer="" ;;
   esac
