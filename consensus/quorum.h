@@ -40,13 +40,6 @@ class ActiveSet {
 // signature does not verify for the voter's key on this chain).
 Status verify_vote(const ChainId& chain_id, const ActiveSet& set, const v1::SignedBlockVote& vote);
 
-// Collects valid votes for one block into a QC. Votes for another block, invalid votes and
-// repeated votes by one voter are left out (the first valid one counts).
-// Errors: kInvalidArgument when fewer than set.quorum() distinct valid votes remain.
-Result<v1::QuorumCertificate> build_qc(const ChainId& chain_id, const ActiveSet& set,
-                                       const v1::BlockVote& target,
-                                       const std::vector<v1::SignedBlockVote>& votes);
-
 // Assembles a QC from signatures the caller has verified: signatures[i] is member i's
 // signature on `target`, or empty. Errors: kInvalidArgument when fewer than set.quorum().
 Result<v1::QuorumCertificate> assemble_qc(const ActiveSet& set, const v1::BlockVote& target,

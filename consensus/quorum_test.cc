@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "consensus/testing/build_qc.h"
+
 namespace ans::consensus {
 namespace {
 

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "ledger/chain/genesis_config.h"
 #include "ledger/crypto/keys.h"
 #include "ledger/identity/entity_type.h"
+#include "ledger/rules/genesis_config.h"
 
 namespace ans {
 

@@ -16,7 +16,7 @@
 
 #include "ledger/identity/entity_type.h"
 #include "ledger/names/name_syntax.h"
-#include "ledger/rules/producers.h"  // kMaxDisplayNameBytes, kMaxUrlBytes, kMaxHostBytes
+#include "ledger/rules/sp_data.h"
 
 namespace ans {
 namespace {
@@ -500,47 +500,6 @@ J config_to_json(const GenesisConfig& c) {
 
 // ---- validation ---------------------------------------------------------------------------
 
-bool printable_ascii_without_spaces(std::string_view s) {
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c <= 0x20 || c >= 0x7f) return false;
-  }
-  return true;
-}
-
-// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF) without
-// control characters.
-bool printable_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1fu; }
-    else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0fu; }
-    else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07u; }
-    else return false;
-    if (i + len > s.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3fu);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-      return false;
-    }
-    if (cp >= 0x80 && cp < 0xa0) return false;  // C1 controls
-    i += len;
-  }
-  return true;
-}
-
 Status validate_params(const ChainParams& p) {
   auto at = [](const char* name) { return field("params", name); };
   auto positive = [&](uint64_t value, const char* name) -> Status {
@@ -594,13 +553,12 @@ Status validate_params(const ChainParams& p) {
 
 Status validate_station(const GenesisStation& s, const std::string& path) {
   if (auto id = DimpId::parse(s.id); !id) return wrap(field(path, "id"), id.status());
-  if (s.host.empty() || s.host.size() > kMaxHostBytes ||
-      !printable_ascii_without_spaces(s.host)) {
-    return fail(Errc::kInvalidArgument, field(path, "host"),
-                "must be 1 to " + std::to_string(kMaxHostBytes) +
-                    " bytes of printable ASCII without spaces");
+  if (Status host = check_station_host(s.host); !host) {
+    return fail(host.code(), field(path, "host"), host.message());
   }
-  if (s.port == 0) return fail(Errc::kInvalidArgument, field(path, "port"), "must be 1 to 65535");
+  if (Status port = check_station_port(s.port); !port) {
+    return fail(port.code(), field(path, "port"), port.message());
+  }
   return Status::ok();
 }
 
@@ -617,17 +575,13 @@ Status validate_sp(const GenesisSp& sp, const ChainParams& p, const std::string&
                 "must be written in its canonical form without a terminal: " +
                     id->without_terminal().to_string());
   }
-  if (sp.display_name.empty() || sp.display_name.size() > kMaxDisplayNameBytes ||
-      !printable_utf8(sp.display_name)) {
-    return fail(Errc::kInvalidArgument, field(path, "display_name"),
-                "must be 1 to " + std::to_string(kMaxDisplayNameBytes) +
-                    " bytes of UTF-8 without control characters");
+  // The same checks as the rules' SpRegister, so genesis holds no SP a transaction could not
+  // register.
+  if (Status name = check_sp_display_name(sp.display_name); !name) {
+    return fail(name.code(), field(path, "display_name"), name.message());
   }
-  if (sp.url.size() > kMaxUrlBytes ||
-      (!sp.url.empty() && !printable_ascii_without_spaces(sp.url))) {
-    return fail(Errc::kInvalidArgument, field(path, "url"),
-                "must be at most " + std::to_string(kMaxUrlBytes) +
-                    " bytes of printable ASCII without spaces");
+  if (Status url = check_sp_url(sp.url); !url) {
+    return fail(url.code(), field(path, "url"), url.message());
   }
   std::string stations_path = field(path, "stations");
   if (sp.stations.size() > p.max_stations) {

@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "ledger/chain/genesis_config.h"
 #include "ledger/crypto/hash.h"
+#include "ledger/rules/genesis_config.h"
 #include "ledger/util/status.h"
 
 namespace ans {

@@ -498,6 +498,10 @@ TEST(GenesisReject, SpTexts) {
   c = dev_genesis();
   c.sps[0].url = "https://" + std::string(250, 'a');
   expect_rejected(c, Errc::kInvalidArgument, "sps[0].url");
+  c.sps[0].url = "https://a.example/\x01";
+  expect_rejected(c, Errc::kInvalidArgument, "sps[0].url");
+  c.sps[0].url = "";  // no URL is fine
+  EXPECT_TRUE(validate_genesis(c).is_ok());
 }
 
 TEST(GenesisReject, ReservedNames) {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "ledger/chain/genesis_config.h"
 #include "ledger/crypto/keys.h"
+#include "ledger/rules/genesis_config.h"
 #include "ledger/util/status.h"
 
 namespace ans {

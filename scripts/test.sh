@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite through ctest.
 #   scripts/test.sh             the normal build
+#   scripts/test.sh --release   the whole tree built as Release (-O3), and a smoke subset of
+#                               its tests: the ledger's and genesis' unit tests, the build
+#                               checks and the CLI's integration test
 #   scripts/test.sh --sanitize  the unit tests built with AddressSanitizer and UBSan
 #   scripts/test.sh --thread    the ledger's and the consensus engine's unit tests built with
 #                               ThreadSanitizer
@@ -8,7 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
-if [ "${1:-}" = "--sanitize" ]; then
+if [ "${1:-}" = "--release" ]; then
+  scripts/build.sh release
+  ctest --test-dir build-release --output-on-failure -j 2 \
+    -L '^(ledger_tests|proof_tests|rules_tests|genesis_tests|build)$'
+  ctest --test-dir build-release --output-on-failure -R '^cli_id$'
+elif [ "${1:-}" = "--sanitize" ]; then
   scripts/build.sh sanitize
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -12,10 +12,10 @@
 #include <set>
 #include <thread>
 
-#include "ledger/rules/block_file.h"
-#include "ledger/rules/chain_driver.h"
-#include "ledger/rules/test_chain.h"
+#include "ledger/testing/block_file.h"
+#include "ledger/testing/chain_driver.h"
 #include "ledger/testing/temp_dir.h"
+#include "ledger/testing/test_chain.h"
 
 extern char** environ;
 

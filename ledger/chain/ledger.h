@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "ledger/chain/genesis_config.h"
 #include "ledger/proof/state_proof.h"
+#include "ledger/rules/genesis_config.h"
 #include "ledger/rules/transition.h"
 #include "ledger/state/memory_tree.h"
 #include "ledger/state/radix_tree.h"

@@ -8,9 +8,9 @@
 
 #include <cstdlib>
 
-#include "ledger/rules/chain_driver.h"
-#include "ledger/rules/test_chain.h"
+#include "ledger/testing/chain_driver.h"
 #include "ledger/testing/temp_dir.h"
+#include "ledger/testing/test_chain.h"
 
 namespace ans {
 namespace {

@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "ledger/rules/chain_driver.h"
 #include "ledger/rules/queries.h"
-#include "ledger/rules/test_chain.h"
 #include "ledger/state/keys.h"
 #include "ledger/state/ledger_state.h"
+#include "ledger/testing/chain_driver.h"
 #include "ledger/testing/temp_dir.h"
+#include "ledger/testing/test_chain.h"
 
 namespace ans {
 namespace {

@@ -6,9 +6,9 @@
 #include <map>
 
 #include "ledger/rules/producers.h"
-#include "ledger/rules/test_chain.h"
-#include "ledger/rules/test_helpers.h"
 #include "ledger/state/keys.h"
+#include "ledger/testing/test_chain.h"
+#include "ledger/testing/test_helpers.h"
 
 namespace ans {
 namespace {

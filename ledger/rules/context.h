@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "ledger/chain/genesis_config.h"
+#include "ledger/rules/genesis_config.h"
 #include "ledger/wire/codec.h"
 
 namespace ans {

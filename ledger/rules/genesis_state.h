@@ -1,7 +1,7 @@
 // Builds the state of block 0 from a genesis configuration.
 #pragma once
 
-#include "ledger/chain/genesis_config.h"
+#include "ledger/rules/genesis_config.h"
 #include "ledger/store/state_view.h"
 
 namespace ans {

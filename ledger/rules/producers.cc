@@ -4,6 +4,7 @@
 #include <set>
 
 #include "ledger/identity/id.h"
+#include "ledger/rules/sp_data.h"
 
 namespace ans {
 namespace {
@@ -24,7 +25,7 @@ TxStatus load_own_sp(TxScope& s, const std::string& sp_id, v1::SpState& out,
 TxStatus check_sp_data(const ChainParams& p, const std::string& url,
                        const google::protobuf::RepeatedPtrField<v1::Station>& stations) {
   auto bad = [](std::string m) { return TxStatus(TxError::kBadSpData, std::move(m)); };
-  if (url.size() > kMaxUrlBytes) return bad("url is longer than " + std::to_string(kMaxUrlBytes) + " bytes");
+  if (Status st = check_sp_url(url); !st) return bad("url " + st.message());
   if (static_cast<uint32_t>(stations.size()) > p.max_stations) {
     return bad("at most " + std::to_string(p.max_stations) + " stations, got " +
                std::to_string(stations.size()));
@@ -33,13 +34,12 @@ TxStatus check_sp_data(const ChainParams& p, const std::string& url,
     const auto& st = stations[i];
     std::string where = "stations[" + std::to_string(i) + "]";
     if (auto id = DimpId::parse(st.id()); !id) return bad(where + ".id: " + id.status().to_string());
-    if (st.host().empty() || st.host().size() > kMaxHostBytes) {
-      return bad(where + ".host must be 1 to " + std::to_string(kMaxHostBytes) + " bytes");
+    if (Status host = check_station_host(st.host()); !host) {
+      return bad(where + ".host " + host.message());
     }
-    for (char c : st.host()) {
-      if (c <= 0x20 || c > 0x7e) return bad(where + ".host must be printable ASCII without spaces");
+    if (Status port = check_station_port(st.port()); !port) {
+      return bad(where + ".port " + port.message());
     }
-    if (st.port() < 1 || st.port() > 65535) return bad(where + ".port must be 1 to 65535");
   }
   return TxStatus::ok();
 }
@@ -179,9 +179,8 @@ TxStatus apply_sp_register(TxScope& s, const v1::SpRegister& body) {
     return TxStatus(TxError::kSpLimit, "the registry holds the maximum of " +
                                            std::to_string(p.max_sps) + " SPs");
   }
-  if (body.display_name().empty() || body.display_name().size() > kMaxDisplayNameBytes) {
-    return TxStatus(TxError::kBadSpData, "display_name must be 1 to " +
-                                             std::to_string(kMaxDisplayNameBytes) + " bytes");
+  if (Status name = check_sp_display_name(body.display_name()); !name) {
+    return TxStatus(TxError::kBadSpData, "display_name " + name.message());
   }
   ANS_TX_CHECK(check_sp_data(p, body.url(), body.stations()));
   ANS_TX_CHECK(check_signing_key(s.state, body.signing_key(), body.sp_id()));

@@ -9,10 +9,6 @@
 
 namespace ans {
 
-inline constexpr size_t kMaxDisplayNameBytes = 64;
-inline constexpr size_t kMaxUrlBytes = 256;
-inline constexpr size_t kMaxHostBytes = 253;
-
 TxStatus apply_sp_register(TxScope& s, const v1::SpRegister& body);
 TxStatus apply_sp_update(TxScope& s, const v1::SpUpdate& body);
 TxStatus apply_sp_unregister(TxScope& s, const v1::SpUnregister& body);

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "ledger/rules/test_chain.h"
-#include "ledger/rules/test_helpers.h"
+#include "ledger/testing/test_chain.h"
+#include "ledger/testing/test_helpers.h"
 
 namespace ans {
 namespace {
@@ -302,6 +302,21 @@ TEST(SpRegister, StationsAndDescriptionBounds) {
       {"empty display name", [](v1::SpRegister& r) { r.set_display_name(""); }},
       {"65-byte display name", [](v1::SpRegister& r) { r.set_display_name(std::string(65, 'd')); }},
       {"257-byte url", [](v1::SpRegister& r) { r.set_url(std::string(257, 'u')); }},
+      // The display name is UTF-8 without control characters, the URL printable ASCII
+      // without spaces: the checks genesis makes too (ledger/rules/sp_data.h).
+      {"tab in the display name", [](v1::SpRegister& r) { r.set_display_name("tab\there"); }},
+      {"C1 control in the display name",
+       [](v1::SpRegister& r) { r.set_display_name("c1 \xc2\x85"); }},
+      {"truncated UTF-8 display name",
+       [](v1::SpRegister& r) { r.set_display_name("bad \xc3"); }},
+      {"overlong UTF-8 display name",
+       [](v1::SpRegister& r) { r.set_display_name("\xc0\xaf"); }},
+      {"surrogate in the display name",
+       [](v1::SpRegister& r) { r.set_display_name("\xed\xa0\x80"); }},
+      {"url with a space", [](v1::SpRegister& r) { r.set_url("https://a b.example"); }},
+      {"url with a control byte", [](v1::SpRegister& r) { r.set_url("https://a\x01.example"); }},
+      {"url with a newline", [](v1::SpRegister& r) { r.set_url("https://a.example\n"); }},
+      {"url not ASCII", [](v1::SpRegister& r) { r.set_url("https://\xc3\xa9.example"); }},
   };
   for (const auto& [what, change] : bad) {
     TxStatus st = register_sp(c, alice, "sp-bad", kMinStake, change);
@@ -316,6 +331,10 @@ TEST(SpRegister, StationsAndDescriptionBounds) {
       {"host of 253 bytes", station("station@anywhere", std::string(253, 'h'), 9394)},
       {"64-byte display name", [](v1::SpRegister& r) { r.set_display_name(std::string(64, 'd')); }},
       {"256-byte url", [](v1::SpRegister& r) { r.set_url(std::string(256, 'u')); }},
+      {"empty url", [](v1::SpRegister& r) { r.set_url(""); }},
+      {"UTF-8 display name", [](v1::SpRegister& r) {
+         r.set_display_name("\xe4\xb8\xad\xe6\x96\x87 SP \xf0\x9f\x9b\xb0");
+       }},
   };
   int i = 0;
   for (const auto& [what, change] : good) {
@@ -395,6 +414,10 @@ TEST(SpUpdate, Rejections) {
             TxError::kSigningKeyInUse);
   EXPECT_EQ(sp_update(c, owner, kGenesis, [](v1::SpUpdate& u) {
               u.mutable_stations(0)->set_port(0);
+            }).code(),
+            TxError::kBadSpData);
+  EXPECT_EQ(sp_update(c, owner, kGenesis, [](v1::SpUpdate& u) {
+              u.set_url("https://sp.example/\x7f");
             }).code(),
             TxError::kBadSpData);
   ASSERT_TRUE(unregister(c, alice, "sp-a"));

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ans/v1/state.pb.h"
-#include "ledger/chain/genesis_config.h"
+#include "ledger/rules/genesis_config.h"
 #include "ledger/rules/names.h"
 #include "ledger/store/state_view.h"
 

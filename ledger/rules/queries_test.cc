@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "ledger/rules/test_chain.h"
-#include "ledger/rules/test_helpers.h"
+#include "ledger/testing/test_chain.h"
+#include "ledger/testing/test_helpers.h"
 
 namespace ans {
 namespace {

@@ -312,11 +312,4 @@ std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
   return job.take();
 }
 
-std::vector<bool> verify_signatures(const ChainId& chain_id,
-                                    std::span<const v1::SignedTransaction> txs, unsigned threads) {
-  std::vector<bool> out;
-  for (const auto& v : verify_senders(chain_id, txs, threads)) out.push_back(v.valid);
-  return out;
-}
-
 }  // namespace ans

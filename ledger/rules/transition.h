@@ -22,7 +22,7 @@ namespace ans {
 
 enum class SignatureCheck {
   kVerify,           // verify the signature here
-  kAlreadyVerified,  // the caller verified it (e.g. in parallel, see verify_signatures)
+  kAlreadyVerified,  // the caller verified it (e.g. in parallel, see verify_senders)
 };
 
 // A transaction whose signature was checked ahead of applying it, and the account that sent
@@ -111,12 +111,10 @@ Result<BlockOutcome> apply_block(const ApplyEnv& env, const BlockContext& block,
                                  std::span<const v1::SignedTransaction> txs,
                                  VerdictSource& verdicts);
 
-// Verifies every transaction's signature using up to `threads` threads (1 = inline).
-// Deterministic: the result depends only on the inputs.
-std::vector<bool> verify_signatures(const ChainId& chain_id,
-                                    std::span<const v1::SignedTransaction> txs, unsigned threads);
-// The same, also deriving each sender's account. With `keys`, sender keys are looked up
-// there before they are parsed (PublicKeyCache); the results are the same either way.
+// Verifies every transaction's signature and derives its sender's account, using up to
+// `threads` threads (1 = inline). Deterministic: the result depends only on the inputs.
+// With `keys`, sender keys are looked up there before they are parsed (PublicKeyCache); the
+// results are the same either way.
 // With `known`, a transaction whose verdict it holds is not verified again.
 std::vector<VerifiedSender> verify_senders(const ChainId& chain_id,
                                            std::span<const v1::SignedTransaction> txs,

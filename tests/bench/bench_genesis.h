@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "ledger/chain/genesis_config.h"
 #include "ledger/crypto/hash.h"
 #include "ledger/crypto/keys.h"
 #include "ledger/identity/address.h"
+#include "ledger/rules/genesis_config.h"
 
 namespace ans::bench {
 

@@ -22,7 +22,7 @@
 // block at a time with nothing beside it (a validator at the head of the chain) and prints
 // the per-block latency.
 // Prints registrations/s next to two ceilings measured in the same run on 2 threads, before and after the application and averaged: the
-// full signature check of the same transactions (what verify_signatures does: decode the key,
+// full signature check of the same transactions (what verify_senders does: decode the key,
 // hash, verify, derive the sender), and libsecp256k1's verification alone with keys parsed
 // and messages hashed beforehand. The bare one is also sampled between the measured blocks
 // (1,000 verifications each time, left out of the application's time and CPU), for a
@@ -357,7 +357,7 @@ int main(int argc, char** argv) {
   auto measure_checks = [&] {
     auto c0 = Clock::now();
     size_t verified_count = 0;
-    for (const auto& b : register_blocks) verified_count += verify_signatures(chain_id, b, 2).size();
+    for (const auto& b : register_blocks) verified_count += verify_senders(chain_id, b, 2).size();
     return static_cast<double>(verified_count) / seconds_since(c0);
   };
   const double ceiling_before = measure_checks();

@@ -1,10 +1,10 @@
-#include "ledger/rules/chain_driver.h"
+#include "ledger/testing/chain_driver.h"
 
 #include <limits>
 
 #include "ledger/rules/supply.h"
-#include "ledger/rules/test_chain.h"
 #include "ledger/state/ledger_state.h"
+#include "ledger/testing/test_chain.h"
 
 namespace ans::testing {
 

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ledger/rules/test_chain.h"
+#include "ledger/testing/test_chain.h"
 
 namespace ans::testing {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/chain/genesis_config.h"
+#include "ledger/rules/genesis_config.h"
 #include "ledger/rules/genesis_state.h"
 #include "ledger/rules/queries.h"
 #include "ledger/rules/supply.h"

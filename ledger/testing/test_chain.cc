@@ -1,4 +1,4 @@
-#include "ledger/rules/test_chain.h"
+#include "ledger/testing/test_chain.h"
 
 #include <cassert>
 #include <stdexcept>

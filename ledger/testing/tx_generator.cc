@@ -1,8 +1,8 @@
-#include "ledger/rules/tx_generator.h"
+#include "ledger/testing/tx_generator.h"
 
 #include "ledger/rules/names.h"
-#include "ledger/rules/test_chain.h"
 #include "ledger/state/ledger_state.h"
+#include "ledger/testing/test_chain.h"
 
 namespace ans::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "ledger/rules/block_file.h"
+#include "ledger/testing/block_file.h"
 
 #include <fstream>
 #include <iterator>

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ledger/chain/ledger.h"
-#include "ledger/rules/tx_generator.h"
+#include "ledger/testing/tx_generator.h"
 
 namespace ans::testing {
 

@@ -5,9 +5,9 @@
 #include <cstdio>
 
 #include "ledger/chain/ledger.h"
-#include "ledger/rules/block_file.h"
-#include "ledger/rules/chain_driver.h"
-#include "ledger/rules/test_chain.h"
+#include "ledger/testing/block_file.h"
+#include "ledger/testing/chain_driver.h"
+#include "ledger/testing/test_chain.h"
 
 int main(int argc, char** argv) {
   using namespace ans;
