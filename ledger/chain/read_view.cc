@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <vector>
 
 #include "ledger/state/keys.h"
 #include "ledger/state/radix_tree.h"
@@ -132,15 +133,25 @@ void ReadView::Reader::scan(std::string_view prefix, std::string_view start, siz
 ViewRegistry::ViewRegistry(size_t kept_final) : kept_final_(std::max<size_t>(kept_final, 1)) {}
 
 void ViewRegistry::publish(std::shared_ptr<const ReadView> head, uint64_t final_height) {
+  // Views dropped here die after the lock is released: their snapshots' release is no
+  // reader's wait.
+  std::vector<std::shared_ptr<const ReadView>> dropped;
   std::lock_guard<std::mutex> lock(mutex_);
-  by_height_.erase(by_height_.upper_bound(head->height()), by_height_.end());
-  by_height_[head->height()] = head;
+  for (auto it = by_height_.upper_bound(head->height()); it != by_height_.end();) {
+    dropped.push_back(std::move(it->second));
+    it = by_height_.erase(it);
+  }
+  std::shared_ptr<const ReadView>& slot = by_height_[head->height()];
+  if (slot) dropped.push_back(std::move(slot));
+  slot = head;
   if (auto it = by_height_.find(final_height); it != by_height_.end()) final_ = it->second;
+  if (head_) dropped.push_back(std::move(head_));
   head_ = std::move(head);
   // The final views kept: those at or below the final height, the newest kept_final_.
   size_t final_kept = static_cast<size_t>(std::distance(by_height_.begin(),
                                                         by_height_.upper_bound(final_height)));
   while (final_kept > kept_final_) {
+    dropped.push_back(std::move(by_height_.begin()->second));
     by_height_.erase(by_height_.begin());
     --final_kept;
   }
