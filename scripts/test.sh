@@ -29,7 +29,7 @@ elif [ "${1:-}" = "--thread" ]; then
   # rest of the tree runs gRPC and Asio, whose uninstrumented libraries would only add noise.)
   scripts/build.sh thread ledger_tests proof_tests rules_tests chain_tests ledger_crash_child \
     consensus_tests
-  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp"
   ctest --test-dir build-tsan/ledger --output-on-failure -j 2
   ctest --test-dir build-tsan/consensus --output-on-failure -j 2
 else

@@ -224,17 +224,21 @@ Status Ledger::build_memory_tree() {
   });
   std::sort(all.begin(), all.end(),
             [](const TreeChange& a, const TreeChange& b) { return a.kh < b.kh; });
-  auto tree = std::make_unique<MemoryTree>();
-  ANS_RETURN_IF_ERROR(tree->apply(all));
-  memory_tree_ = std::move(tree);
+  auto tree = std::make_unique<LiveTree>();
+  ANS_RETURN_IF_ERROR(tree->tree.apply(all));
+  tree->height = db_->head_height();
+  live_tree_ = std::move(tree);  // at opening: no view has the old one
   staged_for_ = 0;
   return Status::ok();
 }
 
 MemoryTree& Ledger::head_tree() const {
-  if (memory_tree_->staged()) memory_tree_->unstage();
+  if (live_tree_->tree.staged()) {
+    ViewLock::Exclusive lock(live_tree_->lock);
+    live_tree_->tree.unstage();
+  }
   staged_for_ = 0;
-  return *memory_tree_;
+  return live_tree_->tree;
 }
 
 Status Ledger::with_tree_at(uint64_t height,
@@ -243,20 +247,24 @@ Status Ledger::with_tree_at(uint64_t height,
   if (height == db_->head_height()) return use(tree);
   auto state = db_->view_at(height);
   if (!state) return state.status();
-  ANS_RETURN_IF_ERROR(tree.stage(tree_changes((*state)->restored())));
+  {
+    ViewLock::Exclusive lock(live_tree_->lock);
+    ANS_RETURN_IF_ERROR(tree.stage(tree_changes((*state)->restored())));
+  }
   Status st = use(tree);
+  ViewLock::Exclusive lock(live_tree_->lock);
   tree.unstage();
   return st;
 }
 
 Result<Hash256> Ledger::state_root() const {
-  if (memory_tree_) return memory_tree_->unstaged_root();
+  if (live_tree_) return live_tree_->tree.unstaged_root();
   return root_of(*db_);
 }
 
 Result<Hash256> Ledger::state_root_at(uint64_t height) const {
   if (height == db_->head_height()) return state_root();
-  if (memory_tree_) {
+  if (live_tree_) {
     Hash256 root{};
     ANS_RETURN_IF_ERROR(with_tree_at(height, [&root](const MemoryTree& tree) {
       root = tree.root_hash();
@@ -272,7 +280,7 @@ Result<Hash256> Ledger::state_root_at(uint64_t height) const {
 Result<std::unique_ptr<StateReader>> Ledger::view_at(uint64_t height) const {
   auto state = db_->view_at(height);
   if (!state) return state.status();
-  if (memory_tree_) return std::unique_ptr<StateReader>(std::move(state).value());
+  if (live_tree_) return std::unique_ptr<StateReader>(std::move(state).value());
   auto view = std::make_unique<LedgerView>(std::move(state).value());
   ANS_RETURN_IF_ERROR(view->rebuild_tree());
   return std::unique_ptr<StateReader>(std::move(view));
@@ -281,14 +289,18 @@ Result<std::unique_ptr<StateReader>> Ledger::view_at(uint64_t height) const {
 Status Ledger::undo_head_block() {
   auto restore = db_->head_undo();
   if (!restore) return restore.status();
-  if (memory_tree_) {
+  if (live_tree_) {
     MemoryTree& tree = head_tree();
+    // Held across the store's undo: a view's proof reverses the blocks above it on the tree,
+    // and the tree and the store's history must name the same head while it does.
+    ViewLock::Exclusive lock(live_tree_->lock);
     ANS_RETURN_IF_ERROR(tree.stage(tree_changes(*restore)));
     if (Status st = db_->undo_head_block({}); !st) {
       tree.unstage();
       return st;
     }
     tree.keep_staged();
+    live_tree_->height = db_->head_height();
     return Status::ok();
   }
   StateOverlay rebuilt(*db_);
@@ -345,12 +357,15 @@ Result<PreparedBlock> Ledger::prepare_with(
     return Status(Errc::kCorruption, "the state transition touched the tree's own keys");
   }
   PreparedBlock out;
-  if (memory_tree_) {
+  if (live_tree_) {
     // Staged in the tree: a commit of this block keeps them, anything else puts them back.
     ANS_RETURN_IF_ERROR(block_state.status());
     out.tree_changes = tree_changes(block_state.write_log());
     MemoryTree& tree = head_tree();
-    ANS_RETURN_IF_ERROR(tree.stage(out.tree_changes));
+    {
+      ViewLock::Exclusive lock(live_tree_->lock);
+      ANS_RETURN_IF_ERROR(tree.stage(out.tree_changes));
+    }
     out.tree_stage = staged_for_ = ++stages_;
     out.state_root = tree.root_hash();
   } else {
@@ -377,14 +392,15 @@ Status Ledger::commit_block(const PreparedBlock& block, const Hash256& block_has
     return Status(Errc::kInvalidArgument, "block " + std::to_string(block.context.height) +
                                               " was prepared on another head");
   }
-  if (!memory_tree_) {
+  if (!live_tree_) {
     return db_->commit_block(block.context.height, block_hash, block.writes, &block.first_writes,
                              &block.tree_writes);
   }
-  MemoryTree& tree = *memory_tree_;
+  MemoryTree& tree = live_tree_->tree;
   if (block.tree_stage == 0 || block.tree_stage != staged_for_) {
     // Another block's changes were staged since (or none are): stage this one's again.
     head_tree();
+    ViewLock::Exclusive lock(live_tree_->lock);
     ANS_RETURN_IF_ERROR(tree.stage(block.tree_changes));
     if (tree.root_hash() != block.state_root) {
       tree.unstage();
@@ -393,13 +409,18 @@ Status Ledger::commit_block(const PreparedBlock& block, const Hash256& block_has
     }
   }
   staged_for_ = 0;
+  // The staged batch stays while the store commits: views that see the new block in the
+  // store and the tree still at the block below reverse the batch (tree.staged_reverse()).
   if (Status st = db_->commit_block(block.context.height, block_hash, block.writes,
                                     &block.first_writes, nullptr);
       !st) {
+    ViewLock::Exclusive lock(live_tree_->lock);
     tree.unstage();
     return st;
   }
+  ViewLock::Exclusive lock(live_tree_->lock);
   tree.keep_staged();
+  live_tree_->height = block.context.height;
   return Status::ok();
 }
 
@@ -418,7 +439,7 @@ Result<ProvenRead> Ledger::prove(std::string_view state_key, std::optional<uint6
   out.value = reader->get(state_key);
   ANS_RETURN_IF_ERROR(reader->status());
   const Hash256 key_hash = sha256(as_bytes(state_key));
-  if (memory_tree_) {
+  if (live_tree_) {
     // The memory layout keeps no tree pages: the linked tree, staged back to `at`, proves.
     ANS_RETURN_IF_ERROR(with_tree_at(at, [&](const MemoryTree& tree) {
       out.state_root = tree.root_hash();
@@ -439,6 +460,14 @@ Result<ProvenRead> Ledger::prove(std::string_view state_key, std::optional<uint6
   ANS_RETURN_IF_ERROR(reader->status());
   out.proof = std::move(proof).value();
   return out;
+}
+
+Result<std::shared_ptr<const ReadView>> Ledger::read_view() const {
+  auto state = db_->snapshot();
+  if (!state) return state.status();
+  auto root = state_root();
+  if (!root) return root.status();
+  return std::make_shared<const ReadView>(std::move(state).value(), *root, live_tree_.get());
 }
 
 }  // namespace ans

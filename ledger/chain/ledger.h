@@ -3,7 +3,8 @@
 // root, commit it under its block hash, undo non-final blocks on a fork switch, and mark
 // blocks final.
 //
-// Owned by one thread (the chain strand); see docs/state.md.
+// Owned by one thread (the chain strand); other threads read through the views it makes
+// (read_view()); see docs/state.md.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/chain/read_view.h"
 #include "ledger/proof/state_proof.h"
 #include "ledger/rules/genesis_config.h"
 #include "ledger/rules/transition.h"
@@ -44,13 +46,6 @@ struct PreparedBlock {
   std::vector<FirstWrite> first_writes;  // each key of writes, with its old value if read
   Hash256 state_root{};     // the root after the block: goes into its header
   std::vector<Hash256> tx_ids;
-};
-
-struct ProvenRead {
-  uint64_t height = 0;      // the block whose state root the proof is against
-  Hash256 state_root{};
-  std::optional<std::string> value;  // the value, or nullopt when the key is absent
-  StateProof proof;
 };
 
 class Ledger {
@@ -101,6 +96,11 @@ class Ledger {
   // A value and its proof against the state root of block `height` (default: the head).
   Result<ProvenRead> prove(std::string_view state_key, std::optional<uint64_t> height = {}) const;
 
+  // An immutable view of the head state for other threads (ledger/chain/read_view.h), made
+  // after a commit or undo and handed to a ViewRegistry. Cheap: a LevelDB snapshot, or a
+  // reference to the memory layout's history. REQUIRES: the view dies before the ledger.
+  Result<std::shared_ptr<const ReadView>> read_view() const;
+
  private:
   // prepare_block with the state transition given: the tree update and the rest around it.
   // `txs`: how many transactions the transition applies (sizes the block's overlay).
@@ -122,9 +122,10 @@ class Ledger {
   GenesisConfig genesis_;
   ChainId chain_id_;
   // Memory layout: the authenticated tree as linked nodes (docs/state-tree.md, "The memory
-  // layout's tree"); null with the LevelDB layout. Changed by prepare_block (staged), hence
-  // mutable: the ledger is owned by one thread.
-  mutable std::unique_ptr<MemoryTree> memory_tree_;
+  // layout's tree"), shared with read views; null with the LevelDB layout. Changed by
+  // prepare_block (staged), hence mutable: the ledger is owned by one thread, and every
+  // change holds the tree's lock exclusively (views read it).
+  mutable std::unique_ptr<LiveTree> live_tree_;
   mutable uint64_t staged_for_ = 0;  // the prepared block whose changes are staged (0: none)
   mutable uint64_t stages_ = 0;      // prepared blocks numbered so far
 };

@@ -363,4 +363,196 @@ Result<StateProof> MemoryTree::prove(const Hash256& kh,
   return end_proof_at_leaf(std::move(proof), kh, leaf.kh, leaf.vh, value_for_presence);
 }
 
+Hash256 MemoryTree::Summary::node_hash() const {
+  switch (kind) {
+    case Kind::kEmpty:
+      return kEmptyStateHash;
+    case Kind::kOne:
+      return state_leaf_hash(kh, vh);
+    case Kind::kMany:
+      break;
+  }
+  return hash;
+}
+
+MemoryTree::Summary MemoryTree::combine(const Summary& left, const Summary& right) {
+  using Kind = Summary::Kind;
+  // The canonical shape: a single key with nothing beside it rises to this position.
+  if (left.kind == Kind::kEmpty && right.kind != Kind::kMany) return right;
+  if (right.kind == Kind::kEmpty && left.kind == Kind::kOne) return left;
+  Summary out;
+  out.kind = Kind::kMany;
+  out.hash = state_internal_hash(left.node_hash(), right.node_hash());
+  return out;
+}
+
+std::vector<std::pair<Hash256, Hash256>> MemoryTree::keys_with(
+    Ref node, std::span<const TreeChange> changes) const {
+  std::vector<std::pair<Hash256, Hash256>> keys;
+  keys.reserve(changes.size() + 1);
+  const Leaf* leaf = node != kEmpty ? &leaves_[index(node)] : nullptr;
+  bool leaf_placed = leaf == nullptr;
+  for (const TreeChange& c : changes) {
+    if (!leaf_placed && !(c.kh < leaf->kh)) {
+      leaf_placed = true;
+      if (c.kh != leaf->kh) keys.emplace_back(leaf->kh, leaf->vh);
+    }
+    if (c.value_hash) keys.emplace_back(c.kh, *c.value_hash);
+  }
+  if (!leaf_placed) keys.emplace_back(leaf->kh, leaf->vh);
+  return keys;
+}
+
+Result<MemoryTree::Summary> MemoryTree::summarize_keys(
+    unsigned depth, std::span<const std::pair<Hash256, Hash256>> keys) {
+  Summary out;
+  if (keys.empty()) return out;
+  if (keys.size() == 1) {
+    out.kind = Summary::Kind::kOne;
+    out.kh = keys[0].first;
+    out.vh = keys[0].second;
+    return out;
+  }
+  if (depth >= kMaxDepth) return near_collision(depth);
+  auto it = std::partition_point(keys.begin(), keys.end(), [depth](const auto& k) {
+    return state_key_bit(k.first, depth) == 0;
+  });
+  const size_t mid = static_cast<size_t>(it - keys.begin());
+  auto left = summarize_keys(depth + 1, keys.first(mid));
+  if (!left) return left;
+  auto right = summarize_keys(depth + 1, keys.subspan(mid));
+  if (!right) return right;
+  return combine(*left, *right);
+}
+
+Result<MemoryTree::Summary> MemoryTree::summarize(Ref node, unsigned depth,
+                                                  std::span<const TreeChange> changes) const {
+  Summary out;
+  if (changes.empty()) {
+    if (node == kEmpty) return out;
+    if (is_leaf(node)) {
+      out.kind = Summary::Kind::kOne;
+      out.kh = leaves_[index(node)].kh;
+      out.vh = leaves_[index(node)].vh;
+    } else {
+      out.kind = Summary::Kind::kMany;
+      out.hash = inner_[index(node)].hash;
+    }
+    return out;
+  }
+  if (node == kEmpty || is_leaf(node)) return summarize_keys(depth, keys_with(node, changes));
+  if (depth >= kMaxDepth) return near_collision(depth);  // a node out of place
+  const size_t mid = split_at(changes, depth);
+  const Inner& n = inner_[index(node)];
+  auto left = summarize(n.child[0], depth + 1, changes.first(mid));
+  if (!left) return left;
+  auto right = summarize(n.child[1], depth + 1, changes.subspan(mid));
+  if (!right) return right;
+  return combine(*left, *right);
+}
+
+namespace {
+
+Status check_sorted(std::span<const TreeChange> sorted) {
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (!(sorted[i - 1].kh < sorted[i].kh)) {
+      return Status(Errc::kInvalidArgument, "tree changes are not sorted by key hash, each once");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Hash256> MemoryTree::root_with(std::span<const TreeChange> sorted) const {
+  ANS_RETURN_IF_ERROR(check_sorted(sorted));
+  auto root = summarize(root_, 0, sorted);
+  if (!root) return root.status();
+  return root->node_hash();
+}
+
+Result<StateProof> MemoryTree::prove_with(std::span<const TreeChange> sorted, const Hash256& kh,
+                                          const std::optional<std::string>& value_for_presence) const {
+  ANS_RETURN_IF_ERROR(check_sorted(sorted));
+  StateProof proof;
+  // Down kh's path: a node of this tree with the changes under it, until the position holds
+  // only keys listed outright (below a leaf or an empty position of this tree).
+  Ref node = root_;
+  std::span<const TreeChange> changes = sorted;
+  std::vector<std::pair<Hash256, Hash256>> listed;
+  bool in_tree = true;
+  for (unsigned depth = 0;; ++depth) {
+    if (in_tree && (node == kEmpty || is_leaf(node)) && !changes.empty()) {
+      listed = keys_with(node, changes);
+      in_tree = false;
+    }
+    auto here = in_tree ? summarize(node, depth, changes) : summarize_keys(depth, listed);
+    if (!here) return here.status();
+    if (here->kind == Summary::Kind::kEmpty) {
+      proof.kind = StateProof::Kind::kAbsentEmpty;
+      proof.depth = static_cast<uint8_t>(depth);
+      return proof;
+    }
+    if (here->kind == Summary::Kind::kOne) {
+      proof.depth = static_cast<uint8_t>(depth);
+      return end_proof_at_leaf(std::move(proof), kh, here->kh, here->vh, value_for_presence);
+    }
+    if (depth >= kMaxDepth) return near_collision(depth);
+    const int bit = state_key_bit(kh, depth);
+    Result<Summary> sibling = Summary{};
+    if (in_tree) {
+      const size_t mid = split_at(changes, depth);
+      const Inner& n = inner_[index(node)];
+      sibling = summarize(n.child[1 - bit], depth + 1, bit ? changes.first(mid) : changes.subspan(mid));
+      node = n.child[bit];
+      changes = bit ? changes.subspan(mid) : changes.first(mid);
+    } else {
+      auto it = std::partition_point(listed.begin(), listed.end(), [depth](const auto& k) {
+        return state_key_bit(k.first, depth) == 0;
+      });
+      const size_t mid = static_cast<size_t>(it - listed.begin());
+      std::span<const std::pair<Hash256, Hash256>> all(listed);
+      sibling = summarize_keys(depth + 1, bit ? all.first(mid) : all.subspan(mid));
+      listed = bit ? std::vector<std::pair<Hash256, Hash256>>(listed.begin() + static_cast<std::ptrdiff_t>(mid), listed.end())
+                   : std::vector<std::pair<Hash256, Hash256>>(listed.begin(), listed.begin() + static_cast<std::ptrdiff_t>(mid));
+    }
+    if (!sibling) return sibling.status();
+    if (sibling->kind == Summary::Kind::kEmpty) {
+      proof.siblings.emplace_back(std::nullopt);
+    } else {
+      proof.siblings.emplace_back(sibling->node_hash());
+    }
+  }
+}
+
+Result<std::vector<TreeChange>> MemoryTree::staged_reverse() const {
+  std::vector<TreeChange> out;
+  if (!staged_) return out;
+  if (!journaling_) {
+    return Status(Errc::kInvalidArgument, "a batch staged on an empty tree keeps no record");
+  }
+  // Leaves that the batch changed or freed were saved with their content before; leaves it
+  // made are new keys. (A slot freed and reused within the batch shows up as both.)
+  size_t saved = 0;
+  for (const Undo& u : undo_) {
+    if (!is_leaf(u.ref)) continue;
+    switch (u.op) {
+      case Undo::Op::kLeafChanged:
+      case Undo::Op::kFreed: {
+        const Leaf& before = saved_leaves_[saved++];
+        out.push_back(TreeChange{before.kh, before.vh});
+        break;
+      }
+      case Undo::Op::kAllocated:
+      case Undo::Op::kGrown:
+        out.push_back(TreeChange{leaves_[index(u.ref)].kh, std::nullopt});
+        break;
+      case Undo::Op::kInnerChanged:
+        break;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const TreeChange& a, const TreeChange& b) { return a.kh < b.kh; });
+  return out;
+}
+
 }  // namespace ans

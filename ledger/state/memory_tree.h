@@ -63,6 +63,21 @@ class MemoryTree {
   Result<StateProof> prove(const Hash256& kh,
                            const std::optional<std::string>& value_for_presence) const;
 
+  // Read-only questions about another tree: this one with `sorted` applied (changes sorted
+  // by key hash, each once, as for apply()), answered without changing this one. Only the
+  // subtrees that the changes touch are hashed again. A read view proves at a past height
+  // with the reverse of the blocks since (docs/state.md, "Read views"). Errors as apply()
+  // and prove().
+  Result<Hash256> root_with(std::span<const TreeChange> sorted) const;
+  Result<StateProof> prove_with(std::span<const TreeChange> sorted, const Hash256& kh,
+                                const std::optional<std::string>& value_for_presence) const;
+
+  // The changes that put back the staged batch: each key hash it changed, with its value
+  // hash before (nullopt: absent), sorted by key hash. Empty when nothing is staged.
+  // Errors: kInvalidArgument when the batch was staged on an empty tree (it keeps no record
+  // of what it changed).
+  Result<std::vector<TreeChange>> staged_reverse() const;
+
   size_t size() const { return leaves_.size() - free_leaves_.size(); }
   // Nodes in use: leaves and internal nodes.
   size_t nodes() const { return size() + inner_.size() - free_inner_.size(); }
@@ -135,6 +150,24 @@ class MemoryTree {
     Op op;
     Ref ref;
   };
+
+  // A subtree of the tree that root_with() and prove_with() describe: empty, one key (its
+  // leaf, wherever it sits), or more (with its hash).
+  struct Summary {
+    enum class Kind : uint8_t { kEmpty, kOne, kMany } kind = Kind::kEmpty;
+    Hash256 kh{}, vh{};  // kOne
+    Hash256 hash{};      // kMany
+    Hash256 node_hash() const;
+  };
+  // The subtree at `node`'s position (at `depth`) with `changes` (all under it) applied.
+  Result<Summary> summarize(Ref node, unsigned depth, std::span<const TreeChange> changes) const;
+  // The keys under `node` (a leaf or empty) with `changes` applied, as (key hash, value
+  // hash) pairs sorted by key hash.
+  std::vector<std::pair<Hash256, Hash256>> keys_with(Ref node,
+                                                     std::span<const TreeChange> changes) const;
+  static Result<Summary> summarize_keys(unsigned depth,
+                                        std::span<const std::pair<Hash256, Hash256>> keys);
+  static Summary combine(const Summary& left, const Summary& right);
 
   const Hash256& hash_of(Ref r) const;
   bool stale(Ref r) const;

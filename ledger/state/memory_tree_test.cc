@@ -293,3 +293,142 @@ TEST(MemoryTree, UnsortedOrRepeatedChangesAreRefused) {
 
 }  // namespace
 }  // namespace ans
+
+namespace ans {
+namespace {
+
+// A tree with values whose hashes it holds, so that presence proofs can be asked for.
+struct ValuedTree {
+  MemoryTree tree;
+  std::map<Hash256, std::string> values;
+
+  Changes changes_to(const std::map<Hash256, std::optional<std::string>>& writes) const {
+    Changes out;
+    for (const auto& [kh, v] : writes) {
+      out[kh] = v ? std::optional<Hash256>(sha256(as_bytes(*v))) : std::nullopt;
+    }
+    return out;
+  }
+  void apply(const std::map<Hash256, std::optional<std::string>>& writes) {
+    ASSERT_TRUE(tree.apply(sorted(changes_to(writes))).is_ok());
+    for (const auto& [kh, v] : writes) {
+      if (v) {
+        values[kh] = *v;
+      } else {
+        values.erase(kh);
+      }
+    }
+  }
+  std::optional<std::string> value(const Hash256& kh) const {
+    auto it = values.find(kh);
+    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+};
+
+// The proofs and root of "this tree with these changes", computed without changing it, are
+// those of a tree that has the changes applied; and the staged batch's reverse, applied the
+// same way to the staged tree, gives back the tree before it (what read views rely on).
+TEST(MemoryTree, ProofsWithChangesMatchTheChangedTreeAndTheStagedReverseUndoes) {
+  std::mt19937_64 rng(20261207);
+  int counter = 0;
+  auto value = [&] { return "v" + std::to_string(counter++); };
+  for (int round = 0; round < 60; ++round) {
+    // Small trees (0, 1, 2 keys) as well as large ones; some keys with long shared prefixes.
+    const size_t base_size = round < 6 ? static_cast<size_t>(round % 3) : 1 + rng() % 400;
+    ValuedTree base;
+    std::map<Hash256, std::optional<std::string>> initial;
+    for (size_t i = 0; i < base_size; ++i) initial[random_hash(rng)] = value();
+    if (!initial.empty() && round % 4 == 0) {
+      const Hash256 near = key_diverging_at(initial.begin()->first, static_cast<unsigned>(100 + round), rng);
+      initial[near] = value();
+    }
+    ASSERT_NO_FATAL_FAILURE(base.apply(initial));
+    std::vector<Hash256> known;
+    for (const auto& [kh, v] : base.values) known.push_back(kh);
+
+    std::map<Hash256, std::optional<std::string>> writes;
+    const size_t n = rng() % 60;
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t pick = rng() % 10;
+      if (pick < 3 || known.empty()) {
+        writes[random_hash(rng)] = value();  // a new key
+      } else if (pick < 5) {
+        writes[known[rng() % known.size()]] = value();  // a new value
+      } else if (pick < 6) {
+        const Hash256& kh = known[rng() % known.size()];
+        writes[kh] = base.values[kh];  // the same value again: no change
+      } else if (pick < 8) {
+        writes[known[rng() % known.size()]] = std::nullopt;  // a deletion
+      } else if (pick < 9) {
+        writes[random_hash(rng)] = std::nullopt;  // deleting an absent key: no change
+      } else {
+        writes[key_diverging_at(known[rng() % known.size()], static_cast<unsigned>(1 + rng() % 250), rng)] = value();
+      }
+    }
+    if (round == 7) {
+      for (const Hash256& kh : known) writes[kh] = std::nullopt;  // everything goes
+    }
+    const std::vector<TreeChange> changes = sorted(base.changes_to(writes));
+    ValuedTree after;
+    {
+      std::map<Hash256, std::optional<std::string>> all(writes);
+      for (const auto& [kh, v] : base.values) all.emplace(kh, v);
+      ASSERT_NO_FATAL_FAILURE(after.apply(all));
+    }
+
+    auto root = base.tree.root_with(changes);
+    ASSERT_TRUE(root) << root.status().to_string();
+    ASSERT_EQ(*root, after.tree.root_hash()) << "round " << round;
+
+    std::vector<Hash256> probes(known);
+    for (const auto& [kh, v] : writes) probes.push_back(kh);
+    for (int i = 0; i < 5; ++i) probes.push_back(random_hash(rng));
+    for (const Hash256& kh : probes) {
+      auto with = base.tree.prove_with(changes, kh, after.value(kh));
+      auto expected = after.tree.prove(kh, after.value(kh));
+      ASSERT_TRUE(with && expected) << "round " << round;
+      ASSERT_EQ(*with, *expected) << "round " << round;
+      auto verified = verify_state_proof(after.tree.root_hash(), kh, *with);
+      ASSERT_TRUE(verified) << verified.status().to_string();
+      ASSERT_EQ(verified->present, after.value(kh).has_value());
+    }
+
+    // Staged on the base tree, the batch's reverse leads back to the base.
+    const Hash256 base_root = base.tree.root_hash();
+    ASSERT_TRUE(base.tree.stage(changes).is_ok());
+    ASSERT_EQ(base.tree.root_hash(), after.tree.root_hash());
+    auto reverse = base.tree.staged_reverse();
+    if (base_size == 0) {
+      EXPECT_FALSE(reverse) << "a batch on an empty tree keeps no record";
+      base.tree.unstage();
+      continue;
+    }
+    ASSERT_TRUE(reverse) << reverse.status().to_string();
+    auto back = base.tree.root_with(*reverse);
+    ASSERT_TRUE(back);
+    ASSERT_EQ(*back, base_root) << "round " << round;
+    for (const Hash256& kh : probes) {
+      auto with = base.tree.prove_with(*reverse, kh, base.value(kh));
+      ASSERT_TRUE(with) << with.status().to_string();
+      auto verified = verify_state_proof(base_root, kh, *with);
+      ASSERT_TRUE(verified) << verified.status().to_string();
+      ASSERT_EQ(verified->present, base.value(kh).has_value());
+    }
+    base.tree.unstage();
+    ASSERT_EQ(base.tree.root_hash(), base_root);
+    ASSERT_TRUE(base.tree.staged_reverse()->empty());
+  }
+}
+
+TEST(MemoryTree, ProofsWithUnsortedChangesAreRefused) {
+  std::mt19937_64 rng(3);
+  MemoryTree tree;
+  const Hash256 a = random_hash(rng), b = random_hash(rng);
+  std::vector<TreeChange> twice{{a, std::nullopt}, {a, std::nullopt}};
+  std::vector<TreeChange> unsorted{{std::max(a, b), std::nullopt}, {std::min(a, b), std::nullopt}};
+  EXPECT_FALSE(tree.prove_with(twice, a, std::nullopt));
+  EXPECT_FALSE(tree.root_with(unsorted));
+}
+
+}  // namespace
+}  // namespace ans

@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <type_traits>
 
@@ -69,6 +72,221 @@ struct StateDb::SnapshotJob {
   uint64_t bytes = 0;
 };
 
+// Memory layout: one committed block in the history that snapshots read through.
+struct StateDb::HistoryNode {
+  uint64_t height = 0;
+  Hash256 hash{};
+  // The block's undo record (UndoRecord) as written; none for a block committed as final
+  // (no undo record) or a node made at opening or after an undo.
+  std::optional<std::string> undo_bytes;
+  std::weak_ptr<HistoryNode> prev;    // the owning thread only
+  std::shared_ptr<HistoryNode> next;  // guarded by view_lock_
+  bool undone = false;                // guarded by view_lock_
+
+  // The undo record parsed, its entries sorted by key: made once, by the first reader.
+  Result<std::span<const EntryView>> before() const {
+    std::call_once(parsed_once_, [this] {
+      if (!undo_bytes) {
+        parse_status_ = Status(Errc::kNotFound, "the state before block " + std::to_string(height) +
+                                                    " is no longer kept");
+        return;
+      }
+      if (!record_.ParseFromString(*undo_bytes) || record_.height() != height) {
+        parse_status_ = Status(Errc::kCorruption, "undo record of block " +
+                                                      std::to_string(height) + " is unreadable");
+        return;
+      }
+      sorted_.reserve(static_cast<size_t>(record_.entries_size()));
+      for (const v1::UndoEntry& e : record_.entries()) {
+        sorted_.push_back(EntryView{e.key(), e.existed() ? std::optional<std::string_view>(e.value())
+                                                         : std::nullopt});
+      }
+      std::sort(sorted_.begin(), sorted_.end(),
+                [](const EntryView& a, const EntryView& b) { return a.first < b.first; });
+    });
+    if (!parse_status_) return parse_status_;
+    return std::span<const EntryView>(sorted_);
+  }
+
+ private:
+  mutable std::once_flag parsed_once_;
+  mutable Status parse_status_;
+  mutable v1::UndoRecord record_;
+  mutable std::vector<EntryView> sorted_;
+};
+
+namespace {
+
+Status not_on_chain(uint64_t height) {
+  return Status(Errc::kNotFound, "the view of block " + std::to_string(height) +
+                                     " is no longer on the chain (undone); take the new head");
+}
+
+// The entry for `key` in a sorted before-image, or nullptr.
+const EntryView* find_before(std::span<const EntryView> sorted, std::string_view key) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), key,
+                             [](const EntryView& e, std::string_view k) { return e.first < k; });
+  return it != sorted.end() && it->first == key ? &*it : nullptr;
+}
+
+}  // namespace
+
+class StateDb::LevelDbSnapshot final : public StoreSnapshot {
+ public:
+  explicit LevelDbSnapshot(const StateDb& db)
+      : StoreSnapshot(db.head_height_, db.head_hash_), db_(*db.db_), snapshot_(db_.GetSnapshot()) {}
+  ~LevelDbSnapshot() override { db_.ReleaseSnapshot(snapshot_); }
+
+  Result<std::optional<std::string>> get(std::string_view key) const override {
+    std::string value;
+    leveldb::Status s = db_.Get(options(), slice(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    ANS_RETURN_IF_ERROR(from_leveldb(s, "state read (view)"));
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status scan(std::string_view prefix, std::string_view start, size_t limit,
+              const ScanVisitor& visit) const override {
+    std::unique_ptr<leveldb::Iterator> it(db_.NewIterator(options()));
+    size_t n = 0;
+    for (it->Seek(slice(start.empty() ? prefix : start)); it->Valid() && n < limit; it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      if (key.substr(0, prefix.size()) != prefix) break;
+      ++n;
+      if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+    }
+    return from_leveldb(it->status(), "state scan (view)");
+  }
+
+  Status before_images(uint64_t,
+                       const std::function<void(std::span<const EntryView>)>&) const override {
+    return Status(Errc::kInvalidArgument, "the LevelDB layout keeps no before-images");
+  }
+
+ private:
+  leveldb::ReadOptions options() const {
+    leveldb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.verify_checksums = true;
+    return ro;
+  }
+
+  leveldb::DB& db_;
+  const leveldb::Snapshot* snapshot_;
+};
+
+class StateDb::MemorySnapshot final : public StoreSnapshot {
+ public:
+  MemorySnapshot(const StateDb& db, std::shared_ptr<const HistoryNode> node)
+      : StoreSnapshot(node->height, node->hash), db_(db), node_(std::move(node)) {}
+
+  Result<std::optional<std::string>> get(std::string_view key) const override {
+    ViewLock::Shared lock(db_.view_lock_);
+    if (node_->undone) return not_on_chain(height());
+    // The first block above this one that wrote the key holds its value here.
+    for (const HistoryNode* n = node_->next.get(); n != nullptr; n = n->next.get()) {
+      auto before = n->before();
+      if (!before) return before.status();
+      if (const EntryView* e = find_before(*before, key)) return to_owned(e->second);
+    }
+    const MemTable::Entry* e = db_.mem_.find(key);
+    if (e == nullptr) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(e->value()));
+  }
+
+  Status scan(std::string_view prefix, std::string_view start, size_t limit,
+              const ScanVisitor& visit) const override {
+    if (limit == 0) return Status::ok();
+    // Collected under the lock, visited after it.
+    std::vector<std::pair<std::string, std::string>> found;
+    {
+      ViewLock::Shared lock(db_.view_lock_);
+      if (node_->undone) return not_on_chain(height());
+      const std::string_view from = start.empty() ? prefix : start;
+      // The keys in range that blocks above this one wrote, with their values here: the
+      // lowest block's before-image wins.
+      std::map<std::string_view, std::optional<std::string_view>> here;
+      for (const HistoryNode* n = node_->next.get(); n != nullptr; n = n->next.get()) {
+        auto before = n->before();
+        if (!before) return before.status();
+        auto it = std::lower_bound(before->begin(), before->end(), from,
+                                   [](const EntryView& e, std::string_view k) { return e.first < k; });
+        for (; it != before->end() && it->first.starts_with(prefix); ++it) {
+          here.emplace(it->first, it->second);
+        }
+      }
+      auto over = here.begin();
+      bool more = true;
+      auto emit = [&](std::string_view k, std::string_view v) {
+        found.emplace_back(k, v);
+        more = found.size() < limit;
+        return more;
+      };
+      // Emits the overriding entries before `key` (all of them when null).
+      auto emit_overrides_before = [&](const std::string_view* key) {
+        for (; more && over != here.end() && (key == nullptr || over->first < *key); ++over) {
+          if (over->second) emit(over->first, *over->second);
+        }
+      };
+      db_.scan(prefix, start, std::numeric_limits<size_t>::max(),
+               [&](std::string_view k, std::string_view v) {
+                 emit_overrides_before(&k);
+                 if (!more) return false;
+                 if (over != here.end() && over->first == k) {
+                   const std::optional<std::string_view> then = over->second;
+                   ++over;
+                   return then ? emit(k, *then) : true;
+                 }
+                 return emit(k, v);
+               });
+      emit_overrides_before(nullptr);
+    }
+    for (const auto& [k, v] : found) {
+      if (!visit(k, v)) break;
+    }
+    return Status::ok();
+  }
+
+  Status before_images(
+      uint64_t up_to, const std::function<void(std::span<const EntryView>)>& visit) const override {
+    ViewLock::Shared lock(db_.view_lock_);
+    if (node_->undone) return not_on_chain(height());
+    uint64_t reached = height();
+    for (const HistoryNode* n = node_->next.get(); n != nullptr && n->height <= up_to;
+         n = n->next.get()) {
+      auto before = n->before();
+      if (!before) return before.status();
+      visit(*before);
+      reached = n->height;
+    }
+    if (reached != up_to) {
+      return Status(Errc::kInvalidArgument, "no history from block " + std::to_string(height()) +
+                                                " up to block " + std::to_string(up_to));
+    }
+    return Status::ok();
+  }
+
+ private:
+  const StateDb& db_;
+  std::shared_ptr<const HistoryNode> node_;
+};
+
+Result<std::shared_ptr<const StoreSnapshot>> StateDb::snapshot() const {
+  if (!has_head_) return Status(Errc::kInvalidArgument, "the store is empty");
+  if (!options_.memory_state) {
+    return std::shared_ptr<const StoreSnapshot>(std::make_shared<LevelDbSnapshot>(*this));
+  }
+  return std::shared_ptr<const StoreSnapshot>(std::make_shared<MemorySnapshot>(*this, head_node_));
+}
+
+void StateDb::link_head(std::shared_ptr<HistoryNode> node) {
+  if (head_node_) {
+    node->prev = head_node_;
+    head_node_->next = node;
+  }
+  head_node_ = std::move(node);
+}
+
 StateDb::StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
                  std::unique_ptr<const leveldb::FilterPolicy> filter,
                  std::unique_ptr<leveldb::DB> db)
@@ -111,7 +329,14 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
   std::unique_ptr<StateDb> out(new StateDb(options, std::move(cache), std::move(filter),
                                            std::unique_ptr<leveldb::DB>(raw)));
   ANS_RETURN_IF_ERROR(out->load_meta());
-  if (options.memory_state) ANS_RETURN_IF_ERROR(out->load_memory());
+  if (options.memory_state) {
+    ANS_RETURN_IF_ERROR(out->load_memory());
+    if (out->has_head_) {
+      out->head_node_ = std::make_shared<HistoryNode>();
+      out->head_node_->height = out->head_height_;
+      out->head_node_->hash = out->head_hash_;
+    }
+  }
   return out;
 }
 
@@ -295,7 +520,10 @@ void StateDb::start_snapshot() {
   auto job = std::make_unique<SnapshotJob>();
   job->seq = journal_seq_;
   job->journal_bytes = journal_bytes_;
-  job->entries = mem_.freeze();
+  {
+    ViewLock::Exclusive lock(view_lock_);
+    job->entries = mem_.freeze();
+  }
   SnapshotJob* raw = job.get();
   job->writer = std::thread([this, raw] { write_snapshot_chunks(*raw); });
   snapshot_job_ = std::move(job);
@@ -337,7 +565,10 @@ Status StateDb::finish_snapshot() {
   std::unique_ptr<SnapshotJob> job = std::move(snapshot_job_);
   job->writer.join();
   job->entries = {};
-  mem_.thaw();
+  {
+    ViewLock::Exclusive lock(view_lock_);
+    mem_.thaw();
+  }
   if (!job->status) {
     // Best effort: the chunks written are named by nothing; the next opening deletes what
     // is left of them.
@@ -632,9 +863,22 @@ Status StateDb::commit(uint64_t height, const Hash256& block_hash, const Writes&
   } else {
     batch.Put(slice(undo_key(height)), slice(undo.bytes()));
   }
+  std::shared_ptr<HistoryNode> node;
+  if (memory) {
+    node = std::make_shared<HistoryNode>();
+    node->height = height;
+    node->hash = block_hash;
+    if (!final) node->undo_bytes = undo.bytes();
+  }
   ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, height, block_hash,
                                         new_final, "committing block"));
-  apply_written(mem_writes);
+  if (memory) {
+    ViewLock::Exclusive lock(view_lock_);
+    apply_written(mem_writes);
+    link_head(std::move(node));
+  } else {
+    apply_written(mem_writes);
+  }
   // Kept for the next block, unless a bulk write made them larger than blocks need.
   if (undo.bytes().capacity() <= kKeptBufferBytes) undo_buffer_ = undo.take_buffer();
   if (record && record->bytes().capacity() <= kKeptBufferBytes) {
@@ -756,7 +1000,25 @@ Status StateDb::undo_head_block(const WriteSet& rebuilt) {
   uint64_t new_head = head_height_ - 1;
   ANS_RETURN_IF_ERROR(write_block_batch(batch, record ? &*record : nullptr, new_head, prev,
                                         final_height_, "undoing block"));
-  apply_written(written);
+  if (options_.memory_state) {
+    ViewLock::Exclusive lock(view_lock_);
+    apply_written(written);
+    // Views of the undone block refuse from now on; the block below is the head again, and
+    // the next commit links to it.
+    head_node_->undone = true;
+    std::shared_ptr<HistoryNode> below = head_node_->prev.lock();
+    if (below && below->height == new_head) {
+      below->next.reset();
+    } else {
+      // No view holds it, and so none below it: a node of its own, with no history.
+      below = std::make_shared<HistoryNode>();
+      below->height = new_head;
+      below->hash = prev;
+    }
+    head_node_ = std::move(below);
+  } else {
+    apply_written(written);
+  }
   head_height_ = new_head;
   head_hash_ = prev;
   return Status::ok();

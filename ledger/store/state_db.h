@@ -14,7 +14,8 @@
 //    deleted. Opening loads the snapshot and replays the journal. docs/state.md, "Layouts".
 //
 // Keys starting with 0xFF are the store's own bookkeeping; state keys never start with it.
-// One thread owns a StateDb; reads from other threads go through snapshots (later).
+// One thread owns a StateDb and is the only one to call its methods; other threads read
+// through snapshots (StoreSnapshot, below).
 #pragma once
 
 #include <leveldb/cache.h>
@@ -25,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -36,6 +38,7 @@
 #include "ledger/store/ordered_index.h"
 #include "ledger/store/record_writer.h"
 #include "ledger/store/state_view.h"
+#include "ledger/util/view_lock.h"
 
 namespace ans {
 
@@ -103,6 +106,43 @@ class HistoricalState final : public StateReader {
 
  private:
   StateOverlay overlay_;
+};
+
+// The committed state after one block, immutable, for any number of threads at once
+// (docs/state.md, "Read views"). StateDb::snapshot() makes one.
+//  - LevelDB layout: a LevelDB snapshot, read with checksums verified; never blocks.
+//  - memory layout: the live state read under the store's view lock (taken shared), with
+//    the before-images of the blocks committed since laid over it. A read can wait for the
+//    in-memory part of a commit or undo (applying its writes to the hash table and the
+//    ordered index), never for the rest of a block's application.
+// REQUIRES: every snapshot is destroyed before its store.
+class StoreSnapshot {
+ public:
+  virtual ~StoreSnapshot() = default;
+  uint64_t height() const { return height_; }
+  const Hash256& block_hash() const { return block_hash_; }
+
+  // The value at `key` (nullopt: absent). Errors: kIoError or kCorruption from LevelDB (a
+  // checksum mismatch among them); kNotFound when the memory layout can no longer answer
+  // for this block (it was undone by a fork switch, or its history is gone).
+  virtual Result<std::optional<std::string>> get(std::string_view key) const = 0;
+  // As StateReader::scan. The visitor runs without any lock held. Errors as get().
+  virtual Status scan(std::string_view prefix, std::string_view start, size_t limit,
+                      const ScanVisitor& visit) const = 0;
+  // Memory layout: calls `visit` with the before-image of each block in (height(), up_to],
+  // lowest first: every key the block wrote, with its value before the block (nullopt:
+  // absent), sorted by key. For the ledger's proofs at this height. Errors: as get();
+  // kInvalidArgument for the LevelDB layout, or when up_to is past the store's head.
+  virtual Status before_images(
+      uint64_t up_to, const std::function<void(std::span<const EntryView>)>& visit) const = 0;
+
+ protected:
+  StoreSnapshot(uint64_t height, const Hash256& block_hash)
+      : height_(height), block_hash_(block_hash) {}
+
+ private:
+  uint64_t height_;
+  Hash256 block_hash_;
 };
 
 class StateDb final : public StateReader {
@@ -177,6 +217,10 @@ class StateDb final : public StateReader {
   // REQUIRES: final_height() <= height <= head_height().
   Status set_final(uint64_t height);
 
+  // The head state as an immutable snapshot for other threads (see StoreSnapshot).
+  // Errors: kInvalidArgument when the store is empty.
+  Result<std::shared_ptr<const StoreSnapshot>> snapshot() const;
+
   // The state as it was after block `height`, for final_height() <= height <= head_height(),
   // read through the undo records of the blocks above it. Valid until the next commit, undo or
   // set_final.
@@ -209,6 +253,12 @@ class StateDb final : public StateReader {
   bool snapshot_ready() const;
 
  private:
+  class LevelDbSnapshot;
+  class MemorySnapshot;
+  struct HistoryNode;
+  // Memory layout, under view_lock_ held exclusively: `node` (block head_height_, just
+  // committed) follows the head's node.
+  void link_head(std::shared_ptr<HistoryNode> node);
   StateDb(const StateDbOptions& options, std::unique_ptr<leveldb::Cache> cache,
           std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db);
   Status load_meta();
@@ -319,6 +369,14 @@ class StateDb final : public StateReader {
   std::string journal_buffer_;
   Status snapshot_status_;
   std::unique_ptr<SnapshotJob> snapshot_job_;  // a snapshot being written, if any
+
+  // Memory layout: snapshots read mem_ and ordered_ holding this shared; every change to
+  // them (a commit's or undo's writes, freeze and thaw) holds it exclusively, and so does
+  // every change to the history nodes' links. The owning thread reads without it.
+  mutable ViewLock view_lock_;
+  // Memory layout: the head block's history node. Each node links to the next block's;
+  // a snapshot holds its block's node, and so every later one (docs/state.md, "Read views").
+  std::shared_ptr<HistoryNode> head_node_;
 };
 
 }  // namespace ans
