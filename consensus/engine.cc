@@ -228,7 +228,20 @@ Status Engine::load(const v1::ActiveSetState& genesis_sets) {
   BlockNode* qc_block = newest_qc_;
   newest_qc_ = nullptr;
   if (qc_block != nullptr && BlockTree::extends(*qc_block, *final_)) newest_qc_ = qc_block;
+  publish_views();
   return Status::ok();
+}
+
+void Engine::publish_views() {
+  if (options_.views == nullptr) return;
+  auto view = ledger_.read_view();
+  if (!view) {
+    fault(Status(view.status().code(), "cannot make a read view: " + view.status().message()));
+    return;
+  }
+  std::string header =
+      ledger_tip_->is_genesis() ? std::string() : ledger_tip_->block->header().SerializeAsString();
+  options_.views->publish((*view)->with_header(std::move(header)), ledger_.final_height());
 }
 
 const BlockNode& Engine::head() const { return tree_->head(*final_, newest_qc_); }
@@ -576,6 +589,7 @@ Verdict Engine::accept(BlockNode& parent, const Hash256& hash, std::shared_ptr<c
   BlockNode& node = tree_->insert(hash, std::move(block_ptr), parent, *justify, std::move(voters),
                                   std::move(after));
   ledger_tip_ = &node;
+  publish_views();
   if (ahead) {
     ahead_ = std::move(ahead);
     ahead_hash_ = ahead_hash;
@@ -601,6 +615,7 @@ Status Engine::switch_ledger(BlockNode& target) {
     ANS_RETURN_IF_ERROR(ledger_.commit_block(*prepared, node.hash));
     ledger_tip_ = &node;
   }
+  publish_views();
   return Status::ok();
 }
 
@@ -727,6 +742,7 @@ void Engine::advance_final(BlockNode& block) {
   std::vector<BlockNode*> newly;
   for (BlockNode* at = &block; at != final_; at = at->parent) newly.push_back(at);
   final_ = &block;
+  publish_views();
   if (newest_qc_ != nullptr && !BlockTree::extends(*newest_qc_, *final_)) newest_qc_ = nullptr;
   if (observer_) {
     for (auto it = newly.rbegin(); it != newly.rend(); ++it) observer_->on_final(**it, now_ms_);

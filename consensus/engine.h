@@ -110,6 +110,10 @@ struct EngineOptions {
   // Threads that check a block's signatures before it is applied (the calling thread is one
   // of them), for blocks of at least 64 transactions; smaller blocks are checked inline.
   unsigned verify_threads = 2;
+  // Where the engine publishes a read view of the ledger's state (with the header that holds
+  // its root) after each change of the head or the final block, for queries on other threads
+  // (RPC). Not owned; it and its views must be destroyed before the ledger. Null: none.
+  ViewRegistry* views = nullptr;
 };
 
 struct EngineStats {
@@ -220,6 +224,8 @@ class Engine {
   Verdict on_transaction(int from, const v1::SignedTransaction& tx);
   // Records a node fault (node_fault()), logged at error level.
   void fault(const Status& why);
+  // Publishes the ledger's head (and so its final block) to options_.views, if set.
+  void publish_views();
 
   // Validates `block` on `parent` and applies it: kAccepted with `out` set, or why not
   // (kInvalid, or kNodeFault when our own stores failed). `own` (optional): see OwnBlock.

@@ -7,6 +7,7 @@
 
 #include "genesis/genesis_json.h"
 #include "genesis/testnet.h"
+#include "ledger/state/keys.h"
 #include "ledger/testing/temp_dir.h"
 
 namespace ans::consensus {
@@ -55,8 +56,16 @@ class Node {
     o.sp_id = sp_id_;
     o.signing_key = keys_.validator;
     o.account_key = keys_.owner;
+    o.views = views_.get();
     engine_ = Engine::open(*ledger_, *store_, net, random, kGenesisMs, o).value();
   }
+  // From now on the engine publishes read views to views() (reopened to do so).
+  void publish_views() {
+    engine_.reset();
+    views_ = std::make_unique<ViewRegistry>();
+    open_engine();
+  }
+  ViewRegistry& views() { return *views_; }
   void crash_and_restart() {
     crash();
     restart_stores();
@@ -65,6 +74,7 @@ class Node {
   // The stores stay open (reached through ledger()); the engine is gone.
   void crash() {
     engine_.reset();
+    if (views_) views_ = std::make_unique<ViewRegistry>();  // no view outlives its ledger
     store_.reset();
     ledger_.reset();
   }
@@ -107,6 +117,7 @@ class Node {
   bool memory_state_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ConsensusStore> store_;
+  std::unique_ptr<ViewRegistry> views_;  // after the ledger: destroyed before it
   std::unique_ptr<Engine> engine_;
 };
 
@@ -381,6 +392,55 @@ TEST_F(EngineTest, NextWakeupIsWhenTheProducerActs) {
   EXPECT_EQ(nodes_[0]->engine().head().height, 8u);
   Node observer_like(genesis_, chain_id_, keys_[0], "", dir_.sub("observer"));
   EXPECT_EQ(observer_like.engine().next_wakeup_ms(), std::nullopt) << "an observer never produces";
+}
+
+// The engine publishes a view of its head after each block and of its final block as blocks
+// become final, each with the header that holds its state root, so that a query on another
+// thread gets a state and a proof that a station can check against that header.
+TEST_F(EngineTest, TheEnginePublishesReadViewsOfTheHeadAndTheFinalBlock) {
+  Node& watcher = *nodes_[0];
+  watcher.publish_views();
+  ASSERT_NE(watcher.views().head(), nullptr) << "the genesis state at opening";
+  EXPECT_EQ(watcher.views().head()->height(), 0u);
+  for (uint64_t slot = 1; slot <= 4; ++slot) {
+    Node& producer = producer_of(slot);
+    producer.engine().on_tick(producer.engine().next_wakeup_ms().value());
+    const auto produced = producer.engine().head().block;
+    ASSERT_EQ(produced->header().header().slot(), slot);
+    for (auto& n : nodes_) {
+      if (n.get() != &producer) n->engine().on_message(0, Message::of(produced), at(slot) + 600);
+    }
+    std::vector<Message> votes;
+    for (auto& n : nodes_) {
+      for (const Message& m : n->net.sent) {
+        if (m.kind == Message::Kind::kVote) votes.push_back(m);
+      }
+      n->net.sent.clear();
+    }
+    for (auto& n : nodes_) {
+      for (const Message& m : votes) n->engine().on_message(1, m, at(slot) + 700);
+    }
+    auto head = watcher.views().head();
+    ASSERT_NE(head, nullptr);
+    EXPECT_EQ(head->height(), watcher.engine().head().height);
+    EXPECT_EQ(head->block_hash(), watcher.engine().head().hash);
+    v1::SignedBlockHeader header;
+    ASSERT_TRUE(header.ParseFromString(head->header()));
+    EXPECT_EQ(header.header().state_root(), to_field(head->state_root()));
+    EXPECT_EQ(block_hash(header.header()), head->block_hash());
+    auto proof = head->prove(keys::kCursor);
+    ASSERT_TRUE(proof.is_ok()) << proof.status().to_string();
+    auto proven = verify_state_proof(head->state_root(), state_key_hash(as_bytes(keys::kCursor)),
+                                     proof->proof);
+    ASSERT_TRUE(proven.is_ok()) << proven.status().to_string();
+    EXPECT_TRUE(proven->present);
+  }
+  const uint64_t final_height = watcher.engine().final_block().height;
+  ASSERT_GE(final_height, 1u) << "direct pairs with QCs make blocks final";
+  auto final_view = watcher.views().final_view();
+  ASSERT_NE(final_view, nullptr);
+  EXPECT_EQ(final_view->height(), final_height);
+  EXPECT_EQ(final_view->block_hash(), watcher.engine().final_block().hash);
 }
 
 TEST_F(EngineTest, AVoteLeavesOnlyAfterTheSafetyStateIsStored) {
