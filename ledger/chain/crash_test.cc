@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <set>
@@ -90,6 +91,10 @@ void crash_test(bool memory) {
   std::set<uint64_t> heights_seen;
   std::set<uint64_t> snapshots_seen;  // memory layout: which snapshot each reopening loaded
   int kills = 0, completions = 0;
+  // Rounds in a row whose child committed nothing: a child that spends the whole window
+  // opening the store (a slow or busy machine) gets a longer window, up to 16 times.
+  int stalled = 0;
+  uint64_t last_height = 0;
   // Until 110 kills landed (a child that finished every block before its kill counts as a
   // completion, not a kill) at 20 or more distinct heights, and (memory layout) reopenings
   // loaded 4 or more distinct snapshots; bounded so a broken child cannot loop forever. Each
@@ -105,7 +110,8 @@ void crash_test(bool memory) {
                     memory ? memory_arg : nullptr, nullptr};
     ASSERT_EQ(posix_spawn(&pid, ANS_CRASH_CHILD, nullptr, nullptr, args, environ), 0);
     // From before the child has opened the store to well into its block loop.
-    std::this_thread::sleep_for(std::chrono::microseconds(2'000 + rng() % 150'000));
+    const uint64_t window_us = uint64_t{150'000} << std::min(stalled / 10, 4);
+    std::this_thread::sleep_for(std::chrono::microseconds(2'000 + rng() % window_us));
     kill(pid, SIGKILL);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -122,6 +128,8 @@ void crash_test(bool memory) {
     uint64_t h = (*ledger)->head_height();
     heights_seen.insert(h);
     snapshots_seen.insert((*ledger)->db().snapshot_seq());
+    stalled = h != last_height ? 0 : stalled + 1;
+    last_height = h;
     ASSERT_LT(h, ref.digests.size());
     EXPECT_EQ(state_digest((*ledger)->db()), ref.digests[h]) << "round " << round << " height " << h;
     EXPECT_EQ((*ledger)->state_root().value(), ref.roots[h]) << "round " << round << " height " << h;
