@@ -246,7 +246,17 @@ const BlockNode& Engine::head() const { return tree_->head(*final_, newest_qc_);
 
 // ---------------------------------------------------------------- messages
 
+void Engine::note_node_fault(const Status& failure) {
+  if (node_fault_) return;
+  if (Status store = ledger_.db().status(); !store) {
+    node_fault_ = store;
+  } else if (failure.code() == Errc::kIoError || failure.code() == Errc::kCorruption) {
+    node_fault_ = failure;
+  }
+}
+
 void Engine::on_message(int from, const Message& message, uint64_t now_ms) {
+  if (node_fault_) return;
   now_ms_ = std::max(now_ms_, now_ms);
   switch (message.kind) {
     case Message::Kind::kBlock: on_block(from, message.block); break;
@@ -297,7 +307,8 @@ void Engine::on_block(int from, const v1::Block& block, OwnBlock* own) {
   auto accepted = accept(*parent, hash, block, own);
   if (!accepted) {
     ++stats_.blocks_rejected;
-    if (failure_condemns_hash_) {
+    note_node_fault(accepted.status());
+    if (failure_condemns_hash_ && !node_fault_) {
       if (invalid_.size() >= kMaxInvalidRemembered) invalid_.clear();
       invalid_.insert(hash);
     }
@@ -579,6 +590,7 @@ void Engine::maybe_vote(BlockNode& node) {
   // On disk before the vote exists anywhere else.
   if (Status st = store_.save_safety(next); !st) {
     spdlog::error("not voting: cannot save the voter safety state: {}", st.to_string());
+    note_node_fault(st);
     return;
   }
   safety_ = next;
@@ -669,11 +681,13 @@ void Engine::advance_final(BlockNode& block) {
   if (!BlockTree::extends(*ledger_tip_, block)) {
     if (Status st = switch_ledger(block); !st) {
       spdlog::error("cannot move the ledger to final block {}: {}", short_hex(block.hash), st.to_string());
+      note_node_fault(st);
       return;
     }
   }
   if (Status st = ledger_.set_final(block.height); !st) {
     spdlog::error("cannot mark block {} final: {}", block.height, st.to_string());
+    note_node_fault(st);
     return;
   }
   std::vector<BlockNode*> newly;
@@ -737,7 +751,7 @@ v1::SignedTransaction Engine::evidence_transaction(const v1::Evidence& evidence,
 
 void Engine::on_tick(uint64_t now_ms) {
   now_ms_ = std::max(now_ms_, now_ms);
-  if (!options_.signing_key) return;
+  if (!options_.signing_key || node_fault_) return;
   auto slot = clock_.slot_at(now_ms_);
   if (!slot || *slot == 0 || *slot <= safety_.last_proposal_slot) return;
   const BlockNode& head_block = head();
@@ -825,6 +839,7 @@ void Engine::produce(uint64_t slot) {
   BlockNode* parent = tree_->find(head().hash);
   if (Status st = switch_ledger(*parent); !st) {
     spdlog::error("cannot produce: {}", st.to_string());
+    note_node_fault(st);
     return;
   }
   Selection selection = select_transactions(*parent, slot);
@@ -835,12 +850,14 @@ void Engine::produce(uint64_t slot) {
   own.checked = std::move(selection.checked);
   if (!block) {
     spdlog::error("cannot produce a block for slot {}: {}", slot, block.status().to_string());
+    note_node_fault(block.status());
     return;
   }
   SafetyState next = safety_;
   next.last_proposal_slot = slot;
   if (Status st = store_.save_safety(next); !st) {
     spdlog::error("not producing: cannot save the safety state: {}", st.to_string());
+    note_node_fault(st);
     return;
   }
   safety_ = next;

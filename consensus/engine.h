@@ -164,6 +164,9 @@ class Engine {
   const Mempool& mempool() const { return mempool_; }
   size_t orphan_count() const { return orphans_.size(); }
   const SlotClock& clock() const { return clock_; }
+  // Set when this node's own storage or resources failed (a node fault); the engine then
+  // neither votes nor produces. The node stops with this status.
+  const std::optional<Status>& node_fault() const { return node_fault_; }
 
  private:
   Engine(Ledger& ledger, ConsensusStore& store, Network& network, Randomness& randomness,
@@ -262,6 +265,10 @@ class Engine {
   // hash covers). Set by accept(): whether its last failure was of that kind.
   std::set<Hash256> invalid_;
   bool failure_condemns_hash_ = false;
+  // Records `failure` as a node fault if it is one: the ledger's store has failed a read, or
+  // the failure is an I/O error or a corruption. The first one stands.
+  void note_node_fault(const Status& failure);
+  std::optional<Status> node_fault_;
   // The first signed header per (producer, slot) and vote per (voter, slot): a second,
   // different one is evidence.
   std::map<std::pair<std::string, uint64_t>, v1::SignedBlockHeader> proposals_seen_;

@@ -1,11 +1,21 @@
 // ansd: the ANS node. `ansd --dev` runs a single-node development chain; `ansd genesis ...`
 // makes and checks genesis files.
 #include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "node/dev_node.h"
 #include "node/genesis_commands.h"
 
 int main(int argc, char** argv) {
+  // Logs go to stderr; stdout is for a command's output. A closed pipe on either makes writes
+  // fail (and the commands report it) instead of killing the process, and a hangup (the
+  // terminal closing) does not stop a node: it logs to stderr and has no log file to reopen.
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   CLI::App app{"ansd — the ANS name registry node"};
   bool dev = false;
   ans::node::DevNodeOptions dev_options;

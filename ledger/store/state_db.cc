@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "ans/v1/state.pb.h"
+#include "ledger/store/leveldb_open.h"
 #include "ledger/store/record_writer.h"
 #include "ledger/util/bytes.h"
 
@@ -105,11 +106,10 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
   std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
   std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
   leveldb::Options lo = leveldb_options(options, cache.get(), filter.get());
-  leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(lo, path, &raw);
-  if (!s.ok()) return from_leveldb(s, "opening state store at " + path);
-  std::unique_ptr<StateDb> out(new StateDb(options, std::move(cache), std::move(filter),
-                                           std::unique_ptr<leveldb::DB>(raw)));
+  auto db = open_leveldb_store(lo, path, options.create_if_missing, "state store");
+  if (!db) return db.status();
+  std::unique_ptr<StateDb> out(
+      new StateDb(options, std::move(cache), std::move(filter), std::move(db).value()));
   ANS_RETURN_IF_ERROR(out->load_meta());
   if (options.memory_state) ANS_RETURN_IF_ERROR(out->load_memory());
   return out;
@@ -117,7 +117,7 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
 
 Status StateDb::load_meta() {
   std::string raw;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(kMetaKey), &raw);
+  leveldb::Status s = db_->Get(verified_reads(), slice(kMetaKey), &raw);
   if (s.IsNotFound()) return Status::ok();
   ANS_RETURN_IF_ERROR(from_leveldb(s, "reading store metadata"));
   v1::StoreMeta meta;
@@ -151,7 +151,7 @@ Status StateDb::load_memory() {
   {
     leveldb::WriteBatch orphans;
     size_t n_orphans = 0;
-    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified_reads()));
     const std::string keep = snapshot_seq_ ? snapshot_prefix(snapshot_seq_) : std::string();
     auto named = [&](const leveldb::Slice& key) {
       if (keep.empty() || !key.starts_with(slice(keep)) || key.size() != keep.size() + 8) return false;
@@ -176,7 +176,7 @@ Status StateDb::load_memory() {
   auto read_record = [&](const std::string& key, uint64_t seq, std::string_view what,
                          v1::JournalRecord& record) -> Result<size_t> {
     std::string raw;
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &raw);
+    leveldb::Status s = db_->Get(verified_reads(), slice(key), &raw);
     if (s.IsNotFound()) {
       return Status(Errc::kCorruption, std::string(what) + " " + std::to_string(seq) + " is missing");
     }
@@ -459,7 +459,7 @@ std::optional<std::string> StateDb::get(std::string_view key) const {
     if (auto it = cache_values_.find(key); it != cache_values_.end()) return it->second;
   }
   std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &value);
+  leveldb::Status s = db_->Get(verified_reads(), slice(key), &value);
   if (s.ok()) {
     if (cached) cache_values_.emplace(std::string(key), value);
     return value;
@@ -488,7 +488,7 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
     }
     return;
   }
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified_reads()));
   size_t n = 0;
   for (it->Seek(slice(start.empty() ? prefix : start)); it->Valid() && n < limit; it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -691,7 +691,7 @@ Result<bool> StateDb::stored(std::string_view key, std::string& out) const {
     out.assign(e->value());
     return true;
   }
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);
+  leveldb::Status s = db_->Get(verified_reads(), slice(key), &out);
   if (s.IsNotFound()) return false;
   if (!s.ok()) return from_leveldb(s, "reading for undo");
   return true;
@@ -700,7 +700,7 @@ Result<bool> StateDb::stored(std::string_view key, std::string& out) const {
 Result<v1::UndoRecord> StateDb::read_undo(uint64_t height) const {
   std::string raw;
   ANS_RETURN_IF_ERROR(from_leveldb(
-      db_->Get(leveldb::ReadOptions(), slice(undo_key(height)), &raw), "reading undo record"));
+      db_->Get(verified_reads(), slice(undo_key(height)), &raw), "reading undo record"));
   v1::UndoRecord undo;
   if (!undo.ParseFromString(raw) || undo.height() != height) {
     return Status(Errc::kCorruption, "undo record of block " + std::to_string(height) +
