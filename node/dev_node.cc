@@ -12,6 +12,7 @@
 #include "consensus/engine.h"
 #include "genesis/dev_genesis.h"
 #include "genesis/genesis_json.h"
+#include "ledger/store/leveldb_open.h"
 
 namespace ans::node {
 namespace {
@@ -76,6 +77,15 @@ int run_dev_node(const DevNodeOptions& options) {
   }
   const std::string ledger_path = options.data_dir + "/ledger";
   const std::string consensus_path = options.data_dir + "/consensus";
+  // Both stores are checked before either is opened, so that a damaged one is refused
+  // before LevelDB has written to the other.
+  for (const auto& [path, what] : {std::pair{ledger_path, "ledger store"},
+                                   std::pair{consensus_path, "consensus store"}}) {
+    if (auto dir = inspect_store_dir(*leveldb::Env::Default(), path, what); !dir) {
+      spdlog::error("cannot open the {}: {}", what, dir.status().to_string());
+      return 1;
+    }
+  }
   StateDbOptions state_options;
   state_options.memory_state = options.state_in_memory;
   const auto open_start = std::chrono::steady_clock::now();

@@ -13,7 +13,13 @@ Result<StoreDir> inspect_store_dir(leveldb::Env& env, const std::string& path,
     return Status(Errc::kIoError, "cannot list the " + std::string(what) + " at " + path + ": " +
                                       s.ToString());
   }
-  std::erase_if(children, [](const std::string& name) { return name == "." || name == ".."; });
+  // Besides nothing at all: what a creation that was interrupted before it wrote CURRENT
+  // leaves (LevelDB writes its first manifest, then CURRENT through a .dbtmp file). No store
+  // ever opened there, so nothing can be lost by creating one.
+  std::erase_if(children, [](const std::string& name) {
+    return name == "." || name == ".." || name == "LOCK" || name == "LOG" || name == "LOG.old" ||
+           name == "MANIFEST-000001" || name.ends_with(".dbtmp");
+  });
   if (children.empty()) return StoreDir::kAbsent;
   const std::string damaged =
       "the " + std::string(what) + " at " + path + " is damaged or not an ANS store: ";

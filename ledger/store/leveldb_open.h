@@ -4,8 +4,9 @@
 //
 // LevelDB, asked to create a database where one is damaged (its CURRENT file gone), makes a
 // fresh one and deletes the old tables and logs. So a store is created only in a directory
-// that is absent or empty. An existing directory must name its manifest (CURRENT) and hold
-// it; it is then opened with create_if_missing off, so LevelDB itself never creates over it.
+// that is absent or empty (or holds only what an interrupted creation leaves). An existing
+// directory must name its manifest (CURRENT) and hold it; it is then opened with
+// create_if_missing off, so LevelDB itself never creates over it.
 #pragma once
 
 #include <leveldb/db.h>
@@ -21,7 +22,8 @@ namespace ans {
 
 // How a store directory looks before opening.
 enum class StoreDir {
-  kAbsent,    // no directory, or an empty one: a store may be created there
+  kAbsent,    // no directory, an empty one, or one where a creation stopped before it wrote
+              // CURRENT: a store may be created there
   kExisting,  // CURRENT names a manifest that exists
 };
 
