@@ -7,9 +7,11 @@ namespace ans {
 
 Result<StoreDir> inspect_store_dir(leveldb::Env& env, const std::string& path,
                                    std::string_view what) {
+  // (Not FileExists(path): an in-memory Env knows files only, not directories.)
   std::vector<std::string> children;
-  if (!env.FileExists(path)) return StoreDir::kAbsent;
-  if (leveldb::Status s = env.GetChildren(path, &children); !s.ok()) {
+  if (leveldb::Status s = env.GetChildren(path, &children); s.IsNotFound()) {
+    return StoreDir::kAbsent;
+  } else if (!s.ok()) {
     return Status(Errc::kIoError, "cannot list the " + std::string(what) + " at " + path + ": " +
                                       s.ToString());
   }
