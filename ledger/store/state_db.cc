@@ -111,6 +111,18 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
   std::unique_ptr<StateDb> out(
       new StateDb(options, std::move(cache), std::move(filter), std::move(db).value()));
   ANS_RETURN_IF_ERROR(out->load_meta());
+  if (!out->has_head_) {
+    // No block committed: the database must be empty, or it is not a state store (another
+    // program's, or one whose metadata is lost) and the genesis must not be written into it.
+    std::unique_ptr<leveldb::Iterator> it(out->db_->NewIterator(verified_reads()));
+    it->SeekToFirst();
+    ANS_RETURN_IF_ERROR(from_leveldb(it->status(), "reading the state store at " + path));
+    if (it->Valid()) {
+      return Status(Errc::kCorruption, "the state store at " + path +
+                                           " is damaged or not an ANS store: it holds keys but "
+                                           "no store metadata");
+    }
+  }
   if (options.memory_state) ANS_RETURN_IF_ERROR(out->load_memory());
   return out;
 }

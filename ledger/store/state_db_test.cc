@@ -634,6 +634,19 @@ TEST(StateDbDamage, CreatesOnlyInAnAbsentOrEmptyDirectory) {
   ASSERT_FALSE(other);
   EXPECT_NE(other.status().message().find("damaged or not an ANS store"), std::string::npos);
   EXPECT_EQ(files_of(dir.sub("other")).size(), 1u);
+  // A LevelDB database that is not a state store (keys, but no store metadata) is refused.
+  {
+    leveldb::Options lo;
+    lo.create_if_missing = true;
+    leveldb::DB* raw = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(lo, dir.sub("foreign"), &raw).ok());
+    std::unique_ptr<leveldb::DB> foreign(raw);
+    ASSERT_TRUE(foreign->Put(leveldb::WriteOptions(), "some", "data").ok());
+  }
+  auto foreign = StateDb::open(dir.sub("foreign"), o);
+  ASSERT_FALSE(foreign);
+  EXPECT_NE(foreign.status().message().find("damaged or not an ANS store"), std::string::npos)
+      << foreign.status().to_string();
 }
 
 }  // namespace
