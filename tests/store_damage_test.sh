@@ -8,8 +8,10 @@
 #     file is left as it was); or
 #   - open with exactly the state it had (head, final height and state root, as logged at
 #     the stop before), and then run (exit 0) or stop on a node fault (exit 1, the store
-#     named).
-# It never opens with another state, dies of a signal or hangs.
+#     named), never making another block final at a height it had.
+# It never opens with another state, dies of a signal or hangs. A damaged record length in a
+# log, which LevelDB alone would take for a write torn by a crash (dropping the log from
+# there), is among the cases.
 # Usage: store_damage_test.sh ANSD [SEED] [CASES_PER_FILE_KIND]
 set -euo pipefail
 ansd="$1"
@@ -25,6 +27,10 @@ fail() { echo "FAIL [$1]: $2"; failures=$((failures + 1)); }
 # A deterministic stream of numbers from the seed (an LCG): next_random sets $random.
 random=$seed
 next_random() { random=$(( (random * 1103515245 + 12345) % 2147483648 )); }
+
+# "HEIGHT HASH" of each block a log says became final.
+finals() { grep -o 'final block [0-9]* (slot [0-9]*, [0-9]* transactions) [0-9a-f]*' "$@" |
+  awk '{print $3, $NF}' || true; }
 
 # The state line that ansd logs at opening or stopping, without its time stamp.
 state_line() { grep -o "state at $2: .*" "$1" | head -1 | sed "s/^state at $2: //" || true; }
@@ -66,6 +72,14 @@ run_case() {
   local opened
   opened=$(state_line "$log" opening)
   if [ -n "$opened" ]; then
+    # Whatever it opened with, every block it makes final is the block of its history.
+    local height hash
+    while read -r height hash; do
+      if grep -q "^$height " "$dir/$layout/history" &&
+         ! grep -qx "$height $hash" "$dir/$layout/history"; then
+        fail "$name" "block $height became final as $hash, another block than before"; return
+      fi
+    done < <(finals "$log")
     if [ "$opened" != "$expected" ]; then
       fail "$name" "opened with another state: $opened, expected $expected"; return
     fi
@@ -109,6 +123,9 @@ for layout in memory leveldb; do
   done
   state_line "$dir/$layout/run2.log" stopping >"$dir/$layout/expected"
   [ -s "$dir/$layout/expected" ] || { cat "$dir/$layout/run2.log"; echo "FAIL: no state line"; exit 1; }
+  # The chain so far: each final block, and the head.
+  { finals "$dir/$layout/run1.log" "$dir/$layout/run2.log"
+    awk '{print $2, $3}' "$dir/$layout/expected"; } | sort -u >"$dir/$layout/history"
   for store in ledger consensus; do
     for ext in ldb log; do
       mapfile -t files < <(cd "$ref/$store" && find . -name "*.$ext" -size +0 -printf '%f\n' | sort)
@@ -124,6 +141,9 @@ for layout in memory leveldb; do
           "$offset" "$bit"
       done
     done
+    # The high byte of the length of the log's first record.
+    log=$(cd "$ref/$store" && find . -name '*.log' -size +0 -printf '%f\n' | sort | tail -1)
+    run_case "$layout" "$layout $store $log first record length" "$store" flip "$log" 5 6
     table=$(cd "$ref/$store" && find . -name '*.ldb' -printf '%f\n' | sort | head -1)
     run_case "$layout" "$layout $store $table truncated" "$store" truncate "$table"
     run_case "$layout" "$layout $store CURRENT missing" "$store" rm CURRENT

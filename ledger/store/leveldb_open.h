@@ -20,6 +20,12 @@
 
 namespace ans {
 
+// LevelDB reads a log (or manifest) record whose length runs past the end of the file as a
+// write torn by a crash, and drops the file from there, even when the length was damaged and
+// intact records follow: it would open an older state and delete what it dropped. This finds
+// that case in the logs and manifests at `path`. Errors: kCorruption, kIoError.
+Status check_log_lengths(leveldb::Env& env, const std::string& path, std::string_view what);
+
 // How a store directory looks before opening.
 enum class StoreDir {
   kAbsent,    // no directory, an empty one, or one where a creation stopped before it wrote
@@ -28,7 +34,8 @@ enum class StoreDir {
 };
 
 // Errors: kCorruption, with a message that says the directory is "damaged or not an ANS
-// store" (files but no CURRENT, or a CURRENT naming no manifest there); kIoError.
+// store" (files but no CURRENT, or a CURRENT naming no manifest there), or that of
+// check_log_lengths; kIoError.
 // `what` names the store in messages ("state store").
 Result<StoreDir> inspect_store_dir(leveldb::Env& env, const std::string& path, std::string_view what);
 

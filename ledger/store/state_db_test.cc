@@ -614,6 +614,48 @@ TEST(StateDbDamage, OpeningWithoutCurrentOrManifestChangesNothing) {
   EXPECT_TRUE((*db)->status());
 }
 
+// A damaged record length in a log reads to LevelDB as a write torn by a crash: it would drop
+// the log from there and open an older state. The opening is refused instead, with nothing
+// changed; a log really torn at its end still opens.
+TEST(StateDbDamage, ADamagedLogRecordLengthIsNotTakenForATornWrite) {
+  TempDir dir;
+  StateDbOptions o;
+  o.sync = false;
+  {
+    auto db = StateDb::open(dir.path(), o).value();
+    ASSERT_TRUE(db->commit_final_block(0, Hash256{}, WriteSet{{"a", "0"}}));
+    for (uint64_t h = 1; h <= 3; ++h) {
+      Hash256 hash{};
+      hash[0] = static_cast<uint8_t>(h);
+      ASSERT_TRUE(db->commit_block(h, hash, WriteSet{{"a", std::to_string(h)}}));
+    }
+  }
+  std::string log_name;
+  for (const auto& [name, bytes] : files_of(dir.path())) {
+    if (name.ends_with(".log") && !bytes.empty()) log_name = name;
+  }
+  ASSERT_FALSE(log_name.empty());
+  const std::string log = files_of(dir.path()).at(log_name);
+  {
+    std::fstream f(dir.sub(log_name), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(5);  // the high byte of the first record's length
+    f.put(static_cast<char>(log[5] ^ 0x40));
+  }
+  const auto before = files_of(dir.path());
+  auto damaged = StateDb::open(dir.path(), o);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.status().code(), Errc::kCorruption);
+  EXPECT_NE(damaged.status().message().find("wrong length"), std::string::npos)
+      << damaged.status().to_string();
+  EXPECT_EQ(files_of(dir.path()), before);
+  // Torn in its last record: LevelDB drops that one write, as after a crash.
+  std::ofstream(dir.sub(log_name), std::ios::binary) << log.substr(0, log.size() - 3);
+  auto torn = StateDb::open(dir.path(), o);
+  ASSERT_TRUE(torn) << torn.status().to_string();
+  EXPECT_EQ((*torn)->head_height(), 2u);
+  EXPECT_EQ((*torn)->get("a"), "2");
+}
+
 // A store is created in an absent or empty directory only, and only when asked to.
 TEST(StateDbDamage, CreatesOnlyInAnAbsentOrEmptyDirectory) {
   TempDir dir;
