@@ -809,3 +809,77 @@ TEST_F(EngineTest, AnOrphanAsksForItsParent) {
 
 }  // namespace
 }  // namespace ans::consensus
+
+namespace ans::consensus {
+namespace {
+
+// The real file system, with reads of the stores' files failing while `fail` is set.
+class FailingReadsEnv final : public leveldb::EnvWrapper {
+ public:
+  FailingReadsEnv() : EnvWrapper(leveldb::Env::Default()) {}
+  std::atomic<bool> fail{false};
+
+  leveldb::Status NewRandomAccessFile(const std::string& name,
+                                      leveldb::RandomAccessFile** out) override {
+    leveldb::RandomAccessFile* base = nullptr;
+    leveldb::Status s = target()->NewRandomAccessFile(name, &base);
+    if (s.ok()) *out = new File(std::unique_ptr<leveldb::RandomAccessFile>(base), fail);
+    return s;
+  }
+
+ private:
+  class File final : public leveldb::RandomAccessFile {
+   public:
+    File(std::unique_ptr<leveldb::RandomAccessFile> base, const std::atomic<bool>& fail)
+        : base_(std::move(base)), fail_(fail) {}
+    leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
+                         char* scratch) const override {
+      if (fail_.load()) return leveldb::Status::IOError("injected read failure");
+      return base_->Read(offset, n, result, scratch);
+    }
+
+   private:
+    std::unique_ptr<leveldb::RandomAccessFile> base_;
+    const std::atomic<bool>& fail_;
+  };
+};
+
+// A read of the ledger's store that fails while a block is produced is a node fault: the
+// engine records it, produces nothing, and stays stopped once reads work again.
+TEST_F(EngineTest, AStoreThatFailsIsANodeFaultThatStopsProduction) {
+  const size_t i = index_of(producer_of(1));
+  FailingReadsEnv env;
+  StateDbOptions options;
+  options.sync = false;
+  options.env = &env;
+  options.block_cache_bytes = 0;  // every read of a table goes to its file
+  const std::string path = dir_.sub("failing");
+  std::filesystem::create_directories(path);
+  // Opened twice: the second opening moves the genesis state from LevelDB's log to a table.
+  ASSERT_TRUE(Ledger::open(path + "/ledger", genesis_, chain_id_, options));
+  auto ledger = Ledger::open(path + "/ledger", genesis_, chain_id_, options).value();
+  auto store = ConsensusStore::open(path + "/consensus", false, &env).value();
+  Captured net;
+  FixedRandom random;
+  EngineOptions o;
+  o.sp_id = genesis_.sps[i].sp_id;
+  o.signing_key = keys_[i].validator;
+  o.account_key = keys_[i].owner;
+  auto engine = Engine::open(*ledger, *store, net, random, kGenesisMs, o).value();
+  ASSERT_FALSE(engine->node_fault());
+
+  env.fail = true;
+  engine->on_tick(at(1));
+  EXPECT_EQ(engine->stats().blocks_produced, 0u);
+  ASSERT_TRUE(engine->node_fault());
+  EXPECT_EQ(engine->node_fault()->code(), Errc::kIoError) << engine->node_fault()->to_string();
+  EXPECT_EQ(net.count(Message::Kind::kBlock), 0u);
+
+  env.fail = false;
+  engine->on_tick(at(2) + 100);
+  EXPECT_EQ(engine->stats().blocks_produced, 0u);
+  EXPECT_EQ(ledger->head_height(), 0u);
+}
+
+}  // namespace
+}  // namespace ans::consensus

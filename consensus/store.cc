@@ -4,14 +4,17 @@
 
 #include <leveldb/write_batch.h>
 
+#include "ledger/store/leveldb_open.h"
+
 namespace ans::consensus {
 namespace {
 
 constexpr char kSafetyKey[] = "s";
 constexpr char kBlockPrefix = 'b';
 
+// Every message names the store: a node fault's log line says which store failed.
 Status io_error(const leveldb::Status& s, const std::string& what) {
-  return Status(s.IsCorruption() ? Errc::kCorruption : Errc::kIoError, what + ": " + s.ToString());
+  return leveldb_error(s, "consensus store: " + what);
 }
 
 std::string block_key(const Hash256& hash) {
@@ -50,18 +53,16 @@ std::optional<StoredBlock> decode_record(std::string_view raw) {
 Result<std::unique_ptr<ConsensusStore>> ConsensusStore::open(const std::string& path, bool sync,
                                                              leveldb::Env* env) {
   leveldb::Options options;
-  options.create_if_missing = true;
   options.paranoid_checks = true;
   if (env != nullptr) options.env = env;
-  leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(options, path, &raw);
-  if (!s.ok()) return io_error(s, "opening consensus store at " + path);
-  return std::unique_ptr<ConsensusStore>(new ConsensusStore(std::unique_ptr<leveldb::DB>(raw), sync));
+  auto db = open_leveldb_store(options, path, /*create=*/true, "consensus store");
+  if (!db) return db.status();
+  return std::unique_ptr<ConsensusStore>(new ConsensusStore(std::move(db).value(), sync));
 }
 
 Result<std::optional<SafetyState>> ConsensusStore::load_safety() const {
   std::string raw;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), kSafetyKey, &raw);
+  leveldb::Status s = db_->Get(verified_reads(), kSafetyKey, &raw);
   if (s.IsNotFound()) return std::optional<SafetyState>();
   if (!s.ok()) return io_error(s, "reading the voter safety state");
   auto state = decode_safety_state(raw);
@@ -87,10 +88,10 @@ Status ConsensusStore::put_block(const Hash256& hash, const v1::Block& block,
 
 Status ConsensusStore::for_each_block(
     const std::function<void(const Hash256&, StoredBlock)>& visit) const {
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified_reads()));
   std::string prefix(1, kBlockPrefix);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (it->key().size() != 33) return Status(Errc::kCorruption, "consensus store: bad block key");
+    if (it->key().size() != 33) return Status(Errc::kCorruption, "consensus store: a block key of the wrong length");
     Hash256 hash{};
     std::memcpy(hash.data(), it->key().data() + 1, 32);
     auto record = decode_record(std::string_view(it->value().data(), it->value().size()));

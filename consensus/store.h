@@ -30,7 +30,9 @@ class ConsensusStore {
  public:
   // `sync`: fsync the safety state on every save. Off only where no machine crash is
   // simulated (the simulator's in-memory file system). `env`: as StateDbOptions::env.
-  // Errors: kIoError (cannot open).
+  // Created only in an absent or empty directory (ledger/store/leveldb_open.h); every read
+  // verifies checksums. Errors name the store: kCorruption (damaged, or not a store),
+  // kIoError.
   static Result<std::unique_ptr<ConsensusStore>> open(const std::string& path, bool sync = true,
                                                       leveldb::Env* env = nullptr);
 

@@ -1,18 +1,32 @@
 // ansd: the ANS node. `ansd --dev` runs a single-node development chain; `ansd genesis ...`
 // makes and checks genesis files.
 #include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
+#include "node/cli/support.h"
 #include "node/dev_node.h"
 #include "node/genesis_commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"ansd — the ANS name registry node"};
+  // Logs go to stderr; stdout is for a command's output. A closed pipe on either makes writes
+  // fail (and the commands report it) instead of killing the process, and a hangup (the
+  // terminal closing) does not stop a node: it logs to stderr and has no log file to reopen.
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
+  CLI::App app{"ansd — the ANS name registry node", "ansd"};
+  app.footer(ans::cli::kExitCodesHelp);
   bool dev = false;
   ans::node::DevNodeOptions dev_options;
   app.add_flag("--dev", dev, "run a single-node development chain from the embedded dev genesis");
   app.add_option("--data-dir", dev_options.data_dir, "where --dev keeps its stores")
       ->capture_default_str();
-  app.add_option("--run-for-ms", dev_options.run_for_ms, "with --dev: stop after this long (0: run until a signal)");
+  app.add_option("--run-for-ms", dev_options.run_for_ms,
+                 "with --dev: stop after this long (0: run until a signal)")
+      ->check(ans::cli::whole_number(0, UINT64_MAX));
   std::string state_layout = "memory";
   app.add_option("--state-layout", state_layout,
                  "layout of a new state store: memory (state in memory, LevelDB as its journal "
@@ -26,20 +40,19 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // Prints usage or the parse error. Usage errors exit 2, as is conventional.
-    return app.exit(e) == 0 ? 0 : 2;
+    return ans::cli::usage_error(app, e);
   }
   if (dev) {
     if (!app.get_subcommands().empty()) {
       std::fprintf(stderr, "ansd: --dev takes no subcommand\n");
-      return 2;
+      return ans::cli::kUsageExit;
     }
     dev_options.state_in_memory = state_layout == "memory";
     return ans::node::run_dev_node(dev_options);
   }
   if (app.get_subcommands().empty()) {
     std::fprintf(stderr, "%s", app.help().c_str());
-    return 2;
+    return ans::cli::kUsageExit;
   }
-  return exit_code;
+  return ans::cli::finish_output(exit_code);
 }

@@ -12,6 +12,7 @@
 #include "consensus/engine.h"
 #include "genesis/dev_genesis.h"
 #include "genesis/genesis_json.h"
+#include "ledger/store/leveldb_open.h"
 
 namespace ans::node {
 namespace {
@@ -55,6 +56,15 @@ class FinalityLog final : public consensus::EngineObserver {
   }
 };
 
+// One line with the ledger's head, final height and state root, the same at a stop and at
+// the next opening: tests compare them.
+void log_state(std::string_view when, const Ledger& ledger) {
+  auto root = ledger.state_root();
+  spdlog::info("state at {}: head {} {} final {} root {}", when, ledger.head_height(),
+               to_hex(ledger.db().head_hash()), ledger.final_height(),
+               root ? to_hex(*root) : root.status().to_string());
+}
+
 }  // namespace
 
 int run_dev_node(const DevNodeOptions& options) {
@@ -66,12 +76,23 @@ int run_dev_node(const DevNodeOptions& options) {
     spdlog::error("cannot create data directory {}: {}", options.data_dir, ec.message());
     return 1;
   }
+  const std::string ledger_path = options.data_dir + "/ledger";
+  const std::string consensus_path = options.data_dir + "/consensus";
+  // Both stores are checked before either is opened, so that a damaged one is refused
+  // before LevelDB has written to the other.
+  for (const auto& [path, what] : {std::pair{ledger_path, "ledger store"},
+                                   std::pair{consensus_path, "consensus store"}}) {
+    if (auto dir = inspect_store_dir(*leveldb::Env::Default(), path, what); !dir) {
+      spdlog::error("cannot open the {}: {}", what, dir.status().to_string());
+      return 1;
+    }
+  }
   StateDbOptions state_options;
   state_options.memory_state = options.state_in_memory;
   const auto open_start = std::chrono::steady_clock::now();
-  auto ledger = Ledger::open(options.data_dir + "/ledger", genesis, id, state_options);
+  auto ledger = Ledger::open(ledger_path, genesis, id, state_options);
   if (!ledger) {
-    spdlog::error("cannot open the ledger: {}", ledger.status().to_string());
+    spdlog::error("cannot open the ledger store: {}", ledger.status().to_string());
     return 1;
   }
   // The memory layout loads its snapshot, replays the journal and builds the state tree here:
@@ -79,7 +100,7 @@ int run_dev_node(const DevNodeOptions& options) {
   spdlog::info("ledger opened in {:.1f} s ({} layout)",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - open_start).count(),
                state_options.memory_state ? "memory" : "LevelDB");
-  auto store = consensus::ConsensusStore::open(options.data_dir + "/consensus");
+  auto store = consensus::ConsensusStore::open(consensus_path);
   if (!store) {
     spdlog::error("cannot open the consensus store: {}", store.status().to_string());
     return 1;
@@ -107,12 +128,14 @@ int run_dev_node(const DevNodeOptions& options) {
                genesis.chain_name, to_hex(id), options.data_dir, (*ledger)->head_height(),
                (*ledger)->final_height(), eo.sp_id);
   spdlog::info("no P2P or RPC yet; stop with Ctrl-C");
+  log_state("opening", **ledger);
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  int exit_code = 0;
 
   uint64_t started = unix_ms();
   std::string last_snapshot_error = Status::ok().to_string();
@@ -120,6 +143,16 @@ int run_dev_node(const DevNodeOptions& options) {
     uint64_t now = unix_ms();
     if (options.run_for_ms != 0 && now - started >= options.run_for_ms) break;
     engine->on_tick(now);
+    if (const std::optional<Status>& fault = engine->node_fault()) {
+      // The consensus store's messages name it; any other fault is the ledger store's.
+      const bool consensus = (*ledger)->db().status() && fault->message().starts_with("consensus store");
+      spdlog::critical("node fault in the {} at {}: {}; stopping (restore the data directory "
+                       "from a backup, or start a new one)",
+                       consensus ? "consensus store" : "ledger store",
+                       consensus ? consensus_path : ledger_path, fault->to_string());
+      exit_code = 1;
+      break;
+    }
     // A snapshot that failed leaves the journal growing (blocks are safe): say so once.
     const Status& snapshot = (*ledger)->db().snapshot_status();
     if (snapshot.to_string() != last_snapshot_error) {
@@ -135,6 +168,8 @@ int run_dev_node(const DevNodeOptions& options) {
   }
   spdlog::info("stopping: head {} final {}", (*ledger)->head_height(), (*ledger)->final_height());
   engine.reset();  // before the stores it uses
+  if (exit_code != 0) return exit_code;  // nothing more is written to a store that failed
+  log_state("stopping", **ledger);
   if ((*ledger)->db().memory_state()) {
     // The next start then loads this snapshot instead of replaying the journal.
     if (Status st = (*ledger)->db().write_snapshot(); !st) {
@@ -142,7 +177,7 @@ int run_dev_node(const DevNodeOptions& options) {
                    "block, and the next start replays it", st.to_string());
     }
   }
-  return 0;
+  return exit_code;
 }
 
 }  // namespace ans::node

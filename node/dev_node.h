@@ -20,7 +20,8 @@ struct DevNodeOptions {
   bool state_in_memory = true;
 };
 
-// Returns the process exit code: 0 after a clean stop, 1 when the node cannot start.
+// Returns the process exit code: 0 after a clean stop, 1 when the node cannot start or stops
+// on a node fault (a store failed: the error names it).
 int run_dev_node(const DevNodeOptions& options);
 
 }  // namespace ans::node

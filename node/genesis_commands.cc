@@ -8,9 +8,13 @@
 #include "genesis/dev_genesis.h"
 #include "genesis/genesis_json.h"
 #include "genesis/testnet.h"
+#include "node/cli/support.h"
 
 namespace ans::node {
 namespace {
+
+// 9999-12-31T23:59:59.999Z: a time that every calendar function can print.
+constexpr uint64_t kLatestGenesisTimeMs = 253402300799999;
 
 struct TestnetOptions {
   int sps = 0;
@@ -19,7 +23,7 @@ struct TestnetOptions {
 };
 
 int fail(const Status& st) {
-  std::cerr << "error: " << st.to_string() << "\n";
+  std::cerr << "error: " << cli::escape_control(st.to_string()) << "\n";
   return 1;
 }
 
@@ -104,12 +108,12 @@ void add_genesis_commands(CLI::App& app, int& exit_code) {
       "testnet", "Write keys and a genesis.json for a local testnet of N SPs");
   testnet->add_option("--sps", testnet_opts->sps, "number of SPs (nodes), 1 to 1024")
       ->required()
-      ->check(CLI::Range(1, 1024));
+      ->check(cli::whole_number(1, 1024));
   testnet->add_option("--out", testnet_opts->out_dir, "output directory (created if missing)")
       ->required();
   testnet->add_option("--genesis-time-ms", testnet_opts->genesis_time_ms,
-                      "Unix time of slot 0 in ms (default: now)")
-      ->check(CLI::PositiveNumber);
+                      "Unix time of slot 0 in ms, at most 9999-12-31T23:59:59.999Z (default: now)")
+      ->check(cli::whole_number(1, kLatestGenesisTimeMs));
   testnet->callback([testnet_opts, &exit_code] { exit_code = run_testnet(*testnet_opts); });
 
   auto check_path = std::make_shared<std::string>();

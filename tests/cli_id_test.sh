@@ -84,9 +84,34 @@ expect_fail_with "bad secret" "private key" "$ANS" id derive --secret 00
 expect_fail_with "zero secret" "non-zero" "$ANS" id derive --secret 0000000000000000000000000000000000000000000000000000000000000000
 expect_fail_with "bad --net" "--net" "$ANS" id derive --secret $ONE --net zz
 
-# Usage errors come from CLI11 with a non-zero code.
-if "$ANS" id derive >/dev/null 2>&1; then echo "FAIL: missing --secret accepted"; failures=$((failures+1)); else pass=$((pass+1)); fi
-if ! "$ANS" --help >/dev/null 2>&1; then echo "FAIL: --help"; failures=$((failures+1)); else pass=$((pass+1)); fi
+expect_exit_with() {  # expect_exit_with "description" code "substring" cmd...
+  local what="$1" code="$2" needle="$3"; shift 3
+  local got
+  got=$("$@" 2>&1)
+  local rc=$?
+  if [ $rc -ne "$code" ] || [[ "$got" != *"$needle"* ]]; then
+    echo "FAIL: $what"; echo "  want exit $code mentioning: $needle"; echo "  got (rc=$rc): $got"
+    failures=$((failures+1))
+  else
+    pass=$((pass+1))
+  fi
+}
+
+# Usage errors exit 2 and name what was wrong.
+expect_exit_with "missing --secret" 2 "--secret" "$ANS" id derive
+expect_exit_with "unknown command" 2 "unknown command 'bogus'" "$ANS" bogus
+expect_exit_with "unknown id command" 2 "unknown command 'bogus' for 'id'" "$ANS" id bogus
+expect_exit_with "unknown option" 2 "--bogus" "$ANS" id derive --secret $ONE --bogus
+expect_exit_with "bad --type" 2 "not in" "$ANS" id derive --secret $ONE --type sideways
+expect_exit_with "help names the exit codes" 0 "2 a usage error" "$ANS" --help
+# Control bytes of a bad input are escaped, not echoed to the terminal.
+expect_exit_with "escaped ID" 1 'abc\x1b[2J' "$ANS" id check $'abc\x1b[2Jx@y'
+expect_exit_with "escaped option value" 2 '\x1b[31m' "$ANS" id derive --secret $ONE --type $'\x1b[31m'
+if "$ANS" id check $'abc\x1b[2Jx@y' 2>&1 | grep -q $'\x1b'; then
+  echo "FAIL: a raw control byte reached the terminal"; failures=$((failures+1)); else pass=$((pass+1)); fi
+# Output that cannot be written is an error.
+expect_exit_with "write to a full disk" 1 "cannot write output" \
+  sh -c '"$0" id derive --secret "$1" >/dev/full' "$ANS" $ONE
 
 echo "$pass passed, $failures failed"
 [ $failures -eq 0 ]

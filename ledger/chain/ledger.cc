@@ -190,10 +190,14 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, const Gene
   if (store.has_head()) {
     auto stored = store.get(kChainIdKey);
     ANS_RETURN_IF_ERROR(store.status());
-    if (!stored || *stored != id) {
+    if (!stored) {
+      return Status(Errc::kCorruption, "the state store at " + path +
+                                           " is damaged or not an ANS store: it has no chain id");
+    }
+    if (*stored != id) {
       return Status(Errc::kInvalidArgument,
                     "the state store at " + path + " belongs to another chain (chain id " +
-                        (stored ? to_hex(as_bytes(*stored)) : std::string("missing")) +
+                        to_hex(as_bytes(*stored)) +
                         ", expected " + to_hex(chain_id) + ")");
     }
     if (store.memory_state()) ANS_RETURN_IF_ERROR(ledger->build_memory_tree());

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "ans/v1/state.pb.h"
+#include "ledger/store/leveldb_open.h"
 #include "ledger/store/record_writer.h"
 #include "ledger/util/bytes.h"
 
@@ -323,12 +324,23 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
   std::unique_ptr<leveldb::Cache> cache(leveldb::NewLRUCache(options.block_cache_bytes));
   std::unique_ptr<const leveldb::FilterPolicy> filter(leveldb::NewBloomFilterPolicy(10));
   leveldb::Options lo = leveldb_options(options, cache.get(), filter.get());
-  leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(lo, path, &raw);
-  if (!s.ok()) return from_leveldb(s, "opening state store at " + path);
-  std::unique_ptr<StateDb> out(new StateDb(options, std::move(cache), std::move(filter),
-                                           std::unique_ptr<leveldb::DB>(raw)));
+  auto db = open_leveldb_store(lo, path, options.create_if_missing, "state store");
+  if (!db) return db.status();
+  std::unique_ptr<StateDb> out(
+      new StateDb(options, std::move(cache), std::move(filter), std::move(db).value()));
   ANS_RETURN_IF_ERROR(out->load_meta());
+  if (!out->has_head_) {
+    // No block committed: the database must be empty, or it is not a state store (another
+    // program's, or one whose metadata is lost) and the genesis must not be written into it.
+    std::unique_ptr<leveldb::Iterator> it(out->db_->NewIterator(verified_reads()));
+    it->SeekToFirst();
+    ANS_RETURN_IF_ERROR(from_leveldb(it->status(), "reading the state store at " + path));
+    if (it->Valid()) {
+      return Status(Errc::kCorruption, "the state store at " + path +
+                                           " is damaged or not an ANS store: it holds keys but "
+                                           "no store metadata");
+    }
+  }
   if (options.memory_state) {
     ANS_RETURN_IF_ERROR(out->load_memory());
     if (out->has_head_) {
@@ -342,7 +354,7 @@ Result<std::unique_ptr<StateDb>> StateDb::open(const std::string& path,
 
 Status StateDb::load_meta() {
   std::string raw;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(kMetaKey), &raw);
+  leveldb::Status s = db_->Get(verified_reads(), slice(kMetaKey), &raw);
   if (s.IsNotFound()) return Status::ok();
   ANS_RETURN_IF_ERROR(from_leveldb(s, "reading store metadata"));
   v1::StoreMeta meta;
@@ -376,7 +388,7 @@ Status StateDb::load_memory() {
   {
     leveldb::WriteBatch orphans;
     size_t n_orphans = 0;
-    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified_reads()));
     const std::string keep = snapshot_seq_ ? snapshot_prefix(snapshot_seq_) : std::string();
     auto named = [&](const leveldb::Slice& key) {
       if (keep.empty() || !key.starts_with(slice(keep)) || key.size() != keep.size() + 8) return false;
@@ -401,7 +413,7 @@ Status StateDb::load_memory() {
   auto read_record = [&](const std::string& key, uint64_t seq, std::string_view what,
                          v1::JournalRecord& record) -> Result<size_t> {
     std::string raw;
-    leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &raw);
+    leveldb::Status s = db_->Get(verified_reads(), slice(key), &raw);
     if (s.IsNotFound()) {
       return Status(Errc::kCorruption, std::string(what) + " " + std::to_string(seq) + " is missing");
     }
@@ -690,7 +702,7 @@ std::optional<std::string> StateDb::get(std::string_view key) const {
     if (auto it = cache_values_.find(key); it != cache_values_.end()) return it->second;
   }
   std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &value);
+  leveldb::Status s = db_->Get(verified_reads(), slice(key), &value);
   if (s.ok()) {
     if (cached) cache_values_.emplace(std::string(key), value);
     return value;
@@ -719,7 +731,7 @@ void StateDb::scan(std::string_view prefix, std::string_view start, size_t limit
     }
     return;
   }
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified_reads()));
   size_t n = 0;
   for (it->Seek(slice(start.empty() ? prefix : start)); it->Valid() && n < limit; it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
@@ -935,7 +947,7 @@ Result<bool> StateDb::stored(std::string_view key, std::string& out) const {
     out.assign(e->value());
     return true;
   }
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), slice(key), &out);
+  leveldb::Status s = db_->Get(verified_reads(), slice(key), &out);
   if (s.IsNotFound()) return false;
   if (!s.ok()) return from_leveldb(s, "reading for undo");
   return true;
@@ -944,7 +956,7 @@ Result<bool> StateDb::stored(std::string_view key, std::string& out) const {
 Result<v1::UndoRecord> StateDb::read_undo(uint64_t height) const {
   std::string raw;
   ANS_RETURN_IF_ERROR(from_leveldb(
-      db_->Get(leveldb::ReadOptions(), slice(undo_key(height)), &raw), "reading undo record"));
+      db_->Get(verified_reads(), slice(undo_key(height)), &raw), "reading undo record"));
   v1::UndoRecord undo;
   if (!undo.ParseFromString(raw) || undo.height() != height) {
     return Status(Errc::kCorruption, "undo record of block " + std::to_string(height) +

@@ -43,7 +43,7 @@
 namespace ans {
 
 struct StateDbOptions {
-  bool create_if_missing = true;
+  bool create_if_missing = true;  // in an absent or empty directory only
   // fsync each block commit. Off only for benchmarks and tests that do not need machine-crash
   // durability: a process crash (SIGKILL) never loses a committed block either way.
   bool sync = true;
@@ -147,7 +147,10 @@ class StoreSnapshot {
 
 class StateDb final : public StateReader {
  public:
-  // Errors: kIoError (cannot open), kCorruption (bookkeeping unreadable).
+  // Creates a store only in an absent or empty directory (ledger/store/leveldb_open.h); every
+  // read verifies LevelDB's checksums. Errors: kIoError (cannot open), kCorruption (damaged:
+  // a checksum, the bookkeeping, or a directory that is not a store), kNotFound (absent and
+  // not create_if_missing).
   static Result<std::unique_ptr<StateDb>> open(const std::string& path,
                                                const StateDbOptions& options = {});
   // The LevelDB options the store opens its database with, given its cache and filter (which

@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -509,6 +512,183 @@ TEST(StateDbMemory, ScansMatchTheLevelDbLayout) {
     ASSERT_EQ(scan(*mdb, prefix, start, limit), scan(*ldb, prefix, start, limit))
         << "prefix " << to_hex(as_bytes(prefix)) << " start " << to_hex(as_bytes(start));
   }
+}
+
+}  // namespace
+}  // namespace ans
+
+namespace ans {
+namespace {
+
+// Every file of a directory, by name, with its contents.
+std::map<std::string, std::string> files_of(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    out[entry.path().filename().string()] =
+        std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return out;
+}
+
+// Flips one bit of the first occurrence of `needle` in the store's tables. Returns whether
+// one was found.
+bool flip_in_table(const std::string& dir, std::string_view needle) {
+  for (const auto& [name, bytes] : files_of(dir)) {
+    if (!name.ends_with(".ldb")) continue;
+    const size_t at = bytes.find(needle);
+    if (at == std::string::npos) continue;
+    std::fstream f(dir + "/" + name, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(at + needle.size() - 1));
+    f.put(static_cast<char>(bytes[at + needle.size() - 1] ^ 0x04));
+    return f.good();
+  }
+  return false;
+}
+
+std::string value_of(int i) { return "value-of-key-" + std::to_string(i) + "-padding-padding"; }
+
+// A store of 300 keys, closed and opened once more so that its log became a table.
+void make_store(const std::string& path, bool memory_state) {
+  StateDbOptions o;
+  o.sync = false;
+  o.memory_state = memory_state;
+  WriteSet writes;
+  for (int i = 0; i < 300; ++i) writes["k" + std::to_string(1000 + i)] = value_of(i);
+  ASSERT_TRUE(StateDb::open(path, o).value()->commit_final_block(0, Hash256{}, writes));
+  ASSERT_TRUE(StateDb::open(path, o));
+}
+
+// A flipped bit in a table's value reads as a corruption, never as another value.
+TEST(StateDbDamage, AFlippedBitInATableReadsAsCorruption) {
+  TempDir dir;
+  make_store(dir.path(), /*memory_state=*/false);
+  ASSERT_TRUE(flip_in_table(dir.path(), value_of(7)));
+  StateDbOptions o;
+  o.sync = false;
+  auto db = StateDb::open(dir.path(), o);
+  ASSERT_TRUE(db) << db.status().to_string();
+  EXPECT_EQ((*db)->get("k1007"), std::nullopt);
+  EXPECT_EQ((*db)->status().code(), Errc::kCorruption) << (*db)->status().to_string();
+}
+
+// The memory layout reads its journal and snapshot at opening: a flipped bit in them fails
+// the opening.
+TEST(StateDbDamage, AFlippedBitInTheJournalFailsTheOpening) {
+  TempDir dir;
+  make_store(dir.path(), /*memory_state=*/true);
+  ASSERT_TRUE(flip_in_table(dir.path(), value_of(7)));
+  StateDbOptions o;
+  o.sync = false;
+  o.memory_state = true;
+  auto db = StateDb::open(dir.path(), o);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.status().code(), Errc::kCorruption) << db.status().to_string();
+}
+
+// Without CURRENT, opening is refused and changes nothing: with CURRENT back, the store
+// opens as it was. (LevelDB alone would create a new database there and delete the tables.)
+TEST(StateDbDamage, OpeningWithoutCurrentOrManifestChangesNothing) {
+  TempDir dir;
+  make_store(dir.path(), /*memory_state=*/false);
+  const std::string current = files_of(dir.path()).at("CURRENT");
+  const std::string manifest = current.substr(0, current.size() - 1);
+  StateDbOptions o;
+  o.sync = false;
+  for (const std::string& missing : {std::string("CURRENT"), manifest}) {
+    SCOPED_TRACE(missing);
+    const std::string kept = files_of(dir.path()).at(missing);
+    std::filesystem::remove(dir.sub(missing));
+    const auto before = files_of(dir.path());
+    auto db = StateDb::open(dir.path(), o);
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.status().code(), Errc::kCorruption);
+    EXPECT_NE(db.status().message().find("damaged or not an ANS store"), std::string::npos)
+        << db.status().to_string();
+    EXPECT_EQ(files_of(dir.path()), before);
+    std::ofstream(dir.sub(missing), std::ios::binary) << kept;
+  }
+  auto db = StateDb::open(dir.path(), o);
+  ASSERT_TRUE(db) << db.status().to_string();
+  EXPECT_EQ((*db)->get("k1007"), value_of(7));
+  EXPECT_TRUE((*db)->status());
+}
+
+// A damaged record length in a log reads to LevelDB as a write torn by a crash: it would drop
+// the log from there and open an older state. The opening is refused instead, with nothing
+// changed; a log really torn at its end still opens.
+TEST(StateDbDamage, ADamagedLogRecordLengthIsNotTakenForATornWrite) {
+  TempDir dir;
+  StateDbOptions o;
+  o.sync = false;
+  {
+    auto db = StateDb::open(dir.path(), o).value();
+    ASSERT_TRUE(db->commit_final_block(0, Hash256{}, WriteSet{{"a", "0"}}));
+    for (uint64_t h = 1; h <= 3; ++h) {
+      Hash256 hash{};
+      hash[0] = static_cast<uint8_t>(h);
+      ASSERT_TRUE(db->commit_block(h, hash, WriteSet{{"a", std::to_string(h)}}));
+    }
+  }
+  std::string log_name;
+  for (const auto& [name, bytes] : files_of(dir.path())) {
+    if (name.ends_with(".log") && !bytes.empty()) log_name = name;
+  }
+  ASSERT_FALSE(log_name.empty());
+  const std::string log = files_of(dir.path()).at(log_name);
+  {
+    std::fstream f(dir.sub(log_name), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(5);  // the high byte of the first record's length
+    f.put(static_cast<char>(log[5] ^ 0x40));
+  }
+  const auto before = files_of(dir.path());
+  auto damaged = StateDb::open(dir.path(), o);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.status().code(), Errc::kCorruption);
+  EXPECT_NE(damaged.status().message().find("wrong length"), std::string::npos)
+      << damaged.status().to_string();
+  EXPECT_EQ(files_of(dir.path()), before);
+  // Torn in its last record: LevelDB drops that one write, as after a crash.
+  std::ofstream(dir.sub(log_name), std::ios::binary) << log.substr(0, log.size() - 3);
+  auto torn = StateDb::open(dir.path(), o);
+  ASSERT_TRUE(torn) << torn.status().to_string();
+  EXPECT_EQ((*torn)->head_height(), 2u);
+  EXPECT_EQ((*torn)->get("a"), "2");
+}
+
+// A store is created in an absent or empty directory only, and only when asked to.
+TEST(StateDbDamage, CreatesOnlyInAnAbsentOrEmptyDirectory) {
+  TempDir dir;
+  StateDbOptions o;
+  o.sync = false;
+  o.create_if_missing = false;
+  auto absent = StateDb::open(dir.sub("absent"), o);
+  ASSERT_FALSE(absent);
+  EXPECT_EQ(absent.status().code(), Errc::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir.sub("absent")));
+  o.create_if_missing = true;
+  EXPECT_TRUE(StateDb::open(dir.sub("absent"), o));
+  std::filesystem::create_directories(dir.sub("empty"));
+  EXPECT_TRUE(StateDb::open(dir.sub("empty"), o));
+  std::filesystem::create_directories(dir.sub("other"));
+  std::ofstream(dir.sub("other/notes.txt")) << "not a store";
+  auto other = StateDb::open(dir.sub("other"), o);
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.status().message().find("damaged or not an ANS store"), std::string::npos);
+  EXPECT_EQ(files_of(dir.sub("other")).size(), 1u);
+  // A LevelDB database that is not a state store (keys, but no store metadata) is refused.
+  {
+    leveldb::Options lo;
+    lo.create_if_missing = true;
+    leveldb::DB* raw = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(lo, dir.sub("foreign"), &raw).ok());
+    std::unique_ptr<leveldb::DB> foreign(raw);
+    ASSERT_TRUE(foreign->Put(leveldb::WriteOptions(), "some", "data").ok());
+  }
+  auto foreign = StateDb::open(dir.sub("foreign"), o);
+  ASSERT_FALSE(foreign);
+  EXPECT_NE(foreign.status().message().find("damaged or not an ANS store"), std::string::npos)
+      << foreign.status().to_string();
 }
 
 }  // namespace

@@ -1,18 +1,22 @@
 // ans: the command-line wallet and tool.
 #include <CLI/CLI.hpp>
+#include <signal.h>
 
 #include "node/cli/id_commands.h"
+#include "node/cli/support.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"ans — wallet and tools for the ANS name registry chain"};
+  // A closed pipe makes a write fail (reported by finish_output), not kill the process.
+  signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"ans — wallet and tools for the ANS name registry chain", "ans"};
+  app.footer(ans::cli::kExitCodesHelp);
   app.require_subcommand(1);
   int exit_code = 0;
   ans::cli::add_id_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // Prints usage or the parse error. Usage errors exit 2, as is conventional.
-    return app.exit(e) == 0 ? 0 : 2;
+    return ans::cli::usage_error(app, e);
   }
-  return exit_code;
+  return ans::cli::finish_output(exit_code);
 }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "ledger/identity/id.h"
+#include "node/cli/support.h"
 
 namespace ans::cli {
 namespace {
@@ -35,7 +36,7 @@ int fail(bool json, const std::string& what, const Status& st) {
                           {"message", st.message()}};
     std::cout << out.dump() << "\n";
   } else {
-    std::cerr << "error: " << what << ": " << st.to_string() << "\n";
+    std::cerr << "error: " << escape_control(what + ": " + st.to_string()) << "\n";
   }
   return 1;
 }
