@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -18,6 +19,9 @@ namespace ans::node {
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+// The longest the loop sleeps between looks at the stop flag and the clock.
+constexpr uint64_t kMaxSleepMs = 100;
 
 void on_signal(int) { g_stop.store(true); }
 
@@ -164,7 +168,12 @@ int run_dev_node(const DevNodeOptions& options) {
         spdlog::info("state snapshots work again");
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Until the engine next has something to do, in slices short enough to notice a signal
+    // or the end of --run-for-ms promptly.
+    const uint64_t after = unix_ms();
+    const uint64_t wake = engine->next_wakeup_ms().value_or(after + kMaxSleepMs);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::clamp<uint64_t>(wake > after ? wake - after : 0, 1, kMaxSleepMs)));
   }
   spdlog::info("stopping: head {} final {}", (*ledger)->head_height(), (*ledger)->final_height());
   engine.reset();  // before the stores it uses
