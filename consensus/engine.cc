@@ -323,7 +323,9 @@ Verdict Engine::on_block(int from, std::shared_ptr<const v1::Block> block, OwnBl
                                    "slot " + std::to_string(header.slot()) + " has not begun"));
   }
   BlockNode* node = nullptr;
-  Verdict verdict = accept(*parent, hash, std::move(block), node, own);
+  // A copy, not a move: `header` points into the block, and a rejected block would be
+  // freed inside accept() while the log line below still reads it.
+  Verdict verdict = accept(*parent, hash, block, node, own);
   if (verdict.is(Verdict::Kind::kNodeFault)) {
     fault(verdict.reason());
     return verdict;
