@@ -19,6 +19,10 @@ std::string_view errc_name(Errc code) {
     case Errc::kIoError: return "I/O error";
     case Errc::kCorruption: return "corruption";
     case Errc::kResourceExhausted: return "resource exhausted";
+    case Errc::kFailedPrecondition: return "failed precondition";
+    case Errc::kUnavailable: return "unavailable";
+    case Errc::kDeadlineExceeded: return "deadline exceeded";
+    case Errc::kUnimplemented: return "unimplemented";
   }
   return "unknown error";
 }

@@ -29,6 +29,10 @@ enum class Errc {
   kIoError,
   kCorruption,
   kResourceExhausted, // a limit of this node was reached (a full pool): try again later
+  kFailedPrecondition,// valid, but the state does not allow it now (a name that is taken)
+  kUnavailable,       // this node cannot answer now (starting, stopping, a node fault)
+  kDeadlineExceeded,  // the time allowed ran out before the answer was known
+  kUnimplemented,     // a valid request for something this version does not do
 };
 
 std::string_view errc_name(Errc code);
