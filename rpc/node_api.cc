@@ -496,13 +496,13 @@ Result<v1::GetTransactionResponse> NodeApi::get_transaction(const v1::GetTransac
       return out;
     }
   }
-  if (st->pending && std::find(st->pending->begin(), st->pending->end(), *id) != st->pending->end()) {
+  if (st->pending && std::binary_search(st->pending->begin(), st->pending->end(), *id)) {
     out.set_status("pending");
     return out;
   }
   if (auto rejected = context_.board->rejected(*id)) {
     out.set_status("rejected");
-    out.set_reason_code(std::string(errc_name(rejected->code)));
+    out.set_reason_code(rejected->code);
     out.set_reason(rejected->reason);
     return out;
   }
@@ -570,7 +570,8 @@ Result<v1::SubmitTransactionResponse> NodeApi::submit(const v1::SubmitTransactio
   }
   Result<bool> taken = answered.get();
   if (!taken) {
-    context_.board->note_rejected(id, Rejection{taken.status().code(), taken.status().message()});
+    context_.board->note_rejected(id, Rejection{std::string(errc_name(taken.status().code())),
+                                                taken.status().message()});
     return taken.status();
   }
   v1::SubmitTransactionResponse out;
