@@ -14,6 +14,7 @@
 #include "genesis/dev_genesis.h"
 #include "genesis/genesis_json.h"
 #include "ledger/store/leveldb_open.h"
+#include "rpc/chain_publisher.h"
 #include "rpc/metrics.h"
 #include "rpc/node_api.h"
 #if ANS_HAVE_GRPC_SERVER
@@ -56,84 +57,6 @@ class OsRandomness final : public consensus::Randomness {
   }
 };
 
-// Finality: logged, and indexed in the consensus store for the queries (a failed index write
-// is a node fault of the consensus store). Dropped transactions: told to the RPC layer.
-class ChainEvents final : public consensus::EngineObserver {
- public:
-  ChainEvents(consensus::ConsensusStore& store, rpc::ChainBoard& board) : store_(store), board_(board) {}
-
-  void on_final(const consensus::BlockNode& block, uint64_t) override {
-    spdlog::info("final block {} (slot {}, {} transactions) {}", block.height, block.slot,
-                 block.block->transactions_size(), to_hex(block.hash));
-    index(block);
-  }
-  void index(const consensus::BlockNode& block) {
-    if (!index_error_ && !block.is_genesis()) {
-      Status st = store_.put_final(block.height, block.hash, *block.block, block.qc ? &*block.qc : nullptr);
-      if (!st) index_error_ = st;
-    }
-  }
-  void on_dropped(const Hash256& tx_id, const TxStatus& why) override {
-    spdlog::debug("transaction {} dropped from the mempool: {}", to_hex(tx_id), why.to_string());
-    board_.note_rejected(tx_id, rpc::Rejection{std::string(tx_error_name(why.code())), why.message()});
-  }
-  const std::optional<Status>& index_error() const { return index_error_; }
-  void on_conflicting_final(const consensus::BlockNode& block, uint64_t) override {
-    spdlog::error("block {} at height {} meets the finality rule off the final chain",
-                  to_hex(block.hash), block.height);
-  }
-
- private:
-  consensus::ConsensusStore& store_;
-  rpc::ChainBoard& board_;
-  std::optional<Status> index_error_;
-};
-
-// Final blocks the index lacks (a store from before the index, or a crash between a block
-// becoming final and its index write), in height order.
-void backfill_index(const consensus::Engine& engine, const consensus::ConsensusStore& store,
-                    ChainEvents& events) {
-  auto indexed = store.indexed_final_height();
-  if (!indexed) return;
-  std::vector<const consensus::BlockNode*> missing;
-  for (const consensus::BlockNode* b = &engine.final_block(); b != nullptr && b->height > *indexed;
-       b = b->parent) {
-    missing.push_back(b);
-  }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) events.index(**it);
-  if (!missing.empty()) spdlog::info("indexed {} final blocks", missing.size());
-}
-
-// What the queries need of the engine, when it changed since `last`.
-std::optional<rpc::ChainStatus> chain_status(const consensus::Engine& engine, const rpc::ChainStatus* last) {
-  const consensus::BlockNode& head = engine.head();
-  const consensus::BlockNode& final_block = engine.final_block();
-  const std::string fault = engine.node_fault() ? engine.node_fault()->to_string() : std::string();
-  if (last != nullptr && last->head_hash == head.hash && last->final_hash == final_block.hash &&
-      last->mempool_size == engine.mempool().size() && last->node_fault == fault &&
-      last->stats.blocks_rejected == engine.stats().blocks_rejected) {
-    return std::nullopt;
-  }
-  rpc::ChainStatus s;
-  s.head_height = head.height;
-  s.head_hash = head.hash;
-  s.head_slot = head.slot;
-  s.final_height = final_block.height;
-  s.final_hash = final_block.hash;
-  for (const consensus::BlockNode* b = &head; b != nullptr && b != &final_block; b = b->parent) {
-    s.unfinal.push_back(b->block);
-    s.unfinal_hashes.push_back(b->hash);
-  }
-  std::reverse(s.unfinal.begin(), s.unfinal.end());
-  std::reverse(s.unfinal_hashes.begin(), s.unfinal_hashes.end());
-  for (const auto& m : head.sets_after.active()) s.active_set.push_back(m.sp_id());
-  s.mempool_size = engine.mempool().size();
-  s.pending = std::make_shared<const std::vector<Hash256>>(engine.mempool().ids());
-  s.stats = engine.stats();
-  s.node_fault = fault;
-  return s;
-}
-
 // One line with the ledger's head, final height and state root, the same at a stop and at
 // the next opening: tests compare them.
 void log_state(std::string_view when, const Ledger& ledger) {
@@ -141,13 +64,6 @@ void log_state(std::string_view when, const Ledger& ledger) {
   spdlog::info("state at {}: head {} {} final {} root {}", when, ledger.head_height(),
                to_hex(ledger.db().head_hash()), ledger.final_height(),
                root ? to_hex(*root) : root.status().to_string());
-}
-
-// The consensus store failed to index a final block: a node fault of that store.
-bool fault_logged_index(const ChainEvents& events) {
-  if (!events.index_error()) return true;
-  spdlog::critical("node fault in the consensus store: {}; stopping", events.index_error()->to_string());
-  return false;
 }
 
 // "host:port" with the port actually bound (the configured one may be 0).
@@ -198,7 +114,7 @@ int run_dev_node(const DevNodeOptions& options) {
   NoPeers network;
   OsRandomness randomness;
   rpc::ChainBoard board;
-  ChainEvents events(**store, board);
+  rpc::ChainPublisher publisher(**store, board);
   // Declared after the ledger: destroyed (with every view it holds) before it.
   ViewRegistry views;
   consensus::EngineOptions eo;
@@ -212,7 +128,7 @@ int run_dev_node(const DevNodeOptions& options) {
                                      .count());
   };
   auto opened = consensus::Engine::open(**ledger, **store, network, randomness,
-                                        genesis.genesis_time_ms, eo, &events);
+                                        genesis.genesis_time_ms, eo, &publisher);
   if (!opened) {
     spdlog::error("cannot start consensus: {}", opened.status().to_string());
     return 1;
@@ -222,8 +138,7 @@ int run_dev_node(const DevNodeOptions& options) {
                genesis.chain_name, to_hex(id), options.data_dir, (*ledger)->head_height(),
                (*ledger)->final_height(), eo.sp_id);
   log_state("opening", **ledger);
-  backfill_index(*engine, **store, events);
-  if (auto first = chain_status(*engine, nullptr)) board.publish(std::move(*first));
+  publisher.start(*engine);
 
   rpc::NodeContext context;
   context.genesis = genesis;
@@ -288,11 +203,13 @@ int run_dev_node(const DevNodeOptions& options) {
     if (options.run_for_ms != 0 && now - started >= options.run_for_ms) break;
     board.run_posted();
     engine->on_tick(now);
-    if (!fault_logged_index(events)) {
+    if (const auto& index_error = publisher.index_error()) {
+      spdlog::critical("node fault in the consensus store at {}: {}; stopping", consensus_path,
+                       index_error->to_string());
       exit_code = 1;
       break;
     }
-    if (auto changed = chain_status(*engine, board.status().get())) board.publish(std::move(*changed));
+    publisher.publish(*engine);
     if (const std::optional<Status>& fault = engine->node_fault()) {
       // The consensus store's messages name it; any other fault is the ledger store's.
       const bool consensus = (*ledger)->db().status() && fault->message().starts_with("consensus store");

@@ -537,7 +537,8 @@ Result<v1::GetAccountResponse> NodeApi::get_account(const v1::GetAccountRequest&
                   return true;
                 });
   Amount rewards;
-  for (const auto& id : r.state.sp_registry().sp_ids()) {
+  const v1::SpRegistryState registry = r.state.sp_registry();
+  for (const auto& id : registry.sp_ids()) {
     auto sp = r.state.sp(id);
     if (!sp || sp->owner() != me) continue;
     auto a = Amount::from_bytes(as_bytes(sp->unclaimed_rewards()));
