@@ -306,7 +306,7 @@ Result<v1::ProveResponse> NodeApi::prove(const v1::ProveRequest& request) const 
   bundle->set_state_key(key);
   Bytes encoded = encode_state_proof(proven->proof);
   bundle->set_state_proof(std::string(as_chars(encoded)));
-  bundle->set_header(signed_header.header().SerializeAsString());
+  bundle->set_header(encode_string(signed_header.header()));
   *bundle->mutable_qc() = *(*entry)->qc;
   *bundle->mutable_active_set() = (*parent_record)->sets_after.active();
 

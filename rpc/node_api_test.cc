@@ -8,6 +8,7 @@
 #include "genesis/dev_genesis.h"
 #include "genesis/genesis_json.h"
 #include "ledger/proof/state_proof.h"
+#include "light/bundle.h"
 #include "ledger/rules/names.h"
 #include "ledger/testing/temp_dir.h"
 #include "ledger/wire/codec.h"
@@ -287,6 +288,23 @@ TEST_F(NodeApiTest, AProofBundleVerifiesAgainstItsHeadersRoot) {
     ASSERT_TRUE(v) << v.status().to_string();
     EXPECT_EQ(v->present, name == "alice");
     EXPECT_EQ(proved->record().state(), name == "alice" ? "active" : "never_registered");
+
+    // The stand-alone verifier, from the chain id and the genesis set alone.
+    v1::ActiveSetMember member;
+    member.set_sp_id(chain_.genesis().sps.at(0).sp_id);
+    const auto& key = chain_.genesis().sps.at(0).signing_key;
+    member.set_signing_key(std::string(as_chars(ByteView(key.data(), key.size()))));
+    auto genesis_set = light::ActiveSet::from_members({member}).value();
+    const uint64_t grace_s = chain_.genesis().params.grace_s;
+    auto verified = light::verify_name_bundle(chain_.id(), genesis_set, grace_s, name, b);
+    ASSERT_TRUE(verified) << verified.status().to_string();
+    EXPECT_EQ(verified->present(), name == "alice");
+    EXPECT_EQ(verified->block.height, proved->at().height());
+    EXPECT_EQ(verified->status, name == "alice" ? NameStatus::kActive : NameStatus::kNeverRegistered);
+    ChainId other = chain_.id();
+    other[0] ^= 1;
+    EXPECT_FALSE(light::verify_name_bundle(other, genesis_set, grace_s, name, b));
+    EXPECT_FALSE(light::verify_name_bundle(chain_.id(), genesis_set, grace_s, "someone-else", b));
   }
   v1::ProveRequest bad;
   bad.set_name("UPPER");
