@@ -908,7 +908,10 @@ Engine::Selection Engine::select_transactions(BlockNode& parent, uint64_t slot) 
     // A nonce ahead of the account's may become valid; anything else will not.
     bool later = st.code() == TxError::kBadNonce &&
                  c.tx.tx().nonce() > state.account(c.checked.sender).nonce();
-    if (!later) mempool_.remove(c.checked.tx_id);
+    if (!later) {
+      mempool_.remove(c.checked.tx_id);
+      if (observer_ != nullptr) observer_->on_dropped(c.checked.tx_id, st);
+    }
   }
   return chosen;
 }

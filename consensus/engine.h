@@ -88,6 +88,12 @@ class EngineObserver {
   // A block met the finality rule but does not extend this node's final block. It is never
   // followed (a final block is never reverted); it means more than f producers are faulty.
   virtual void on_conflicting_final(const BlockNode& block, uint64_t now_ms) = 0;
+  // A transaction left the mempool without a block: choosing a block's transactions found
+  // that it can never apply (why: the ledger's reason). RPC reports it as rejected.
+  virtual void on_dropped(const Hash256& tx_id, const TxStatus& why) {
+    (void)tx_id;
+    (void)why;
+  }
 };
 
 struct EngineOptions {

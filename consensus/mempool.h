@@ -37,6 +37,13 @@ class Mempool final : public KnownVerdicts {
   void remove(const Hash256& tx_id);
   bool contains(const Hash256& tx_id) const { return by_id_.count(tx_id) != 0; }
   size_t size() const { return by_id_.size(); }
+  // The ids of the transactions held, in id order.
+  std::vector<Hash256> ids() const {
+    std::vector<Hash256> out;
+    out.reserve(by_id_.size());
+    for (const auto& [id, seq] : by_id_) out.push_back(id);
+    return out;
+  }
   const VerifiedSender* find(const Hash256& tx_id) const override;
 
  private:

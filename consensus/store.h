@@ -21,6 +21,19 @@
 
 namespace ans::consensus {
 
+// Where a final transaction sits.
+struct TxLocation {
+  uint64_t height = 0;
+  uint32_t index = 0;
+};
+
+// What the final-chain index holds per height: the block's hash and a QC on it (absent only
+// for the genesis block).
+struct FinalEntry {
+  Hash256 hash{};
+  std::optional<v1::QuorumCertificate> qc;
+};
+
 struct StoredBlock {
   v1::Block block;               // empty (default) for the genesis record
   v1::ActiveSetState sets_after; // the active sets in the state after the block
@@ -45,6 +58,19 @@ class ConsensusStore {
   Status put_block(const Hash256& hash, const StoredBlock& b) {
     return put_block(hash, b.block, b.sets_after);
   }
+  // The final chain's index, for queries and sync: height -> (hash, QC), and each final
+  // transaction's place. Written by the chain thread as blocks become final, in height order.
+  Status put_final(uint64_t height, const Hash256& hash, const v1::Block& block,
+                   const v1::QuorumCertificate* qc);
+  // The highest height indexed (0: none beyond genesis, or nothing yet).
+  Result<uint64_t> indexed_final_height() const;
+
+  // Reads for any thread, while the chain thread writes (LevelDB's reads are thread-safe,
+  // and what they read of the final chain never changes). nullopt: not stored.
+  Result<std::optional<FinalEntry>> final_at(uint64_t height) const;
+  Result<std::optional<StoredBlock>> get_block(const Hash256& hash) const;
+  Result<std::optional<TxLocation>> transaction_location(const Hash256& tx_id) const;
+
   // Every stored block, in no particular order. Errors: kCorruption (an unreadable record),
   // kIoError.
   Status for_each_block(const std::function<void(const Hash256&, StoredBlock)>& visit) const;

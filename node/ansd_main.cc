@@ -27,6 +27,14 @@ int main(int argc, char** argv) {
   app.add_option("--run-for-ms", dev_options.run_for_ms,
                  "with --dev: stop after this long (0: run until a signal)")
       ->check(ans::cli::whole_number(0, UINT64_MAX));
+  app.add_option("--grpc-listen", dev_options.grpc_listen, "gRPC address (host:port; port 0: any)")
+      ->capture_default_str();
+  app.add_option("--http-listen", dev_options.http_listen,
+                 "HTTP/JSON and explorer address (host:port; port 0: any)")
+      ->capture_default_str();
+  app.add_option("--admin-listen", dev_options.admin_listen,
+                 "gRPC AdminService address, loopback only (host:port; port 0: any)")
+      ->capture_default_str();
   std::string state_layout = "memory";
   app.add_option("--state-layout", state_layout,
                  "layout of a new state store: memory (state in memory, LevelDB as its journal "

@@ -14,6 +14,15 @@
 #include "genesis/dev_genesis.h"
 #include "genesis/genesis_json.h"
 #include "ledger/store/leveldb_open.h"
+#include "rpc/chain_publisher.h"
+#include "rpc/metrics.h"
+#include "rpc/node_api.h"
+#if ANS_HAVE_GRPC_SERVER
+#include "rpc/grpc_server.h"
+#endif
+#if ANS_HAVE_HTTP_SERVER
+#include "rpc/http_server.h"
+#endif
 
 namespace ans::node {
 namespace {
@@ -48,18 +57,6 @@ class OsRandomness final : public consensus::Randomness {
   }
 };
 
-class FinalityLog final : public consensus::EngineObserver {
- public:
-  void on_final(const consensus::BlockNode& block, uint64_t) override {
-    spdlog::info("final block {} (slot {}, {} transactions) {}", block.height, block.slot,
-                 block.block->transactions_size(), to_hex(block.hash));
-  }
-  void on_conflicting_final(const consensus::BlockNode& block, uint64_t) override {
-    spdlog::error("block {} at height {} meets the finality rule off the final chain",
-                  to_hex(block.hash), block.height);
-  }
-};
-
 // One line with the ledger's head, final height and state root, the same at a stop and at
 // the next opening: tests compare them.
 void log_state(std::string_view when, const Ledger& ledger) {
@@ -67,6 +64,11 @@ void log_state(std::string_view when, const Ledger& ledger) {
   spdlog::info("state at {}: head {} {} final {} root {}", when, ledger.head_height(),
                to_hex(ledger.db().head_hash()), ledger.final_height(),
                root ? to_hex(*root) : root.status().to_string());
+}
+
+// "host:port" with the port actually bound (the configured one may be 0).
+[[maybe_unused]] std::string host_port(const std::string& configured, int port) {
+  return configured.substr(0, configured.rfind(':')) + ":" + std::to_string(port);
 }
 
 }  // namespace
@@ -111,18 +113,22 @@ int run_dev_node(const DevNodeOptions& options) {
   }
   NoPeers network;
   OsRandomness randomness;
-  FinalityLog log;
+  rpc::ChainBoard board;
+  rpc::ChainPublisher publisher(**store, board);
+  // Declared after the ledger: destroyed (with every view it holds) before it.
+  ViewRegistry views;
   consensus::EngineOptions eo;
   eo.sp_id = genesis.sps.at(0).sp_id;
   eo.signing_key = dev_validator_key();
   eo.account_key = dev_account_keys().at(0);
+  eo.views = &views;
   eo.monotonic_us = [] {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::steady_clock::now().time_since_epoch())
                                      .count());
   };
   auto opened = consensus::Engine::open(**ledger, **store, network, randomness,
-                                        genesis.genesis_time_ms, eo, &log);
+                                        genesis.genesis_time_ms, eo, &publisher);
   if (!opened) {
     spdlog::error("cannot start consensus: {}", opened.status().to_string());
     return 1;
@@ -131,8 +137,57 @@ int run_dev_node(const DevNodeOptions& options) {
   spdlog::info("ansd --dev: chain {} ({}), data in {}, head {} final {}, producing as {}",
                genesis.chain_name, to_hex(id), options.data_dir, (*ledger)->head_height(),
                (*ledger)->final_height(), eo.sp_id);
-  spdlog::info("no P2P or RPC yet; stop with Ctrl-C");
   log_state("opening", **ledger);
+  publisher.start(*engine);
+
+  rpc::NodeContext context;
+  context.genesis = genesis;
+  context.chain_id = id;
+  context.producer = eo.sp_id;
+  context.views = &views;
+  context.board = &board;
+  context.store = store->get();
+  context.submit_on_chain = [&engine](const v1::SignedTransaction& tx) { return engine->submit(tx); };
+  rpc::NodeApi api(std::move(context));
+  rpc::Metrics metrics;
+  // Servers stop (their calls end) before the board closes and the engine goes.
+  struct Servers {
+#if ANS_HAVE_GRPC_SERVER
+    std::unique_ptr<rpc::GrpcServer> grpc;
+#endif
+#if ANS_HAVE_HTTP_SERVER
+    std::unique_ptr<rpc::HttpServer> http;
+#endif
+  } servers;
+#if ANS_HAVE_GRPC_SERVER
+  {
+    rpc::GrpcOptions go;
+    go.listen = options.grpc_listen;
+    go.admin_listen = options.admin_listen;
+    auto started_grpc = rpc::GrpcServer::start(api, metrics, go);
+    if (!started_grpc) {
+      spdlog::error("cannot start gRPC on {}: {}", options.grpc_listen, started_grpc.status().to_string());
+      return 1;
+    }
+    servers.grpc = std::move(started_grpc).value();
+    spdlog::info("gRPC on {} (AdminService on {})", host_port(options.grpc_listen, servers.grpc->port()),
+                 host_port(options.admin_listen, servers.grpc->admin_port()));
+  }
+#endif
+#if ANS_HAVE_HTTP_SERVER
+  {
+    rpc::HttpOptions ho;
+    ho.listen = options.http_listen;
+    auto started_http = rpc::HttpServer::start(api, metrics, ho);
+    if (!started_http) {
+      spdlog::error("cannot start HTTP on {}: {}", options.http_listen, started_http.status().to_string());
+      return 1;
+    }
+    servers.http = std::move(started_http).value();
+    spdlog::info("HTTP/JSON and the explorer on http://{}/", servers.http->address());
+  }
+#endif
+  spdlog::info("stop with Ctrl-C");
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -146,7 +201,15 @@ int run_dev_node(const DevNodeOptions& options) {
   while (!g_stop.load()) {
     uint64_t now = unix_ms();
     if (options.run_for_ms != 0 && now - started >= options.run_for_ms) break;
+    board.run_posted();
     engine->on_tick(now);
+    if (const auto& index_error = publisher.index_error()) {
+      spdlog::critical("node fault in the consensus store at {}: {}; stopping", consensus_path,
+                       index_error->to_string());
+      exit_code = 1;
+      break;
+    }
+    publisher.publish(*engine);
     if (const std::optional<Status>& fault = engine->node_fault()) {
       // The consensus store's messages name it; any other fault is the ledger store's.
       const bool consensus = (*ledger)->db().status() && fault->message().starts_with("consensus store");
@@ -172,9 +235,12 @@ int run_dev_node(const DevNodeOptions& options) {
     // or the end of --run-for-ms promptly.
     const uint64_t after = unix_ms();
     const uint64_t wake = engine->next_wakeup_ms().value_or(after + kMaxSleepMs);
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::clamp<uint64_t>(wake > after ? wake - after : 0, 1, kMaxSleepMs)));
+    // Posted RPC work (a submitted transaction) wakes it at once.
+    board.wait_for_tasks(std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(std::clamp<uint64_t>(wake > after ? wake - after : 0, 1, kMaxSleepMs)));
   }
+  board.close();
+  servers = Servers{};
   spdlog::info("stopping: head {} final {}", (*ledger)->head_height(), (*ledger)->final_height());
   engine.reset();  // before the stores it uses
   if (exit_code != 0) return exit_code;  // nothing more is written to a store that failed

@@ -65,8 +65,8 @@ struct ChainStatus {
 
 // Why a transaction this node held or was given never made it into a block.
 struct Rejection {
-  Errc code = Errc::kInvalidArgument;
-  std::string reason;
+  std::string code;    // the ledger's reason (a TxError or Errc name)
+  std::string reason;  // in words
 };
 
 // The meeting point of the chain thread and the RPC threads: the chain thread publishes

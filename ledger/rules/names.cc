@@ -67,28 +67,13 @@ uint64_t years_s(const ChainParams& p, uint32_t years) { return p.year_s * years
 
 }  // namespace
 
-std::string_view name_status_name(NameStatus s) {
-  switch (s) {
-    case NameStatus::kNeverRegistered: return "never registered";
-    case NameStatus::kReserved: return "reserved";
-    case NameStatus::kActive: return "active";
-    case NameStatus::kGrace: return "grace";
-    case NameStatus::kReleased: return "released";
-  }
-  return "unknown";
-}
-
 uint64_t release_time_s(const ChainParams& p, const v1::NameState& record) {
-  return record.expiry_s() + p.grace_s;
+  return release_time_s(p.grace_s, record);
 }
 
 NameStatus name_status(const ChainParams& p, const std::optional<v1::NameState>& record,
                        uint64_t now_s) {
-  if (!record) return NameStatus::kNeverRegistered;
-  if (record->reserved()) return NameStatus::kReserved;
-  if (now_s < record->expiry_s()) return NameStatus::kActive;
-  if (now_s < release_time_s(p, *record)) return NameStatus::kGrace;
-  return NameStatus::kReleased;
+  return name_status(p.grace_s, record, now_s);
 }
 
 Amount yearly_fee(const ChainParams& p, size_t length) {

@@ -6,13 +6,13 @@
 #include <string_view>
 
 #include "ans/v1/state.pb.h"
+#include "ledger/names/name_lifecycle.h"
 #include "ledger/rules/tx_scope.h"
 
 namespace ans {
 
-enum class NameStatus { kNeverRegistered, kReserved, kActive, kGrace, kReleased };
-std::string_view name_status_name(NameStatus s);
-
+// The lifecycle (NameStatus, name_status_name) is ledger/names/name_lifecycle.h; these take
+// the grace period from the chain's parameters.
 NameStatus name_status(const ChainParams& p, const std::optional<v1::NameState>& record,
                        uint64_t now_s);
 // When a registered name's grace ends and it is released.

@@ -12,6 +12,7 @@
 
 #include "ledger/crypto/hash.h"
 #include "ledger/identity/address.h"
+#include "ledger/names/name_key.h"
 
 namespace ans::keys {
 
@@ -53,7 +54,7 @@ inline Key key_of(std::string_view prefix, std::string_view a, std::string_view 
 }
 
 inline Key account(const EthAddress& a) { return key_of("A", as_chars(a.bytes())); }
-inline Key name(std::string_view n) { return key_of("N", n); }
+inline Key name(std::string_view n) { return key_of(kNameKeyPrefix, n); }
 inline Key commitment(const Hash256& c) { return key_of("C", as_chars(c)); }
 inline Key sp(std::string_view sp_id) { return key_of("S", sp_id); }
 inline Key primary_name(const EthAddress& a) { return key_of("R", as_chars(a.bytes())); }

@@ -81,9 +81,7 @@ Status check_qc_shape(const v1::QuorumCertificate& qc) {
   return Status::ok();
 }
 
-Status check_header_shape(const v1::SignedBlockHeader& sh) {
-  const v1::BlockHeader& h = sh.header();
-  ANS_RETURN_IF_ERROR(check_size(sh.signature(), 64, "header signature"));
+Status check_block_header_shape(const v1::BlockHeader& h) {
   ANS_RETURN_IF_ERROR(check_optional_size(h.prev_hash(), 32, "header.prev_hash"));
   ANS_RETURN_IF_ERROR(check_size(h.tx_root(), 32, "header.tx_root"));
   ANS_RETURN_IF_ERROR(check_size(h.state_root(), 32, "header.state_root"));
@@ -92,6 +90,11 @@ Status check_header_shape(const v1::SignedBlockHeader& sh) {
     ANS_RETURN_IF_ERROR(check_size(m.signing_key(), 33, "header.next_active_set[].signing_key"));
   }
   return Status::ok();
+}
+
+Status check_header_shape(const v1::SignedBlockHeader& sh) {
+  ANS_RETURN_IF_ERROR(check_size(sh.signature(), 64, "header signature"));
+  return check_block_header_shape(sh.header());
 }
 
 Status check_vote_shape(const v1::SignedBlockVote& sv) {
@@ -283,6 +286,10 @@ Hash256 vote_signing_hash(const ChainId& chain_id, const v1::BlockVote& vote) {
 
 Result<v1::SignedBlockHeader> decode_header(ByteView bytes) {
   return decode_with<v1::SignedBlockHeader>(bytes, kMaxHeaderBytes, &check_header_shape);
+}
+
+Result<v1::BlockHeader> decode_block_header(ByteView bytes) {
+  return decode_with<v1::BlockHeader>(bytes, kMaxHeaderBytes, &check_block_header_shape);
 }
 
 Result<v1::SignedBlockVote> decode_vote(ByteView bytes) {

@@ -93,6 +93,9 @@ Hash256 header_signing_hash(const ChainId& chain_id, const Hash256& block_hash);
 Hash256 vote_signing_hash(const ChainId& chain_id, const v1::BlockVote& vote);
 
 Result<v1::SignedBlockHeader> decode_header(ByteView bytes);
+// A header without its producer's signature (as a proof bundle carries it): decode_canonical
+// plus the field sizes decode_header checks.
+Result<v1::BlockHeader> decode_block_header(ByteView bytes);
 Result<v1::SignedBlockVote> decode_vote(ByteView bytes);
 Result<v1::Block> decode_block(ByteView bytes);
 

@@ -1,8 +1,8 @@
-#include "consensus/quorum.h"
+#include "light/quorum.h"
 
 #include <set>
 
-namespace ans::consensus {
+namespace ans::light {
 namespace {
 
 bool bit(const std::string& bitmap, size_t i) {
@@ -120,4 +120,4 @@ Status verify_qc(const ChainId& chain_id, const ActiveSet& set, const v1::Quorum
   return Status::ok();
 }
 
-}  // namespace ans::consensus
+}  // namespace ans::light
