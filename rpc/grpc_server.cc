@@ -7,7 +7,6 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
-#include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <charconv>
@@ -149,8 +148,6 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::start(NodeApi& api, Metrics& met
   set_serving(*server->servers_->main, kPublicServices, true);
   set_serving(*server->servers_->admin, true);
   set_serving(*server->servers_->admin, kAdminServices, true);
-  spdlog::info("gRPC listening on {} (port {}); admin gRPC on {} (port {})", options.listen,
-               server->port_, options.admin_listen, server->admin_port_);
   return server;
 }
 

@@ -19,6 +19,7 @@ class Args:
         if len(argv) != 5:
             sys.exit("usage: %s ANSD TXGEN SOURCE_DIR WORK_DIR" % argv[0])
         self.ansd, self.txgen, self.source_dir, self.work_dir = argv[1:5]
+        os.makedirs(self.work_dir, exist_ok=True)
 
 
 def generate_stubs(args):
@@ -58,7 +59,7 @@ class Node:
         self.port, self.admin_port = self._read_ports()
 
     def _read_ports(self):
-        pattern = re.compile(r"gRPC listening on \S+ \(port (\d+)\); admin gRPC on \S+ \(port (\d+)\)")
+        pattern = re.compile(r"gRPC on \S+:(\d+) \(AdminService on \S+:(\d+)\)")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with open(self.log_path) as f:
