@@ -47,6 +47,9 @@ Result<std::unique_ptr<grpc::Server>> start_listener(const std::string& address,
   bound_port = 0;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  // gRPC sets SO_REUSEPORT by default: a second node on the same port would bind too and
+  // take a share of the calls. Off, so that a taken port is an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              options.max_concurrent_streams_per_connection);
