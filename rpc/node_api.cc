@@ -48,6 +48,10 @@ struct Reading {
 };
 
 Result<std::shared_ptr<const ReadView>> pick_view(const NodeContext& c, v1::ReadAt at) {
+  if (at != v1::READ_AT_HEAD && at != v1::READ_AT_FINAL) {
+    return Status(Errc::kInvalidArgument, "read_at " + std::to_string(static_cast<int>(at)) +
+                                              " is neither READ_AT_HEAD nor READ_AT_FINAL");
+  }
   std::shared_ptr<const ReadView> view =
       at == v1::READ_AT_FINAL ? c.views->final_view() : c.views->head();
   if (!view) return unavailable(at == v1::READ_AT_FINAL ? "no final state" : "no head state");
