@@ -18,6 +18,8 @@ PACKAGES=(
   libbenchmark-dev
   # well-kept helpers named by the style guide
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  # the explorer's browser test (ctest http_explorer_browser; playwright-core comes from npm)
+  chromium npm
 )
 
 missing=()
