@@ -33,6 +33,11 @@ void ChainBoard::note_rejected(const Hash256& tx_id, Rejection why) {
   }
 }
 
+void ChainBoard::forget_rejected(const Hash256& tx_id) {
+  std::lock_guard lock(mutex_);
+  rejected_.erase(tx_id);  // its place in rejected_order_ goes when it comes to the front
+}
+
 std::shared_ptr<const ChainStatus> ChainBoard::status() const {
   std::lock_guard lock(mutex_);
   return status_;

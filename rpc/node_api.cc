@@ -560,7 +560,13 @@ Result<v1::SubmitTransactionResponse> NodeApi::submit(const v1::SubmitTransactio
   auto answer = std::make_shared<std::promise<Result<bool>>>();
   std::future<Result<bool>> answered = answer->get_future();
   auto submit_on_chain = context_.submit_on_chain;
-  if (!context_.board->post([answer, submit_on_chain, tx] { answer->set_value(submit_on_chain(tx)); })) {
+  ChainBoard* board = context_.board;
+  // On the chain thread, so that a drop of this submission (later, on the same thread) is
+  // never the one forgotten.
+  if (!board->post([answer, submit_on_chain, tx, id, board] {
+        board->forget_rejected(id);
+        answer->set_value(submit_on_chain(tx));
+      })) {
     if (context_.board->closed()) return Status(Errc::kUnavailable, "the node is stopping");
     return Status(Errc::kResourceExhausted, "the node's chain thread has too much queued; try again shortly");
   }

@@ -80,6 +80,8 @@ class ChainBoard {
   // Runs the posted tasks (in order); returns how many ran.
   size_t run_posted();
   void note_rejected(const Hash256& tx_id, Rejection why);
+  // A transaction with this id is submitted again: an earlier rejection no longer speaks for it.
+  void forget_rejected(const Hash256& tx_id);
 
   // ---- any thread
   std::shared_ptr<const ChainStatus> status() const;

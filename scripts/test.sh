@@ -5,8 +5,8 @@
 #                               its tests: the ledger's and genesis' unit tests, the build
 #                               checks and the CLI's integration test
 #   scripts/test.sh --sanitize  the unit tests built with AddressSanitizer and UBSan
-#   scripts/test.sh --thread    the ledger's and the consensus engine's unit tests built with
-#                               ThreadSanitizer
+#   scripts/test.sh --thread    the ledger's, the consensus engine's and the RPC query layer's
+#                               unit tests built with ThreadSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,10 +28,11 @@ elif [ "${1:-}" = "--thread" ]; then
   # Their threads: the signature checks, the snapshot writer. (The
   # rest of the tree runs gRPC and Asio, whose uninstrumented libraries would only add noise.)
   scripts/build.sh thread ledger_tests proof_tests rules_tests chain_tests ledger_crash_child \
-    consensus_tests
+    consensus_tests rpc_tests
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp"
   ctest --test-dir build-tsan/ledger --output-on-failure -j 2
   ctest --test-dir build-tsan/consensus --output-on-failure -j 2
+  ctest --test-dir build-tsan/rpc --output-on-failure -j 2 -L '^rpc_tests$'
 else
   scripts/build.sh
   ctest --test-dir build --output-on-failure -j 2
