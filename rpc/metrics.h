@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,8 +24,11 @@ class Metrics {
   void observe_call(std::string_view transport, std::string_view method, std::string_view code,
                     double seconds);
 
-  // Everything, as Prometheus text exposition format 0.0.4.
-  std::string prometheus_text(const ChainStatus& chain, uint32_t open_streams) const;
+  // Everything, as Prometheus text exposition format 0.0.4. `final_slot` is the final
+  // block's slot (ChainStatus has the head's only); without it ans_finality_lag_slots is left
+  // out.
+  std::string prometheus_text(const ChainStatus& chain, uint32_t open_streams,
+                              std::optional<uint64_t> final_slot = std::nullopt) const;
 
  private:
   static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,

@@ -19,6 +19,8 @@ PACKAGES=(
   python3-grpcio python3-grpc-tools  # the RPC tests' client outside C++ (tests/rpc)
   # well-kept helpers named by the style guide
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  # the explorer's browser test (ctest http_explorer_browser; playwright-core comes from npm)
+  chromium npm
 )
 
 missing=()
