@@ -17,12 +17,8 @@
 #include "rpc/chain_publisher.h"
 #include "rpc/metrics.h"
 #include "rpc/node_api.h"
-#if ANS_HAVE_GRPC_SERVER
 #include "rpc/grpc_server.h"
-#endif
-#if ANS_HAVE_HTTP_SERVER
 #include "rpc/http_server.h"
-#endif
 
 namespace ans::node {
 namespace {
@@ -67,7 +63,7 @@ void log_state(std::string_view when, const Ledger& ledger) {
 }
 
 // "host:port" with the port actually bound (the configured one may be 0).
-[[maybe_unused]] std::string host_port(const std::string& configured, int port) {
+std::string host_port(const std::string& configured, int port) {
   return configured.substr(0, configured.rfind(':')) + ":" + std::to_string(port);
 }
 
@@ -152,14 +148,9 @@ int run_dev_node(const DevNodeOptions& options) {
   rpc::Metrics metrics;
   // Servers stop (their calls end) before the board closes and the engine goes.
   struct Servers {
-#if ANS_HAVE_GRPC_SERVER
     std::unique_ptr<rpc::GrpcServer> grpc;
-#endif
-#if ANS_HAVE_HTTP_SERVER
     std::unique_ptr<rpc::HttpServer> http;
-#endif
   } servers;
-#if ANS_HAVE_GRPC_SERVER
   {
     rpc::GrpcOptions go;
     go.listen = options.grpc_listen;
@@ -173,8 +164,6 @@ int run_dev_node(const DevNodeOptions& options) {
     spdlog::info("gRPC on {} (AdminService on {})", host_port(options.grpc_listen, servers.grpc->port()),
                  host_port(options.admin_listen, servers.grpc->admin_port()));
   }
-#endif
-#if ANS_HAVE_HTTP_SERVER
   {
     rpc::HttpOptions ho;
     ho.listen = options.http_listen;
@@ -186,7 +175,6 @@ int run_dev_node(const DevNodeOptions& options) {
     servers.http = std::move(started_http).value();
     spdlog::info("HTTP/JSON and the explorer on http://{}/", servers.http->address());
   }
-#endif
   spdlog::info("stop with Ctrl-C");
 
   struct sigaction sa {};
