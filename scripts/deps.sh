@@ -20,8 +20,11 @@ PACKAGES=(
   # well-kept helpers named by the style guide
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   # the explorer's browser test (ctest http_explorer_browser; playwright-core comes from npm)
-  chromium npm
+  chromium
 )
+# npm: Debian's package, unless the machine's Node.js already brings one (NodeSource's nodejs
+# includes npm and conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
