@@ -2,11 +2,13 @@
 # ansd --dev runs a single-node chain: blocks become final, SIGTERM stops it cleanly (exit 0),
 # and a restart continues from its stores without losing a final block.
 set -euo pipefail
+# Any free ports: tests run side by side, and a node may already hold the defaults.
+ANY_PORTS="--grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0"
 ansd="$1"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-"$ansd" --dev --data-dir "$dir/data" >"$dir/run1.log" 2>&1 &
+"$ansd" --dev $ANY_PORTS --data-dir "$dir/data" >"$dir/run1.log" 2>&1 &
 pid=$!
 # Wait (up to 30 s on a busy machine) for two final blocks.
 for _ in $(seq 1 300); do
@@ -22,7 +24,7 @@ grep -q 'stopping: head' "$dir/run1.log" || { echo "FAIL: no clean stop"; exit 1
 last_final=$(grep -o 'final block [0-9]*' "$dir/run1.log" | tail -1 | grep -o '[0-9]*$')
 [ -n "$last_final" ] || { echo "FAIL: nothing became final"; exit 1; }
 
-"$ansd" --dev --data-dir "$dir/data" --run-for-ms 3000 >"$dir/run2.log" 2>&1
+"$ansd" --dev $ANY_PORTS --data-dir "$dir/data" --run-for-ms 3000 >"$dir/run2.log" 2>&1
 cat "$dir/run2.log"
 resumed_final=$(grep -o 'head [0-9]* final [0-9]*' "$dir/run2.log" | head -1 | grep -o '[0-9]*$')
 [ "$resumed_final" -ge "$last_final" ] || {
@@ -33,24 +35,24 @@ if [ -n "$first_new" ] && [ "$first_new" -ne $((resumed_final + 1)) ]; then
 fi
 # The default layout keeps the state in memory; a store is not reopened with the other layout.
 set +e
-"$ansd" --dev --data-dir "$dir/data" --state-layout leveldb --run-for-ms 500 >"$dir/run3.log" 2>&1
+"$ansd" --dev $ANY_PORTS --data-dir "$dir/data" --state-layout leveldb --run-for-ms 500 >"$dir/run3.log" 2>&1
 rc=$?
 set -e
 [ "$rc" -eq 1 ] && grep -q 'memory layout' "$dir/run3.log" || {
   cat "$dir/run3.log"; echo "FAIL: a memory-layout store opened as leveldb (exit $rc)"; exit 1; }
-"$ansd" --dev --data-dir "$dir/leveldb" --state-layout leveldb --run-for-ms 1500 >"$dir/run4.log" 2>&1 || {
+"$ansd" --dev $ANY_PORTS --data-dir "$dir/leveldb" --state-layout leveldb --run-for-ms 1500 >"$dir/run4.log" 2>&1 || {
   cat "$dir/run4.log"; echo "FAIL: --state-layout leveldb"; exit 1; }
 # Logs go to stderr, nothing to stdout; a reader of the logs that goes away (SIGPIPE) or a
 # hangup (SIGHUP) does not kill the node.
-"$ansd" --dev --data-dir "$dir/leveldb" --state-layout leveldb --run-for-ms 1500 >"$dir/stdout" 2>/dev/null ||
+"$ansd" --dev $ANY_PORTS --data-dir "$dir/leveldb" --state-layout leveldb --run-for-ms 1500 >"$dir/stdout" 2>/dev/null ||
   { echo "FAIL: --dev with stderr discarded"; exit 1; }
 [ ! -s "$dir/stdout" ] || { echo "FAIL: ansd --dev wrote to stdout"; exit 1; }
 set +e
-"$ansd" --dev --data-dir "$dir/leveldb" --state-layout leveldb --run-for-ms 2500 2>&1 | head -1 >/dev/null
+"$ansd" --dev $ANY_PORTS --data-dir "$dir/leveldb" --state-layout leveldb --run-for-ms 2500 2>&1 | head -1 >/dev/null
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -eq 0 ] || { echo "FAIL: ansd --dev | head exited $rc"; exit 1; }
-"$ansd" --dev --data-dir "$dir/leveldb" --state-layout leveldb >"$dir/run5.log" 2>&1 &
+"$ansd" --dev $ANY_PORTS --data-dir "$dir/leveldb" --state-layout leveldb >"$dir/run5.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do grep -q 'state at opening' "$dir/run5.log" && break; sleep 0.1; done
 kill -HUP "$pid"

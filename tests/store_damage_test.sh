@@ -14,6 +14,8 @@
 # there), is among the cases.
 # Usage: store_damage_test.sh ANSD [SEED] [CASES_PER_FILE_KIND]
 set -euo pipefail
+# Any free ports: tests run side by side, and a node may already hold the defaults.
+ANY_PORTS="--grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0"
 ansd="$1"
 seed="${2:-30}"
 per_kind="${3:-10}"
@@ -63,7 +65,7 @@ run_case() {
   local damaged
   damaged=$(listing "$data")
   local rc=0
-  timeout 60 "$ansd" --dev --data-dir "$data" --state-layout "$layout" --run-for-ms 600 \
+  timeout 60 "$ansd" --dev $ANY_PORTS --data-dir "$data" --state-layout "$layout" --run-for-ms 600 \
     >"$dir/case.out" 2>"$dir/case.log" || rc=$?
   local log="$dir/case.log"
   if [ "$rc" -eq 124 ] || [ "$rc" -gt 128 ]; then
@@ -104,7 +106,7 @@ run_case() {
   fi
   # Nothing was lost: with the damaged file as it was, the node opens with the same state.
   cp -a "$dir/original" "$data/$store/$file"
-  "$ansd" --dev --data-dir "$data" --state-layout "$layout" --run-for-ms 1 >/dev/null \
+  "$ansd" --dev $ANY_PORTS --data-dir "$data" --state-layout "$layout" --run-for-ms 1 >/dev/null \
     2>"$dir/undone.log" || true
   if [ "$(state_line "$dir/undone.log" opening)" != "$expected" ]; then
     fail "$name" "with the damage undone it does not open with the same state"
@@ -119,7 +121,7 @@ for layout in memory leveldb; do
   # Two runs: the second start turns the first run's logs into tables, and its run writes a
   # new log. The state at its stop is what every opening must find (or refuse).
   for run in 1 2; do
-    "$ansd" --dev --data-dir "$ref" --state-layout "$layout" --run-for-ms 2500 \
+    "$ansd" --dev $ANY_PORTS --data-dir "$ref" --state-layout "$layout" --run-for-ms 2500 \
       >/dev/null 2>"$dir/$layout/run$run.log" ||
       { cat "$dir/$layout/run$run.log"; echo "FAIL: making the $layout store"; exit 1; }
   done
