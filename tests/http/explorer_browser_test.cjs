@@ -1,7 +1,8 @@
 // Drives the explorer page in headless Chromium (see explorer_browser_test.sh).
-//   node explorer_browser_test.cjs PLAYWRIGHT_CORE_DIR CHROMIUM URL SCREENSHOT
+//   node explorer_browser_test.cjs PLAYWRIGHT_CORE_DIR CHROMIUM URL SCREENSHOT NAME TARGET
+// NAME is a registered name that resolves to TARGET.
 "use strict";
-const [playwrightDir, chromium, url, screenshot] = process.argv.slice(2);
+const [playwrightDir, chromium, url, screenshot, registered, target] = process.argv.slice(2);
 const { chromium: browserType } = require(playwrightDir);
 
 const TIMEOUT = 60000;
@@ -29,6 +30,7 @@ async function lookup(page, text) {
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
     await page.goto(url);
+    await page.waitForLoadState("load");
     check((await page.title()) === "ANS Explorer", "the page loads");
 
     const height = async () => Number(await page.textContent("#head-height"));
@@ -57,6 +59,11 @@ async function lookup(page, text) {
     await page.waitForSelector('#lookup-result[data-state="reserved"]');
     check((await page.textContent("#name-target")) === "moky@anywhere", "founder: its record");
     check((await page.textContent("#name-state")).includes("reserved"), "founder: its lifecycle state");
+
+    await lookup(page, registered);
+    await page.waitForSelector('#lookup-result[data-state="active"]');
+    check((await page.textContent("#name-target")) === target, `${registered}: its record`);
+    check((await page.textContent("#lookup-result")).includes("0x"), `${registered}: its owner`);
     await page.screenshot({ path: screenshot.replace(/\.png$/, "-name.png"), fullPage: true });
 
     await page.goto(url + "#/");

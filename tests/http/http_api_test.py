@@ -1,15 +1,24 @@
 #!/usr/bin/env python3
-"""The HTTP/JSON API of `ansd --dev` end to end (docs/api-http.md): every route's shape, the
-DIMP shapes field by field, and bad requests to every route, with the node serving and
-producing throughout.
+"""ctest http_api: the HTTP/JSON API of `ansd --dev` end to end (docs/api-http.md): every
+route's shape, the DIMP shapes field by field (a registered name, a reserved name with a
+record, a free name), and bad requests to every route, with the node serving and producing
+throughout. A name is registered first through gRPC (ans_test_txgen signs it).
 
-    http_api_test.py path/to/ansd
+    http_api_test.py ANSD TXGEN SOURCE_DIR WORK_DIR
 """
 import json
+import os
 import sys
 import time
 
-from ansd_http import DevNode
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+sys.path.insert(0, os.path.join(here, "..", "rpc"))
+import ans_node  # noqa: E402
+from ansd_http import HttpClient, http_port, register_name  # noqa: E402
+
+REGISTERED = "httpname%d" % (os.getpid() % 100000)
+TARGET = "moky@anywhere"
 
 checks = 0
 failures = []
@@ -152,16 +161,16 @@ def routes(node):
 
 def dimp_shapes(node):
     # A reserved name with a genesis record, a free name, and a full ID (which resolves to itself).
-    command = {"type": 136, "sn": 42, "command": "ans", "names": "founder zz-free-name moky@anywhere"}
+    command = {"type": 136, "sn": 42, "command": "ans", "names": f"{REGISTERED} founder zz-free-name moky@anywhere"}
     answer = node.json("/v1/ans", method="POST", body=json.dumps(command))
     check(answer.get("command") == "ans", f"POST /v1/ans command: {answer}")
     check(answer.get("type") == 136, "type 0x88")
     check(answer.get("sn") == 42, "the query's sn comes back")
-    check(answer.get("names") == "founder zz-free-name moky@anywhere", "names is the one string asked")
-    check(answer.get("records") == {"founder": "moky@anywhere", "moky@anywhere": "moky@anywhere"},
+    check(answer.get("names") == command["names"], "names is the one string asked")
+    check(answer.get("records") == {REGISTERED: TARGET, "founder": "moky@anywhere", "moky@anywhere": "moky@anywhere"},
           f"records field by field: {answer.get('records')}")
     check(answer.get("missed") == ["zz-free-name"], f"missed: {answer.get('missed')}")
-    get = node.json("/v1/ans?names=founder+zz-free-name+moky%40anywhere")
+    get = node.json(f"/v1/ans?names={REGISTERED}+founder+zz-free-name+moky%40anywhere")
     check(get.get("records") == answer["records"] and get.get("missed") == answer["missed"], "GET /v1/ans same answer")
     allfound = node.json("/v1/ans?names=founder")
     check("missed" not in allfound, "no `missed` when every name resolves")
@@ -251,20 +260,50 @@ def bad_requests(node):
     node.raw(b"GET /v1/in")
 
 
+def registered(node, final, owner):
+    """The name registered through gRPC, read over HTTP."""
+    rec = node.json(f"/v1/names/{REGISTERED}")["record"]
+    check(rec["state"] == "active" and rec["owner"].lower() == owner.lower(), f"the registered name: {rec}")
+    check(rec["records"]["target"] == TARGET and int(rec["expiryS"]) > 0, "its record and expiry")
+    check(int(rec["registeredHeight"]) == final.height, "registeredHeight is the block's")
+    tx = node.json(f"/v1/tx/{final.hash}")
+    check(tx["status"] == "final" and int(tx["height"]) == final.height, f"/v1/tx: final in its block: {tx}")
+    check(tx["transaction"]["type"] == "name_register" and tx["transaction"]["fields"].get("name") == REGISTERED,
+          "/v1/tx: the name_register")
+    block = node.json(f"/v1/blocks/{final.height}")["block"]
+    check(final.hash in [t["hash"] for t in block["transactions"]], "the block lists the transaction")
+    owned = node.json(f"/v1/owners/{owner}/names")
+    check(REGISTERED in [n["name"] for n in owned["names"]], "/v1/owners/{address}/names lists it")
+    taken = node.json(f"/v1/names/{REGISTERED}/check")
+    check(not taken["available"] and taken["state"] == "active", "check: a registered name is not available")
+    proof = node.json(f"/v1/names/{REGISTERED}/proof")
+    check(proof["record"]["state"] == "active", "its proof's record")
+
+
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    with DevNode(sys.argv[1]) as node:
-        routes(node)
-        dimp_shapes(node)
-        before = node.head_height()
-        bad_requests(node)
+    args = ans_node.Args(sys.argv)
+    ans_node.generate_stubs(args)
+    node = ans_node.Node(args, "http-api")
+    client = HttpClient(http_port(node))
+    try:
+        final, owner = register_name(args, node, REGISTERED, TARGET)
+        check(final.status == "final", "the registration is final")
+        registered(client, final, owner)
+        routes(client)
+        dimp_shapes(client)
+        before = client.head_height()
+        bad_requests(client)
         # Still serving, and still producing blocks.
-        check(wait_for_height(node, before + 2), "the node kept producing blocks")
-        check(node.json("/v1/names/founder")["record"]["state"] == "reserved", "the node still answers")
-        check(node.proc.poll() is None, "ansd still runs")
+        check(wait_for_height(client, before + 2), "the node kept producing blocks")
+        check(client.json("/v1/names/founder")["record"]["state"] == "reserved", "the node still answers")
+        check(node.alive(), "ansd still runs")
+    finally:
+        code = node.stop()
+    check(code == 0, f"ansd stopped cleanly (exit {code})")
     print(f"http_api: {checks} checks, {len(failures)} failed")
+    if failures:
+        print("---- ansd log")
+        print(node.log_text()[-4000:])
     return 1 if failures else 0
 
 
