@@ -3,37 +3,8 @@
 namespace ans::rpc {
 
 grpc::StatusCode grpc_code(Errc code) {
-  switch (code) {
-    case Errc::kOk:
-      return grpc::StatusCode::OK;
-    case Errc::kInvalidArgument:
-    case Errc::kBadLength:
-    case Errc::kBadAlphabet:
-    case Errc::kBadChecksum:
-    case Errc::kUnknownType:
-    case Errc::kBadName:
-    case Errc::kOverflow:
-    case Errc::kBadSignature:
-    case Errc::kNonCanonical:
-    case Errc::kTooLarge:
-      return grpc::StatusCode::INVALID_ARGUMENT;
-    case Errc::kNotFound:
-      return grpc::StatusCode::NOT_FOUND;
-    case Errc::kFailedPrecondition:
-      return grpc::StatusCode::FAILED_PRECONDITION;
-    case Errc::kResourceExhausted:
-      return grpc::StatusCode::RESOURCE_EXHAUSTED;
-    case Errc::kUnavailable:
-      return grpc::StatusCode::UNAVAILABLE;
-    case Errc::kDeadlineExceeded:
-      return grpc::StatusCode::DEADLINE_EXCEEDED;
-    case Errc::kUnimplemented:
-      return grpc::StatusCode::UNIMPLEMENTED;
-    case Errc::kIoError:
-    case Errc::kCorruption:
-      return grpc::StatusCode::INTERNAL;
-  }
-  return grpc::StatusCode::INTERNAL;
+  // StatusClass carries gRPC's own numbers.
+  return static_cast<grpc::StatusCode>(static_cast<int>(status_class(code)));
 }
 
 grpc::Status to_grpc(const Status& status) {

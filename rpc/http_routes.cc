@@ -9,6 +9,7 @@
 
 #include "rpc/explorer_assets.h"
 #include "rpc/http_target.h"
+#include "rpc/status_codes.h"
 
 namespace ans::rpc {
 namespace {
@@ -130,14 +131,24 @@ HttpReply dimp_ans_post(const NodeApi& api, std::string_view body) {
 HttpReply metrics_reply(const NodeApi& api, const Metrics& metrics) {
   std::shared_ptr<const ChainStatus> chain =
       api.context().board ? api.context().board->status() : std::make_shared<const ChainStatus>();
-  std::optional<uint64_t> final_slot;
+  // A reading that fails (no store, no view yet) leaves its samples out rather than the
+  // whole page.
+  Metrics::ChainReadings readings;
   v1::GetBlockRequest final_block;
   final_block.set_height(chain->final_height);
-  if (api.context().store == nullptr) {
-  } else if (auto block = api.get_block(final_block)) final_slot = block->block().slot();
+  if (api.context().store != nullptr) {
+    if (auto block = api.get_block(final_block)) readings.final_slot = block->block().slot();
+  }
+  v1::ListProvidersRequest active;
+  active.set_active_only(true);
+  if (auto providers = api.list_providers(active)) {
+    for (const auto& p : providers->providers()) {
+      readings.producers.push_back({p.sp_id(), p.produced_blocks(), p.missed_slots()});
+    }
+  }
   HttpReply reply;
   reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  reply.body = metrics.prometheus_text(*chain, api.open_streams().load(), final_slot);
+  reply.body = metrics.prometheus_text(*chain, api.open_streams().load(), readings);
   return reply;
 }
 
@@ -288,43 +299,22 @@ HttpRouter::HttpRouter(const NodeApi& api, const Metrics& metrics)
 HttpRouter::~HttpRouter() = default;
 
 unsigned http_status(Errc code) {
-  switch (code) {
-    case Errc::kOk: return 200;
-    case Errc::kInvalidArgument:
-    case Errc::kBadLength:
-    case Errc::kBadAlphabet:
-    case Errc::kBadChecksum:
-    case Errc::kUnknownType:
-    case Errc::kBadName:
-    case Errc::kOverflow:
-    case Errc::kBadSignature:
-    case Errc::kNonCanonical: return 400;
-    case Errc::kTooLarge: return 413;
-    case Errc::kNotFound: return 404;
-    case Errc::kFailedPrecondition: return 409;
-    case Errc::kResourceExhausted: return 429;
-    case Errc::kUnimplemented: return 501;
-    case Errc::kUnavailable: return 503;
-    case Errc::kDeadlineExceeded: return 504;
-    case Errc::kIoError:
-    case Errc::kCorruption: return 500;
+  if (code == Errc::kTooLarge) return 413;
+  switch (status_class(code)) {
+    case StatusClass::kOk: return 200;
+    case StatusClass::kInvalidArgument: return 400;
+    case StatusClass::kNotFound: return 404;
+    case StatusClass::kFailedPrecondition: return 409;
+    case StatusClass::kResourceExhausted: return 429;
+    case StatusClass::kUnimplemented: return 501;
+    case StatusClass::kUnavailable: return 503;
+    case StatusClass::kDeadlineExceeded: return 504;
+    case StatusClass::kInternal: return 500;
   }
   return 500;
 }
 
-std::string_view error_code(Errc code) {
-  switch (http_status(code)) {
-    case 400:
-    case 413: return "INVALID_ARGUMENT";
-    case 404: return "NOT_FOUND";
-    case 409: return "FAILED_PRECONDITION";
-    case 429: return "RESOURCE_EXHAUSTED";
-    case 501: return "UNIMPLEMENTED";
-    case 503: return "UNAVAILABLE";
-    case 504: return "DEADLINE_EXCEEDED";
-    default: return "INTERNAL";
-  }
-}
+std::string_view error_code(Errc code) { return status_class_name(status_class(code)); }
 
 HttpReply error_reply(unsigned status, std::string_view code, std::string_view message, std::string route) {
   HttpReply reply;
