@@ -58,20 +58,33 @@ void Metrics::observe_call(std::string_view transport, std::string_view method, 
 }
 
 std::string Metrics::prometheus_text(const ChainStatus& chain, uint32_t open_streams,
-                                     std::optional<uint64_t> final_slot) const {
+                                     const ChainReadings& readings) const {
   std::string out;
   sample(out, "ans_head_height", "gauge", "Height of the head block (the newest applied).", chain.head_height);
   sample(out, "ans_head_slot", "gauge", "Slot of the head block.", chain.head_slot);
   sample(out, "ans_final_height", "gauge", "Height of the newest final block.", chain.final_height);
   sample(out, "ans_finality_lag_blocks", "gauge", "Blocks between the head and the newest final block.",
          minus(chain.head_height, chain.final_height));
-  if (final_slot) {
+  if (readings.final_slot) {
     sample(out, "ans_finality_lag_slots", "gauge", "Slots between the head and the newest final block.",
-           minus(chain.head_slot, *final_slot));
+           minus(chain.head_slot, *readings.final_slot));
   }
   sample(out, "ans_blocks_produced_total", "counter", "Blocks this node produced.", chain.stats.blocks_produced);
   sample(out, "ans_blocks_accepted_total", "counter", "Blocks this node accepted.", chain.stats.blocks_accepted);
   sample(out, "ans_blocks_rejected_total", "counter", "Blocks this node rejected.", chain.stats.blocks_rejected);
+  if (!readings.producers.empty()) {
+    uint64_t missed = 0;
+    for (const auto& p : readings.producers) missed += p.missed;
+    sample(out, "ans_blocks_missed_total", "counter",
+           "Slots of the active set that got no block, by the ledger's accounting at the head.", missed);
+    header(out, "ans_producer_blocks_total", "counter",
+           "Blocks each active SP produced and slots it missed, by the ledger's accounting at the head.");
+    for (const auto& p : readings.producers) {
+      const std::string sp = "sp=\"" + label_value(p.sp_id) + "\"";
+      out += "ans_producer_blocks_total{" + sp + ",outcome=\"produced\"} " + std::to_string(p.produced) + "\n";
+      out += "ans_producer_blocks_total{" + sp + ",outcome=\"missed\"} " + std::to_string(p.missed) + "\n";
+    }
+  }
   sample(out, "ans_mempool_transactions", "gauge", "Transactions in the mempool.", chain.mempool_size);
   sample(out, "ans_transactions_included_total", "counter", "Transactions included in blocks this node produced.",
          chain.stats.transactions_included);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rpc/node_api.h"
 
@@ -24,11 +25,24 @@ class Metrics {
   void observe_call(std::string_view transport, std::string_view method, std::string_view code,
                     double seconds);
 
-  // Everything, as Prometheus text exposition format 0.0.4. `final_slot` is the final
-  // block's slot (ChainStatus has the head's only); without it ans_finality_lag_slots is left
-  // out.
+  // What the chain gauges read besides ChainStatus, from the store and the head view.
+  struct ChainReadings {
+    // The final block's slot (ChainStatus has the head's only); without it
+    // ans_finality_lag_slots is left out.
+    std::optional<uint64_t> final_slot;
+    // The active set's block counts by the ledger's accounting at the head, in schedule
+    // order. Empty: the produced/missed-by-producer samples are left out.
+    struct Producer {
+      std::string sp_id;
+      uint64_t produced = 0;
+      uint64_t missed = 0;
+    };
+    std::vector<Producer> producers;
+  };
+
+  // Everything, as Prometheus text exposition format 0.0.4.
   std::string prometheus_text(const ChainStatus& chain, uint32_t open_streams,
-                              std::optional<uint64_t> final_slot = std::nullopt) const;
+                              const ChainReadings& readings = {}) const;
 
  private:
   static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,

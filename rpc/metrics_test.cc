@@ -81,7 +81,10 @@ TEST(Metrics, ChainGaugesAndCounters) {
   chain.mempool_size = 3;
   chain.stats.blocks_produced = 11;
   chain.stats.transactions_included = 7;
-  auto s = parse_exposition(metrics.prometheus_text(chain, 2, 12));
+  Metrics::ChainReadings readings;
+  readings.final_slot = 12;
+  readings.producers = {{"a@x", 9, 4}, {"b\"@y", 2, 1}};
+  auto s = parse_exposition(metrics.prometheus_text(chain, 2, readings));
   EXPECT_EQ(s.at("ans_head_height"), 12);
   EXPECT_EQ(s.at("ans_final_height"), 10);
   EXPECT_EQ(s.at("ans_finality_lag_blocks"), 2);
@@ -92,9 +95,15 @@ TEST(Metrics, ChainGaugesAndCounters) {
   EXPECT_EQ(s.at("ans_mempool_transactions"), 3);
   EXPECT_EQ(s.at("ans_transactions_included_total"), 7);
   EXPECT_EQ(s.at("ans_rpc_open_streams"), 2);
+  EXPECT_EQ(s.at("ans_blocks_missed_total"), 5);
+  EXPECT_EQ(s.at("ans_producer_blocks_total{sp=\"a@x\",outcome=\"produced\"}"), 9);
+  EXPECT_EQ(s.at("ans_producer_blocks_total{sp=\"a@x\",outcome=\"missed\"}"), 4);
+  EXPECT_EQ(s.at("ans_producer_blocks_total{sp=\"b\\\"@y\",outcome=\"missed\"}"), 1);
   EXPECT_EQ(s.at("ans_p2p_peers"), 0);
-  // Without the final block's slot, no slot lag is claimed.
-  EXPECT_FALSE(parse_exposition(metrics.prometheus_text(chain, 0)).contains("ans_finality_lag_slots"));
+  // Without the final block's slot, no slot lag is claimed; without producers, no missed count.
+  auto bare = parse_exposition(metrics.prometheus_text(chain, 0));
+  EXPECT_FALSE(bare.contains("ans_finality_lag_slots"));
+  EXPECT_FALSE(bare.contains("ans_blocks_missed_total"));
 }
 
 TEST(Metrics, CallsAndCumulativeHistogram) {
