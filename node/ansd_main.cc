@@ -42,6 +42,12 @@ int main(int argc, char** argv) {
                  "opened with the layout it was made with")
       ->check(CLI::IsMember({"memory", "leveldb"}))
       ->capture_default_str();
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level,
+                 "the least severe log lines shown: trace, debug (adds an access log line per "
+                 "HTTP request), info, warn, error, critical or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
   app.require_subcommand(0, 1);
   int exit_code = 0;
   ans::node::add_genesis_commands(app, exit_code);
@@ -50,6 +56,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return ans::cli::usage_error(app, e);
   }
+  spdlog::set_level(spdlog::level::from_str(log_level));
   if (dev) {
     if (!app.get_subcommands().empty()) {
       std::fprintf(stderr, "ansd: --dev takes no subcommand\n");

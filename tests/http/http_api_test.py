@@ -8,6 +8,7 @@ throughout. A name is registered first through gRPC (ans_test_txgen signs it).
 """
 import json
 import os
+import re
 import sys
 import time
 
@@ -143,9 +144,12 @@ def routes(node):
     check(metrics_headers.get("content-type", "").startswith("text/plain; version=0.0.4"), "metrics content type")
     text = metrics.decode()
     for family in ["ans_head_height", "ans_final_height", "ans_finality_lag_slots", "ans_blocks_produced_total",
+                   "ans_blocks_missed_total", "ans_producer_blocks_total",
                    "ans_mempool_transactions", "ans_transactions_included_total", "ans_rpc_open_streams",
                    "ans_p2p_peers", "ans_rpc_calls_total", "ans_rpc_latency_seconds"]:
         check(f"# TYPE {family} " in text, f"/metrics has {family}")
+    check('ans_producer_blocks_total{sp="' in text and 'outcome="missed"}' in text,
+          "/metrics has the dev SP's produced and missed slots")
     check('ans_rpc_calls_total{transport="http",method="/v1/names/{name}",code="200"}' in text,
           "HTTP calls are counted by route pattern")
 
@@ -283,7 +287,8 @@ def registered(node, final, owner):
 def main():
     args = ans_node.Args(sys.argv)
     ans_node.generate_stubs(args)
-    node = ans_node.Node(args, "http-api")
+    # At debug level, so that the access log can be checked.
+    node = ans_node.Node(args, "http-api", extra=["--log-level", "debug"])
     client = HttpClient(http_port(node))
     try:
         final, owner = register_name(args, node, REGISTERED, TARGET)
@@ -297,6 +302,8 @@ def main():
         check(wait_for_height(client, before + 2), "the node kept producing blocks")
         check(client.json("/v1/names/founder")["record"]["state"] == "reserved", "the node still answers")
         check(node.alive(), "ansd still runs")
+        check(re.search(r"\[debug\] http GET /v1/names/founder 200 \d+B \d+us", node.log_text()) is not None,
+              "an access log line per HTTP request at debug level")
     finally:
         code = node.stop()
     check(code == 0, f"ansd stopped cleanly (exit {code})")

@@ -46,7 +46,7 @@ class Node:
     """ansd --dev with gRPC, admin gRPC and HTTP on free ports (port 0; the bound ports are
     read from its log)."""
 
-    def __init__(self, args, name):
+    def __init__(self, args, name, extra=()):
         self.args = args
         self.data_dir = tempfile.mkdtemp(prefix="ans-%s-" % name, dir=args.work_dir)
         self.log_path = os.path.join(args.work_dir, "%s-ansd.log" % name)
@@ -54,7 +54,7 @@ class Node:
         self.proc = subprocess.Popen(
             [args.ansd, "--dev", "--data-dir", self.data_dir,
              "--grpc-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-             "--http-listen", "127.0.0.1:0"],
+             "--http-listen", "127.0.0.1:0", *extra],
             stdout=self.log, stderr=subprocess.STDOUT)
         self.port, self.admin_port = self._read_ports()
 
