@@ -64,6 +64,16 @@ grpc::Status ChainServiceImpl::GetAccount(grpc::ServerContext*, const v1::GetAcc
   return answer(c_, "ChainService/GetAccount", response, [&] { return c_.api.get_account(*request); });
 }
 
+grpc::Status ChainServiceImpl::GetGenesis(grpc::ServerContext*, const v1::GetGenesisRequest* request,
+                                          v1::GetGenesisResponse* response) {
+  return answer(c_, "ChainService/GetGenesis", response, [&] { return c_.api.get_genesis(*request); });
+}
+
+grpc::Status ChainServiceImpl::GetState(grpc::ServerContext*, const v1::GetStateRequest* request,
+                                        v1::GetStateResponse* response) {
+  return answer(c_, "ChainService/GetState", response, [&] { return c_.api.get_state(*request); });
+}
+
 grpc::Status ChainServiceImpl::SubmitTransaction(grpc::ServerContext* context,
                                                  const v1::SubmitTransactionRequest* request,
                                                  v1::SubmitTransactionResponse* response) {

@@ -91,6 +91,10 @@ class ChainServiceImpl final : public v1::ChainService::Service {
                               v1::GetTransactionResponse* response) override;
   grpc::Status GetAccount(grpc::ServerContext*, const v1::GetAccountRequest* request,
                           v1::GetAccountResponse* response) override;
+  grpc::Status GetGenesis(grpc::ServerContext*, const v1::GetGenesisRequest* request,
+                          v1::GetGenesisResponse* response) override;
+  grpc::Status GetState(grpc::ServerContext*, const v1::GetStateRequest* request,
+                        v1::GetStateResponse* response) override;
   // Waits at most until the client's deadline and ApiLimits::max_submit_wait_ms.
   grpc::Status SubmitTransaction(grpc::ServerContext* context,
                                  const v1::SubmitTransactionRequest* request,

@@ -1,8 +1,11 @@
 #include "rpc/node_api.h"
 
+#include "genesis/genesis_json.h"
+
 #include <algorithm>
 #include <future>
 
+#include "genesis/genesis_json.h"
 #include "ledger/identity/id.h"
 #include "ledger/names/name_syntax.h"
 #include "ledger/proof/state_proof.h"
@@ -511,6 +514,42 @@ Result<v1::GetTransactionResponse> NodeApi::get_transaction(const v1::GetTransac
     return out;
   }
   return Status(Errc::kNotFound, "transaction " + request.hash() + " is not known to this node");
+}
+
+Result<v1::GetGenesisResponse> NodeApi::get_genesis(const v1::GetGenesisRequest&) const {
+  v1::GetGenesisResponse out;
+  out.set_chain_id(hex(context_.chain_id));
+  out.set_genesis_json(canonical_genesis_json(context_.genesis));
+  return out;
+}
+
+Result<v1::GetStateResponse> NodeApi::get_state(const v1::GetStateRequest& request) const {
+  if (request.keys().empty()) return Status(Errc::kInvalidArgument, "keys is empty: name at least one state key");
+  if (static_cast<size_t>(request.keys_size()) > limits_.max_state_keys) {
+    return Status(Errc::kInvalidArgument, std::to_string(request.keys_size()) + " keys asked for; at most " +
+                                              std::to_string(limits_.max_state_keys) + " per call");
+  }
+  for (const auto& key : request.keys()) {
+    if (key.empty() || key.size() > limits_.max_state_key_bytes) {
+      return Status(Errc::kInvalidArgument, "a state key is 1 to " + std::to_string(limits_.max_state_key_bytes) +
+                                                " bytes, not " + std::to_string(key.size()));
+    }
+  }
+  auto view = pick_view(context_, request.read_at());
+  if (!view) return view.status();
+  Reading r(*view);
+  v1::GetStateResponse out;
+  for (const auto& key : request.keys()) {
+    auto value = (*view)->get(key);
+    if (!value) return value.status();
+    v1::StateEntry* entry = out.add_entries();
+    entry->set_key(key);
+    entry->set_present(value->has_value());
+    if (value->has_value()) entry->set_value(**value);
+  }
+  ANS_RETURN_IF_ERROR(r.status());
+  *out.mutable_at() = r.at;
+  return out;
 }
 
 Result<v1::GetAccountResponse> NodeApi::get_account(const v1::GetAccountRequest& request) const {

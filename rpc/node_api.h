@@ -39,6 +39,8 @@ struct ApiLimits {
   uint64_t max_stream_ms = 3'600'000;      // how long one StreamBlocks call may stay open
   uint32_t max_streams = 64;               // StreamBlocks calls open at once
   size_t max_names_per_query = 64;         // names in one DIMP `ans` query
+  size_t max_state_keys = 64;              // keys in one GetState call
+  size_t max_state_key_bytes = 256;
 };
 
 // What the chain thread publishes after each change of the head or the final block (and
@@ -151,6 +153,9 @@ class NodeApi {
   Result<v1::GetBlockResponse> get_block(const v1::GetBlockRequest& request) const;
   Result<v1::GetTransactionResponse> get_transaction(const v1::GetTransactionRequest& request) const;
   Result<v1::GetAccountResponse> get_account(const v1::GetAccountRequest& request) const;
+  Result<v1::GetGenesisResponse> get_genesis(const v1::GetGenesisRequest& request) const;
+  // Errors also: kInvalidArgument (no key, too many, or one too long).
+  Result<v1::GetStateResponse> get_state(const v1::GetStateRequest& request) const;
   // Errors: the engine's (the ledger's typed reason for a malformed or badly signed
   // transaction), kResourceExhausted (mempool or the chain thread's queue full),
   // kDeadlineExceeded (not included/final within the wait; it stays pending),

@@ -107,6 +107,15 @@ expect("GetTransaction of a malformed hash", chain.GetTransaction, rpc_pb2.GetTr
 expect("GetTransaction of an empty hash", chain.GetTransaction, rpc_pb2.GetTransactionRequest(hash=""), INVALID)
 expect("GetTransaction of an unknown hash", chain.GetTransaction, rpc_pb2.GetTransactionRequest(hash=zero_hash), NOT_FOUND)
 expect("GetAccount of a malformed address", chain.GetAccount, rpc_pb2.GetAccountRequest(address="0x123"), INVALID)
+expect("GetState without keys", chain.GetState, rpc_pb2.GetStateRequest(), INVALID)
+expect("GetState of 65 keys", chain.GetState, rpc_pb2.GetStateRequest(keys=[b"a"] * 65), INVALID)
+expect("GetState of an empty key", chain.GetState, rpc_pb2.GetStateRequest(keys=[b""]), INVALID)
+expect("GetState of a 257-byte key", chain.GetState, rpc_pb2.GetStateRequest(keys=[b"a" * 257]), INVALID)
+expect("GetState of an unknown read_at", chain.GetState, rpc_pb2.GetStateRequest(keys=[b"a"], read_at=7), INVALID)
+expect("GetState of an absent key", chain.GetState, rpc_pb2.GetStateRequest(keys=[b"\xfe\xfe"]), OK,
+       lambda r: len(r.entries) == 1 and not r.entries[0].present)
+expect("GetGenesis with unknown fields", chain.GetGenesis, rpc_pb2.GetGenesisRequest.FromString(b"\x0a\x01a"), OK,
+       lambda r: r.genesis_json.startswith("{"))
 expect("GetInfo over max_request_bytes", chain.GetInfo,
        rpc_pb2.GetInfoRequest.FromString(b"\x0a" + b"\x80\x80\x80\x01" + b"a" * (2 << 20)), EXHAUSTED)
 

@@ -7,6 +7,8 @@ the chain, the account and the transaction, and streams final blocks from 0 (and
 middle height, as after a reconnect) with no gap or repeat. Health and reflection are
 reachable; the admin service is on its own listener only.
 """
+import hashlib
+import json
 import os
 import sys
 
@@ -73,6 +75,18 @@ account = chain.GetAccount(rpc_pb2.GetAccountRequest(address=owner), timeout=T)
 c.check(account.address.lower() == owner.lower(), "GetAccount answers for the address asked")
 c.check(account.balance != "" and account.balance != "0", "GetAccount: dev account 0 is funded")
 nonce = account.nonce
+
+# ---- the genesis, checked against the chain id; raw state at one view
+genesis = chain.GetGenesis(rpc_pb2.GetGenesisRequest(), timeout=T)
+tag = hashlib.sha256(b"ANS/v1/chain-id").digest()
+c.check(genesis.chain_id == info.chain_id, "GetGenesis: the chain id of GetInfo")
+c.check(hashlib.sha256(tag + tag + genesis.genesis_json.encode()).hexdigest() == info.chain_id,
+        "GetGenesis: the chain id is the tagged hash of the genesis JSON")
+c.check(json.loads(genesis.genesis_json)["chain_name"] == "ans-dev", "GetGenesis: the dev genesis")
+state = chain.GetState(rpc_pb2.GetStateRequest(keys=[b"A" + bytes.fromhex(owner[2:]), b"A" + bytes(20)]), timeout=T)
+c.check(len(state.entries) == 2 and state.entries[0].present and not state.entries[1].present,
+        "GetState: dev account 0 is present, the zero address absent")
+c.check(state.entries[0].key == b"A" + bytes.fromhex(owner[2:]) and state.at.height > 0, "GetState: keys and view")
 
 # ---- commit, three blocks, register
 name = "pyclient%d" % (os.getpid() % 100000)
