@@ -9,6 +9,8 @@
 #   <- rules <- chain <- genesis <- consensus <- rpc <- node
 # light (the light client's checks: quorum certificates, proof bundles) sits on the primitives
 # and proof alone, beside the store; consensus and everything above it may include it.
+# wallet (the `ans` wallet's keystore) sits there too, and only node (the `ans` main) includes
+# it.
 # The test harness libraries sit above the layer they serve (ledger/testing above the chain,
 # consensus/testing above consensus). Test code may include anything: tests/, fuzz/, and the
 # *_test.cc files that sit beside the code they test. Generated Protobuf headers (ans/v1/...)
@@ -33,11 +35,12 @@ declare -A allowed=(
   [ledger/chain]="$primitives ledger/proof ledger/store ledger/state ledger/rules"
   [ledger/testing]="$ledger_all"
   [light]="$primitives ledger/proof"
+  [wallet]="$primitives ledger/proof"
   [genesis]="$ledger_all"
   [consensus]="$ledger_all light genesis"
   [consensus/testing]="$ledger_all ledger/testing light genesis consensus"
   [rpc]="$ledger_all light genesis consensus"
-  [node]="$ledger_all light genesis consensus rpc"
+  [node]="$ledger_all light wallet genesis consensus rpc"
 )
 # Test code: may include anything.
 is_test_code() {

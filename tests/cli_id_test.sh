@@ -2,46 +2,7 @@
 # Runs the real `ans` binary against the acceptance vectors of the identity commands.
 set -u
 ANS="$1"
-failures=0
-pass=0
-
-expect_out() {  # expect_out "description" "expected stdout" cmd...
-  local what="$1" want="$2"; shift 2
-  local got
-  got=$("$@" 2>&1)
-  local rc=$?
-  if [ $rc -ne 0 ] || [ "$got" != "$want" ]; then
-    echo "FAIL: $what"; echo "  want: $want"; echo "  got (rc=$rc): $got"; failures=$((failures+1))
-  else
-    pass=$((pass+1))
-  fi
-}
-
-expect_fail_with() {  # expect_fail_with "description" "substring" cmd...
-  local what="$1" needle="$2"; shift 2
-  local got
-  got=$("$@" 2>&1)
-  local rc=$?
-  if [ $rc -ne 1 ] || [[ "$got" != *"$needle"* ]]; then
-    echo "FAIL: $what"; echo "  want exit 1 mentioning: $needle"; echo "  got (rc=$rc): $got"
-    failures=$((failures+1))
-  else
-    pass=$((pass+1))
-  fi
-}
-
-expect_contains() {  # expect_contains "description" "substring" cmd...
-  local what="$1" needle="$2"; shift 2
-  local got
-  got=$("$@" 2>&1)
-  local rc=$?
-  if [ $rc -ne 0 ] || [[ "$got" != *"$needle"* ]]; then
-    echo "FAIL: $what"; echo "  want exit 0 mentioning: $needle"; echo "  got (rc=$rc): $got"
-    failures=$((failures+1))
-  else
-    pass=$((pass+1))
-  fi
-}
+source "$(dirname "$0")/cli_expect.sh"
 
 ONE=0000000000000000000000000000000000000000000000000000000000000001
 
@@ -84,19 +45,6 @@ expect_fail_with "bad secret" "private key" "$ANS" id derive --secret 00
 expect_fail_with "zero secret" "non-zero" "$ANS" id derive --secret 0000000000000000000000000000000000000000000000000000000000000000
 expect_fail_with "bad --net" "--net" "$ANS" id derive --secret $ONE --net zz
 
-expect_exit_with() {  # expect_exit_with "description" code "substring" cmd...
-  local what="$1" code="$2" needle="$3"; shift 3
-  local got
-  got=$("$@" 2>&1)
-  local rc=$?
-  if [ $rc -ne "$code" ] || [[ "$got" != *"$needle"* ]]; then
-    echo "FAIL: $what"; echo "  want exit $code mentioning: $needle"; echo "  got (rc=$rc): $got"
-    failures=$((failures+1))
-  else
-    pass=$((pass+1))
-  fi
-}
-
 # Usage errors exit 2 and name what was wrong.
 expect_exit_with "missing --secret" 2 "--secret" "$ANS" id derive
 expect_exit_with "unknown command" 2 "unknown command 'bogus'" "$ANS" bogus
@@ -113,5 +61,4 @@ if "$ANS" id check $'abc\x1b[2Jx@y' 2>&1 | grep -q $'\x1b'; then
 expect_exit_with "write to a full disk" 1 "cannot write output" \
   sh -c '"$0" id derive --secret "$1" >/dev/full' "$ANS" $ONE
 
-echo "$pass passed, $failures failed"
-[ $failures -eq 0 ]
+expect_summary

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the binaries link:
-# - the `ans` CLI links the primitives, the proof verifier and the light client's checks
-#   (ans_light; later a gRPC client), never the state store, the rules, the chain, consensus
+# - the `ans` CLI links the primitives, the proof verifier, the light client's checks
+#   (ans_light) and the wallet's keystore (ans_wallet_keys; later a gRPC client), never the state store, the rules, the chain, consensus
 #   or LevelDB;
 # - `ansd` links no test-harness library (ans_*_testing).
 #   tests/link_graph_test.sh BUILD_DIR ANS_BINARY
@@ -16,7 +16,7 @@ failures=0
 
 # The project's libraries `ans` may link. Adding one is a decision about the wallet's trust
 # base: a library holding state or node code does not belong here.
-allowed_project_libs=" ans_core ans_primitives ans_proof ans_proto ans_light "
+allowed_project_libs=" ans_core ans_primitives ans_proof ans_proto ans_light ans_wallet_keys "
 
 while IFS= read -r lib; do
   [ -z "$lib" ] && continue

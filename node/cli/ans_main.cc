@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "node/cli/id_commands.h"
+#include "node/cli/key_commands.h"
 #include "node/cli/support.h"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   ans::cli::add_id_commands(app, exit_code);
+  ans::cli::add_key_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

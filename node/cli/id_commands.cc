@@ -29,18 +29,6 @@ std::string hex_byte(uint8_t b) {
   return std::string("0x") + kHex[b >> 4] + kHex[b & 15];
 }
 
-// Errors go to stderr as text, or to stdout as {"ok":false,...} with --json.
-int fail(bool json, const std::string& what, const Status& st) {
-  if (json) {
-    nlohmann::json out = {{"ok", false}, {"error", std::string(errc_name(st.code()))},
-                          {"message", st.message()}};
-    std::cout << out.dump() << "\n";
-  } else {
-    std::cerr << "error: " << escape_control(what + ": " + st.to_string()) << "\n";
-  }
-  return 1;
-}
-
 Result<uint8_t> parse_network(const std::string& text) {
   auto bytes = from_hex(text);
   if (!bytes || bytes->size() != 1) {

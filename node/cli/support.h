@@ -1,9 +1,10 @@
 // Command-line plumbing shared by `ans` and `ansd`: whole numbers checked against a range,
-// user input quoted without its control bytes, usage errors with one exit code, and output
-// whose failed write is an error.
+// user input quoted without its control bytes, usage errors with one exit code, failures as
+// text or JSON, and output whose failed write is an error.
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <charconv>
@@ -12,6 +13,8 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+
+#include "ledger/util/status.h"
 
 namespace ans::cli {
 
@@ -85,6 +88,21 @@ inline int usage_error(const CLI::App& app, const CLI::ParseError& e) {
   std::cerr << app.get_name() << ": " << escape_control(message)
             << "\nRun with --help for more information.\n";
   return kUsageExit;
+}
+
+// Reports a failed command and returns kFailureExit: to stderr as "error: WHAT: KIND: MESSAGE"
+// (without "WHAT: " when `what` is empty), or with `json` to stdout as
+// {"ok":false,"error":KIND,"message":MESSAGE}.
+inline int fail(bool json, const std::string& what, const Status& st) {
+  if (json) {
+    nlohmann::json out = {{"ok", false}, {"error", std::string(errc_name(st.code()))},
+                          {"message", st.message()}};
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cerr << "error: " << escape_control(what.empty() ? st.to_string() : what + ": " + st.to_string())
+              << "\n";
+  }
+  return kFailureExit;
 }
 
 // Flushes stdout and returns `exit_code`, or kFailureExit if any of the output could not be
