@@ -9,8 +9,8 @@
 #   <- rules <- chain <- genesis <- consensus <- rpc <- node
 # light (the light client's checks: quorum certificates, proof bundles) sits on the primitives
 # and proof alone, beside the store; consensus and everything above it may include it.
-# wallet (the `ans` wallet's keystore) sits there too, and only node (the `ans` main) includes
-# it.
+# wallet (the `ans` CLI's library) sits on the rules and genesis, beside consensus and rpc,
+# and never includes the chain (the stores behind it).
 # The test harness libraries sit above the layer they serve (ledger/testing above the chain,
 # consensus/testing above consensus). Test code may include anything: tests/, fuzz/, and the
 # *_test.cc files that sit beside the code they test. Generated Protobuf headers (ans/v1/...)
@@ -40,7 +40,8 @@ declare -A allowed=(
   [consensus]="$ledger_all light genesis"
   [consensus/testing]="$ledger_all ledger/testing light genesis consensus"
   [rpc]="$ledger_all light genesis consensus"
-  [node]="$ledger_all light wallet genesis consensus rpc"
+  [wallet]="$primitives ledger/proof ledger/store ledger/state ledger/rules light genesis"
+  [node]="$ledger_all light genesis consensus rpc wallet"
 )
 # Test code: may include anything.
 is_test_code() {
