@@ -16,7 +16,7 @@ PACKAGES=(
   libssl-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
-  python3-grpcio python3-grpc-tools  # the RPC tests' client outside C++ (tests/rpc)
+  python3-grpcio python3-cryptography python3-grpc-tools  # the RPC tests' client outside C++ (tests/rpc)
   # well-kept helpers named by the style guide
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   # the explorer's browser test (ctest http_explorer_browser; playwright-core comes from npm)

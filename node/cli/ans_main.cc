@@ -5,6 +5,7 @@
 #include "node/cli/id_commands.h"
 #include "node/cli/key_commands.h"
 #include "node/cli/support.h"
+#include "node/cli/wallet_commands.h"
 
 int main(int argc, char** argv) {
   // A closed pipe makes a write fail (reported by finish_output), not kill the process.
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   ans::cli::add_id_commands(app, exit_code);
   ans::cli::add_key_commands(app, exit_code);
+  ans::cli::add_wallet_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
