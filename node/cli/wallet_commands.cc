@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -72,13 +73,35 @@ int fail(const Common& c, const Status& st) {
   return kFailureExit;
 }
 
-std::string node_address(const Common& c) {
+// --node, else $ANS_NODE, else `node` in $ANS_HOME/config.toml, else the dev node.
+Result<std::string> node_address(const Common& c) {
   if (!c.node.empty()) return c.node;
-  if (const char* env = std::getenv("ANS_NODE"); env != nullptr && *env != '\0') return env;
-  return wallet::kDefaultNode;
+  if (const char* env = std::getenv("ANS_NODE"); env != nullptr && *env != '\0') return std::string(env);
+  const std::string path = wallet::wallet_home() + "/config.toml";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::string(wallet::kDefaultNode);
+  try {
+    const toml::table config = toml::parse_file(path);
+    for (const auto& [key, value] : config) {
+      if (key.str() != "node") {
+        return Status(Errc::kInvalidArgument, path + ": unknown key '" + std::string(key.str()) + "' (known: node)");
+      }
+    }
+    if (const auto* node = config.get("node")) {
+      if (!node->is_string()) return Status(Errc::kInvalidArgument, path + ": node must be a string \"HOST:PORT\"");
+      return std::string(node->as_string()->get());
+    }
+  } catch (const toml::parse_error& e) {
+    return Status(Errc::kInvalidArgument, path + ": " + std::string(e.description()));
+  }
+  return std::string(wallet::kDefaultNode);
 }
 
-Result<std::unique_ptr<NodeClient>> connect(const Common& c) { return NodeClient::connect(node_address(c)); }
+Result<std::unique_ptr<NodeClient>> connect(const Common& c) {
+  auto address = node_address(c);
+  if (!address) return address.status();
+  return NodeClient::connect(*address);
+}
 
 nlohmann::json proto_json(const google::protobuf::Message& m) {
   std::string text;
@@ -353,7 +376,7 @@ int send(const Common& c, const Signing& s, const std::string& what, const Fill&
 }
 
 void add_common(CLI::App* cmd, Common& c) {
-  cmd->add_option("--node", c.node, "the node's gRPC address, HOST:PORT (default: $ANS_NODE, else 127.0.0.1:9770)");
+  cmd->add_option("--node", c.node, "the node's gRPC address, HOST:PORT (default: $ANS_NODE, else `node` in ~/.ans/config.toml, else 127.0.0.1:9770)");
   cmd->add_flag("--json", c.json, "print one JSON object, for scripts");
 }
 

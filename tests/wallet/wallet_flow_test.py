@@ -155,6 +155,27 @@ try:
     j = ans("info", env=far, expect=1)
     c.check(time.monotonic() - start < 10 and "cannot reach" in j.get("message", ""), "an unreachable node: %r" % j)
     c.check(ans("account", alice_addr).get("nonce") == before, "bad input sent nothing")
+
+    # ---- the node from the config file, and a bad config named
+    no_env = {k: v for k, v in ENV.items() if k != "ANS_NODE"}
+    config = os.path.join(home, "config.toml")
+    with open(config, "w") as f:
+        f.write('node = "127.0.0.1:%d"\n' % node.port)
+    field(ans("info", env=no_env), "chainName", "ans-dev", "info with the node from config.toml")
+    with open(config, "w") as f:
+        f.write('node = "127.0.0.1:%d"\nnoed = "x"\n' % node.port)
+    j = ans("info", env=no_env, expect=1)
+    c.check("config.toml" in j.get("message", "") and "noed" in j.get("message", ""), "a bad config key is named: %r" % j)
+    os.remove(config)
+
+    # ---- two commands at once from one sender take two nonces
+    start_nonce = int(ans("account", dev_addr).get("nonce", "0"))
+    procs = [subprocess.Popen([ANS, "transfer", "--key", "dev", "--to", alice_addr, "--amount", "1", "--json"],
+                              env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [json.loads(p.communicate(timeout=180)[0] or "{}") for p in procs]
+    c.check(all(o.get("status") == "final" for o in outs), "two transfers at once are both final: %r" % outs)
+    c.check(sorted(o.get("nonce") for o in outs) == [start_nonce, start_nonce + 1],
+            "two transfers at once took nonces %d and %d: %r" % (start_nonce, start_nonce + 1, outs))
 finally:
     code = node.stop()
 c.check(code == 0, "ansd stopped cleanly (exit %s)" % code)

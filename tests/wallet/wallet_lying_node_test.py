@@ -72,7 +72,14 @@ def resolve(expect):
     return json.loads(out.stdout) if out.stdout.strip().startswith("{") else {}
 
 
+def final_height():
+    out = subprocess.run([ANS, "info", "--json"], env=ENV, capture_output=True, text=True, timeout=60)
+    return int(json.loads(out.stdout or "{}").get("finalHeight", "0") or 0)
+
+
 try:
+    # A proof needs a final block with a QC: the second block's QC makes the first one final.
+    ans_node.wait_for(lambda: final_height() >= 2, 60, "a final block", node)
     honest = resolve(0)
     c.check(honest.get("verified") is True and honest.get("state") == "reserved", "honest proxy: verified %r" % honest)
     for mode, words in [("value", "does not verify"), ("qc", "does not verify"), ("record", "its own proof says")]:
