@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS=(id_parse address_decode amount_parse tx_decode block_decode proof_decode genesis_load tree_pages consensus_input state_journal bundle_verify)
+TARGETS=(id_parse address_decode amount_parse tx_decode block_decode proof_decode genesis_load tree_pages consensus_input state_journal bundle_verify key_file_decode)
 declare -A PROTO_TYPE=([tx_decode]=ans.v1.SignedTransaction [block_decode]=ans.v1.Block)
 
 usage() { echo "usage: scripts/fuzz.sh TARGET SECONDS | --smoke SECONDS | --list" >&2; exit 2; }
