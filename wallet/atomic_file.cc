@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace ans::wallet {
 namespace {
@@ -96,6 +97,22 @@ Result<std::string> read_small_file(const std::string& path, size_t max_bytes) {
   OPENSSL_cleanse(buf, sizeof(buf));  // the file may hold a passphrase or a secret
   if (!st.is_ok()) return st;
   return out;
+}
+
+Status make_private_dir(const std::string& dir) {
+  std::filesystem::path at;
+  for (const std::filesystem::path& part : std::filesystem::path(dir)) {
+    at /= part;
+    if (::mkdir(at.c_str(), 0700) != 0) {
+      const int err = errno;
+      if (std::error_code ec; std::filesystem::is_directory(at, ec)) continue;
+      return Status(Errc::kIoError, at.string() + ": cannot create: " + std::strerror(err));
+    }
+    if (::chmod(at.c_str(), 0700) != 0) {  // the umask may have taken bits away
+      return Status(Errc::kIoError, at.string() + ": cannot set mode 0700: " + std::strerror(errno));
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace ans::wallet

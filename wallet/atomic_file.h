@@ -23,4 +23,8 @@ Status write_file_atomically(const std::string& dir, const std::string& name,
 // The whole of a file of at most `max_bytes`. Errors: kNotFound, kTooLarge, kIoError.
 Result<std::string> read_small_file(const std::string& path, size_t max_bytes);
 
+// Creates `dir` and each missing parent with mode 0700 (set after the umask); a directory
+// that exists keeps its mode. Errors: kIoError naming the directory.
+Status make_private_dir(const std::string& dir);
+
 }  // namespace ans::wallet

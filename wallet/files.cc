@@ -19,18 +19,6 @@ Status io_error(const std::string& what, const std::string& path) {
 
 }  // namespace
 
-Status make_private_dir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::path p(dir);
-  std::filesystem::path built;
-  for (const auto& part : p) {
-    built /= part;
-    if (std::filesystem::exists(built, ec)) continue;
-    if (::mkdir(built.c_str(), 0700) != 0 && errno != EEXIST) return io_error("cannot create", built.string());
-  }
-  return Status::ok();
-}
-
 Result<FileLock> FileLock::acquire(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("cannot open the lock", path);

@@ -9,9 +9,6 @@
 
 namespace ans::wallet {
 
-// Creates `dir` and its parents with mode 0700 where missing.
-Status make_private_dir(const std::string& dir);
-
 // An exclusive flock on `path` (created if missing), held until destroyed: commands that
 // share a sender wait here for each other, so two never take the same nonce.
 class FileLock {

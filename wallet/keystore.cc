@@ -51,23 +51,6 @@ Result<KeyFile> load_key_file(const std::string& path, const std::string& name,
   return file;
 }
 
-// Creates `dir` and each missing parent with mode 0700: they will hold keys.
-Status make_private_dirs(const fs::path& dir) {
-  fs::path at;
-  for (const fs::path& part : dir) {
-    at /= part;
-    if (::mkdir(at.c_str(), 0700) != 0) {
-      const int err = errno;
-      if (std::error_code ec; fs::is_directory(at, ec)) continue;
-      return Status(Errc::kIoError, at.string() + ": cannot create: " + std::strerror(err));
-    }
-    if (::chmod(at.c_str(), 0700) != 0) {  // the umask may have taken bits away
-      return Status(Errc::kIoError, at.string() + ": cannot set mode 0700: " + std::strerror(errno));
-    }
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 Status validate_key_name(std::string_view name) {
@@ -84,7 +67,7 @@ Status validate_key_name(std::string_view name) {
 
 Result<Keystore> Keystore::open(const std::string& dir) {
   if (dir.empty()) return Status(Errc::kInvalidArgument, "no key directory given");
-  ANS_RETURN_IF_ERROR(make_private_dirs(dir));
+  ANS_RETURN_IF_ERROR(make_private_dir(dir));
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return Status(Errc::kIoError, dir + ": not a directory");

@@ -454,6 +454,8 @@ bool confirm(const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
+Status records_arg(const std::string& target, const std::vector<std::string>& records, v1::RecordSet* out);
+
 int register_name(const Common& c, const Signing& s, const RegisterOptions& o) {
   auto name = name_arg(o.name);
   if (!name) return fail(c, name.status());
@@ -483,21 +485,13 @@ int register_name(const Common& c, const Signing& s, const RegisterOptions& o) {
 
   if (!o.resume) {
     if (o.target.empty()) return fail(c, Status(Errc::kInvalidArgument, "--target is required: the DIMP ID the name resolves to"));
-    if (auto id = DimpId::parse(o.target); !id) {
-      return fail(c, Status(Errc::kInvalidArgument, "--target '" + escape_control(o.target) + "' is not a DIMP ID: " +
-                                                        id.status().message()));
-    }
+    v1::RecordSet records;
+    if (Status st = records_arg(o.target, o.records, &records); !st) return fail(c, st);
     p.name = *name;
     p.owner = owner.to_string();
     p.years = o.years;
-    p.target = o.target;
-    for (const auto& r : o.records) {
-      const size_t eq = r.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        return fail(c, Status(Errc::kInvalidArgument, "--record '" + escape_control(r) + "' is not KEY=VALUE"));
-      }
-      p.text.emplace_back(r.substr(0, eq), r.substr(eq + 1));
-    }
+    p.target = records.target();
+    for (const auto& t : records.text()) p.text.emplace_back(t.key(), t.value());
     v1::CheckNameRequest check;
     check.set_name(*name);
     check.set_years(o.years);
@@ -563,8 +557,7 @@ int register_name(const Common& c, const Signing& s, const RegisterOptions& o) {
       reg->set_salt(to_field(*salt));
       reg->set_years(p.years);
       reg->mutable_records()->set_target(p.target);
-      std::sort(p.text.begin(), p.text.end());
-      for (const auto& [k, v] : p.text) {
+      for (const auto& [k, v] : p.text) {  // sorted by records_arg
         auto* t = reg->mutable_records()->add_text();
         t->set_key(k);
         t->set_value(v);
