@@ -7,6 +7,9 @@
 
 #include "node/cli/support.h"
 #include "node/dev_node.h"
+#include "node/node.h"
+#include "genesis/genesis_json.h"
+#include <fstream>
 #include "node/genesis_commands.h"
 
 int main(int argc, char** argv) {
@@ -35,6 +38,13 @@ int main(int argc, char** argv) {
   app.add_option("--admin-listen", dev_options.admin_listen,
                  "gRPC AdminService address, loopback only (host:port; port 0: any)")
       ->capture_default_str();
+  app.add_option("--p2p-listen", dev_options.p2p_listen, "P2P address (host:port; port 0: any)")
+      ->capture_default_str();
+  app.add_option("--peers", dev_options.peers, "peers to dial and keep connected (host:port, comma separated)")
+      ->delimiter(',');
+  std::string genesis_path, sp_key_path;
+  app.add_option("--genesis", genesis_path, "genesis JSON file (without --dev)");
+  app.add_option("--sp-key", sp_key_path, "SP signing key file (hex)");
   std::string state_layout = "memory";
   app.add_option("--state-layout", state_layout,
                  "layout of a new state store: memory (state in memory, LevelDB as its journal "
@@ -64,6 +74,36 @@ int main(int argc, char** argv) {
     }
     dev_options.state_in_memory = state_layout == "memory";
     return ans::node::run_dev_node(dev_options);
+  }
+  if (!genesis_path.empty()) {
+    auto genesis = ans::load_genesis_file(genesis_path);
+    if (!genesis) {
+      std::fprintf(stderr, "ansd: %s\n", genesis.status().to_string().c_str());
+      return 1;
+    }
+    ans::node::NodeOptions o;
+    o.genesis = *genesis;
+    o.data_dir = dev_options.data_dir;
+    o.grpc_listen = dev_options.grpc_listen;
+    o.http_listen = dev_options.http_listen;
+    o.admin_listen = dev_options.admin_listen;
+    o.p2p.listen = dev_options.p2p_listen;
+    o.p2p.peers = dev_options.peers;
+    o.run_for_ms = dev_options.run_for_ms;
+    if (!sp_key_path.empty()) {
+      std::ifstream in(sp_key_path);
+      std::string hex;
+      in >> hex;
+      auto bytes = ans::from_hex(hex);
+      auto key = bytes ? ans::PrivateKey::from_bytes(*bytes) : ans::Result<ans::PrivateKey>(bytes.status());
+      if (!key) {
+        std::fprintf(stderr, "ansd: %s: %s\n", sp_key_path.c_str(), key.status().to_string().c_str());
+        return 1;
+      }
+      o.sp_key = *key;
+    }
+    o.mode = o.sp_key ? "validator" : "observer";
+    return ans::node::run_node(std::move(o));
   }
   if (app.get_subcommands().empty()) {
     std::fprintf(stderr, "%s", app.help().c_str());

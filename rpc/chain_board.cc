@@ -76,7 +76,16 @@ bool ChainBoard::closed() const {
 
 void ChainBoard::wait_for_tasks(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
-  tasks_ready_.wait_until(lock, deadline, [&] { return closed_ || !tasks_.empty(); });
+  tasks_ready_.wait_until(lock, deadline, [&] { return closed_ || woken_ || !tasks_.empty(); });
+  woken_ = false;
+}
+
+void ChainBoard::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  tasks_ready_.notify_one();
 }
 
 std::optional<Rejection> ChainBoard::rejected(const Hash256& tx_id) const {

@@ -146,6 +146,7 @@ HttpReply metrics_reply(const NodeApi& api, const Metrics& metrics) {
       readings.producers.push_back({p.sp_id(), p.produced_blocks(), p.missed_slots()});
     }
   }
+  if (api.context().network) readings.network = api.context().network();
   HttpReply reply;
   reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
   reply.body = metrics.prometheus_text(*chain, api.open_streams().load(), readings);

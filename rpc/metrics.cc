@@ -91,7 +91,26 @@ std::string Metrics::prometheus_text(const ChainStatus& chain, uint32_t open_str
   sample(out, "ans_node_fault", "gauge", "1 when a store failed and the node stopped.",
          chain.node_fault.empty() ? 0 : 1);
   sample(out, "ans_rpc_open_streams", "gauge", "StreamBlocks calls open now.", open_streams);
-  sample(out, "ans_p2p_peers", "gauge", "Connected peers (0 until P2P exists).", 0);
+  if (const auto& n = readings.network) {
+    header(out, "ans_p2p_peers", "gauge", "Connected peers, by who dialed.");
+    out += "ans_p2p_peers{direction=\"inbound\"} " + std::to_string(n->inbound) + "\n";
+    out += "ans_p2p_peers{direction=\"outbound\"} " + std::to_string(n->outbound) + "\n";
+    header(out, "ans_p2p_bytes_total", "counter", "Bytes of frames received and sent.");
+    out += "ans_p2p_bytes_total{direction=\"in\"} " + std::to_string(n->bytes_in) + "\n";
+    out += "ans_p2p_bytes_total{direction=\"out\"} " + std::to_string(n->bytes_out) + "\n";
+    sample(out, "ans_p2p_bans_active", "gauge", "Peers banned now.", n->banned);
+    sample(out, "ans_p2p_bans_total", "counter", "Peers banned since the start.", n->bans_total);
+    sample(out, "ans_p2p_gossip_duplicates_total", "counter", "Gossip already seen, not passed on.", n->duplicates);
+    sample(out, "ans_p2p_shed_total", "counter",
+           "Messages dropped because the chain thread's inbox or a peer's send queue was full.", n->shed);
+    sample(out, "ans_p2p_rate_limited_total", "counter", "Messages dropped over a peer's rate limit.",
+           n->rate_limited);
+    sample(out, "ans_sync_active", "gauge", "1 while range sync fetches final blocks.", n->syncing ? 1 : 0);
+    sample(out, "ans_sync_target_height", "gauge", "The highest final height a peer reports.", n->sync_target);
+    sample(out, "ans_sync_blocks_total", "counter", "Final blocks range sync handed to the chain.", n->synced_blocks);
+  } else {
+    sample(out, "ans_p2p_peers", "gauge", "Connected peers.", 0);
+  }
 
   std::lock_guard lock(mutex_);
   header(out, "ans_rpc_calls_total", "counter", "RPC calls finished, by transport, method and status.");

@@ -38,6 +38,8 @@ class Metrics {
       uint64_t missed = 0;
     };
     std::vector<Producer> producers;
+    // The P2P network's counters. Without them: ans_p2p_peers 0, the rest left out.
+    std::optional<NetworkReadings> network;
   };
 
   // Everything, as Prometheus text exposition format 0.0.4.

@@ -684,6 +684,10 @@ Result<v1::GetStatusResponse> NodeApi::get_status(const v1::GetStatusRequest&) c
   out.set_blocks_accepted(st->stats.blocks_accepted);
   out.set_blocks_rejected(st->stats.blocks_rejected);
   out.set_open_streams(open_streams_.load());
+  if (context_.network) {
+    NetworkReadings n = context_.network();
+    out.set_peers(n.inbound + n.outbound);
+  }
   return out;
 }
 

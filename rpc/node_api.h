@@ -65,6 +65,23 @@ struct ChainStatus {
   uint64_t now_ms = 0;             // the engine's clock at publication
 };
 
+// The P2P network's counters, for /metrics and AdminService (p2p::HostStats, without the
+// dependency).
+struct NetworkReadings {
+  uint32_t inbound = 0;
+  uint32_t outbound = 0;
+  uint32_t banned = 0;
+  uint64_t bans_total = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  uint64_t duplicates = 0;
+  uint64_t shed = 0;
+  uint64_t rate_limited = 0;
+  bool syncing = false;
+  uint64_t sync_target = 0;
+  uint64_t synced_blocks = 0;
+};
+
 // Why a transaction this node held or was given never made it into a block.
 struct Rejection {
   std::string code;    // the ledger's reason (a TxError or Errc name)
@@ -100,6 +117,9 @@ class ChainBoard {
   // Set when the chain thread has tasks: the driver waits on it instead of sleeping.
   // Returns after `deadline` or as soon as a task is posted or the board closes.
   void wait_for_tasks(std::chrono::steady_clock::time_point deadline);
+  // Ends the chain thread's wait_for_tasks() at once: something besides a posted task (a
+  // peer's message) is waiting for it.
+  void wake();
   std::optional<Rejection> rejected(const Hash256& tx_id) const;
 
  private:
@@ -112,6 +132,7 @@ class ChainBoard {
   std::map<Hash256, Rejection> rejected_;     // bounded: oldest-first eviction
   std::deque<Hash256> rejected_order_;
   bool closed_ = false;
+  bool woken_ = false;
 };
 
 // What a node is: its genesis, and where the queries read.
@@ -124,6 +145,8 @@ struct NodeContext {
   const consensus::ConsensusStore* store = nullptr;  // final blocks, their QCs, the tx index
   // Submits on the chain thread: the engine's answer (Engine::submit).
   std::function<Result<bool>(const v1::SignedTransaction&)> submit_on_chain;
+  // The P2P network's counters, from any thread. Empty: no network (tests).
+  std::function<NetworkReadings()> network;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

@@ -3,7 +3,7 @@
 # and a restart continues from its stores without losing a final block.
 set -euo pipefail
 # Any free ports: tests run side by side, and a node may already hold the defaults.
-ANY_PORTS="--grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0"
+ANY_PORTS="--grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --p2p-listen 127.0.0.1:0"
 ansd="$1"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

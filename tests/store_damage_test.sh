@@ -15,7 +15,7 @@
 # Usage: store_damage_test.sh ANSD [SEED] [CASES_PER_FILE_KIND]
 set -euo pipefail
 # Any free ports: tests run side by side, and a node may already hold the defaults.
-ANY_PORTS="--grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0"
+ANY_PORTS="--grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 --p2p-listen 127.0.0.1:0"
 ansd="$1"
 seed="${2:-30}"
 per_kind="${3:-10}"

@@ -53,7 +53,7 @@ class Node:
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(
             [args.ansd, "--dev", "--data-dir", self.data_dir,
-             "--grpc-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+             "--grpc-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--p2p-listen", "127.0.0.1:0",
              "--http-listen", "127.0.0.1:0", *extra],
             stdout=self.log, stderr=subprocess.STDOUT)
         self.port, self.admin_port = self._read_ports()

@@ -7,7 +7,7 @@ ansd="$1"; ans="$2"; src="$3"
 dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 "$ansd" --dev --data-dir "$dir/data" --grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
-  --admin-listen 127.0.0.1:0 >"$dir/ansd.log" 2>&1 &
+  --admin-listen 127.0.0.1:0 --p2p-listen 127.0.0.1:0 >"$dir/ansd.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
   port=$(sed -n 's/.*gRPC on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/ansd.log")
