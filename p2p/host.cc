@@ -54,6 +54,8 @@ constexpr size_t kMaxPeersPerMessage = 32;
 constexpr size_t kMaxBansKept = 10'000;
 constexpr uint64_t kMaxQueuedBytes = 64ull * 1024 * 1024;  // a peer's unsent frames
 constexpr uint64_t kGossipQueuedBytes = 16ull * 1024 * 1024;  // past this, transactions are shed
+constexpr size_t kTxBatchBytes = 256 * 1024;    // a batch of transactions is sent at this size
+constexpr auto kTxBatchDelay = std::chrono::milliseconds(10);  // or this long after its first
 
 // Scores (HostOptions::ban_score, 100 by default, bans).
 constexpr uint32_t kScoreInvalid = 20;          // a message the engine found invalid
@@ -198,6 +200,7 @@ class Host::Impl {
         wake_(std::move(wake)),
         acceptor_(io_),
         tick_(io_),
+        flush_(io_),
         seen_(kSeenCapacity),
         own_key_(options_.identity.node_key.public_key().compressed()) {}
 
@@ -270,6 +273,9 @@ class Host::Impl {
   bool push_inbound(Inbound in);
   std::shared_ptr<Peer> peer_by_id(int id) const;
   void send_gossip(const Envelope& envelope, const Hash256& id, int except);
+  void flush_soon();
+  // One gossiped chain message (a transaction of a batch, or a block, vote or evidence).
+  void on_gossip(const std::shared_ptr<Peer>& peer, const Envelope& e);
 
   HostOptions options_;
   const consensus::ConsensusStore& store_;
@@ -277,6 +283,8 @@ class Host::Impl {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::steady_timer tick_;
+  asio::steady_timer flush_;  // sends the batches of transactions gathered for peers
+  bool flush_armed_ = false;
   std::thread thread_;
   uint16_t port_ = 0;
   bool stopping_ = false;
@@ -379,6 +387,22 @@ class Peer : public std::enable_shared_from_this<Peer> {
     queued_bytes_ += bytes.size();
     queue_.push_back(std::move(bytes));
     wake_writer_.cancel();
+  }
+
+  // Queues a gossiped transaction into the batch for this peer (flush_transactions sends it).
+  // Returns true when the batch is full enough to send at once.
+  bool queue_transaction(const std::string& bytes) {
+    if (closed_ || !authenticated_) return false;
+    auto* batch = pending_txs_.mutable_transactions();
+    batch->add_transactions(bytes);
+    pending_tx_bytes_ += bytes.size();
+    return batch->transactions_size() >= kMaxTransactionsPerBatch || pending_tx_bytes_ >= kTxBatchBytes;
+  }
+  void flush_transactions() {
+    if (!pending_txs_.has_transactions()) return;
+    send(pending_txs_, true);
+    pending_txs_.Clear();
+    pending_tx_bytes_ = 0;
   }
 
   // Closes the connection, telling the peer why when it can.
@@ -630,6 +654,8 @@ class Peer : public std::enable_shared_from_this<Peer> {
   std::string closing_reason_;
   std::deque<std::string> queue_;
   uint64_t queued_bytes_ = 0;
+  Envelope pending_txs_;  // the batch of transactions being gathered
+  size_t pending_tx_bytes_ = 0;
   uint64_t ping_nonce_ = 0;
   Clock::time_point last_received_ = Clock::now();
   Clock::time_point last_sent_ = Clock::now();
@@ -681,6 +707,7 @@ void Host::Impl::stop() {
       boost::system::error_code ec;
       acceptor_.close(ec);
       tick_.cancel();
+      flush_.cancel();
       for (auto& [id, p] : std::map(peers_)) p->close("shutting down");
       for (auto& p : std::set(connecting_)) p->close("shutting down");
     });
@@ -947,30 +974,17 @@ void Host::Impl::on_envelope(const std::shared_ptr<Peer>& peer, Envelope e) {
     case Envelope::kTransaction:
     case Envelope::kBlock:
     case Envelope::kVote:
-    case Envelope::kEvidence: {
-      const Hash256 id = gossip_id(e);
-      peer->known().insert(id);
-      if (seen_.contains(id)) {
-        ++duplicates_;
+    case Envelope::kEvidence: on_gossip(peer, e); return;
+    case Envelope::kTransactions: {
+      const auto& txs = e.transactions().transactions();
+      if (txs.size() > kMaxTransactionsPerBatch) {
+        misbehaved(peer, kScoreUndecodable, "a batch of more than 1,024 transactions");
         return;
       }
-      // While range sync fetches final blocks, the head's blocks and votes would only wait
-      // as orphans: they are left for gossip after the sync.
-      if (syncing_ && (e.has_block() || e.has_vote())) return;
-      auto message = chain_message(e);
-      if (!message) {
-        misbehaved(peer, kScoreUndecodable,
-                   "a " + kind_name(e.has_transaction() ? Message::Kind::kTransaction
-                                    : e.has_block()     ? Message::Kind::kBlock
-                                    : e.has_vote()      ? Message::Kind::kVote
-                                                        : Message::Kind::kEvidence) +
-                       " that does not decode: " + message.status().message());
-        return;
-      }
-      seen_.insert(id);
-      if (!push_inbound(Inbound{peer->id(), std::move(message).value(), false})) {
-        seen_.erase(id);  // shed: it may come again
-        ++shed_;
+      Envelope one;
+      for (const std::string& tx : txs) {
+        one.set_transaction(tx);
+        on_gossip(peer, one);
       }
       return;
     }
@@ -982,6 +996,30 @@ void Host::Impl::on_envelope(const std::shared_ptr<Peer>& peer, Envelope e) {
     case Envelope::kGoodbye: peer->close("it said goodbye: " + e.goodbye().reason().substr(0, 200)); return;
     case Envelope::kAuth: misbehaved(peer, kScoreUndecodable, "a second auth"); return;
     case Envelope::BODY_NOT_SET: return;
+  }
+}
+
+void Host::Impl::on_gossip(const std::shared_ptr<Peer>& peer, const Envelope& e) {
+  const Hash256 id = gossip_id(e);
+  peer->known().insert(id);
+  if (seen_.contains(id)) {
+    ++duplicates_;
+    return;
+  }
+  // While range sync fetches final blocks, the head's blocks and votes would only wait as
+  // orphans: they are left for gossip after the sync.
+  if (syncing_ && (e.has_block() || e.has_vote())) return;
+  auto message = chain_message(e);
+  if (!message) {
+    const char* what = e.has_transaction() ? "transaction" : e.has_block() ? "block" : e.has_vote() ? "vote" : "evidence";
+    misbehaved(peer, kScoreUndecodable,
+               std::string("a ") + what + " that does not decode: " + message.status().message());
+    return;
+  }
+  seen_.insert(id);
+  if (!push_inbound(Inbound{peer->id(), std::move(message).value(), false})) {
+    seen_.erase(id);  // shed: it may come again
+    ++shed_;
   }
 }
 
@@ -1086,8 +1124,24 @@ void Host::Impl::send_gossip(const Envelope& envelope, const Hash256& id, int ex
   for (auto& [pid, p] : peers_) {
     if (pid == except || p->known().contains(id)) continue;
     p->known().insert(id);
-    p->send(envelope, envelope.has_transaction());
+    if (!envelope.has_transaction()) {
+      p->send(envelope);
+    } else if (p->queue_transaction(envelope.transaction())) {
+      p->flush_transactions();
+    } else {
+      flush_soon();
+    }
   }
+}
+
+void Host::Impl::flush_soon() {
+  if (flush_armed_) return;
+  flush_armed_ = true;
+  flush_.expires_after(kTxBatchDelay);
+  flush_.async_wait([this](boost::system::error_code) {
+    flush_armed_ = false;
+    for (auto& [id, p] : peers_) p->flush_transactions();
+  });
 }
 
 // ---------------------------------------------------------------- the chain thread's calls

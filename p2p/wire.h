@@ -21,6 +21,8 @@ inline constexpr size_t kFrameHeaderBytes = 4;
 // A Handshake frame (a Hello or a Reject) is small: a longer first frame is garbage.
 inline constexpr uint32_t kMaxHandshakeFrameBytes = 1024;
 inline constexpr size_t kMaxEvidenceBytes = 64 * 1024;
+// The most transactions one Transactions batch carries.
+inline constexpr int kMaxTransactionsPerBatch = 1024;
 // The most final blocks one GetFinalBlocks asks for.
 inline constexpr uint32_t kMaxBlocksPerRequest = 256;
 
