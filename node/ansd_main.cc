@@ -1,11 +1,13 @@
-// ansd: the ANS node. `ansd --dev` runs a single-node development chain; `ansd genesis ...`
-// makes and checks genesis files.
+// ansd: the ANS node. `ansd --dev` runs a single-node development chain; `ansd init` makes a
+// node's data directory and `ansd config check` checks its config; `ansd genesis ...` makes
+// and checks genesis files.
 #include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "node/cli/support.h"
+#include "node/config.h"
 #include "node/dev_node.h"
 #include "node/genesis_commands.h"
 
@@ -21,48 +23,38 @@ int main(int argc, char** argv) {
   app.footer(ans::cli::kExitCodesHelp);
   bool dev = false;
   ans::node::DevNodeOptions dev_options;
-  app.add_flag("--dev", dev, "run a single-node development chain from the embedded dev genesis");
-  app.add_option("--data-dir", dev_options.data_dir, "where --dev keeps its stores")
-      ->capture_default_str();
+  ans::node::NodeFlags flags;
+  ans::node::add_node_flags(app, flags);
+  CLI::Option* dev_flag =
+      app.add_flag("--dev", dev, "run a single-node development chain from the embedded dev genesis");
+  // The dev chain has its own genesis and key, no peers and no config file.
+  for (const char* other : {"--config", "--genesis", "--p2p-listen", "--peers", "--sp-key"}) {
+    dev_flag->excludes(other);
+  }
   app.add_option("--run-for-ms", dev_options.run_for_ms,
                  "with --dev: stop after this long (0: run until a signal)")
       ->check(ans::cli::whole_number(0, UINT64_MAX));
-  app.add_option("--grpc-listen", dev_options.grpc_listen, "gRPC address (host:port; port 0: any)")
-      ->capture_default_str();
-  app.add_option("--http-listen", dev_options.http_listen,
-                 "HTTP/JSON and explorer address (host:port; port 0: any)")
-      ->capture_default_str();
-  app.add_option("--admin-listen", dev_options.admin_listen,
-                 "gRPC AdminService address, loopback only (host:port; port 0: any)")
-      ->capture_default_str();
-  std::string state_layout = "memory";
-  app.add_option("--state-layout", state_layout,
-                 "layout of a new state store: memory (state in memory, LevelDB as its journal "
-                 "and snapshots) or leveldb (every key in LevelDB); an existing store must be "
-                 "opened with the layout it was made with")
-      ->check(CLI::IsMember({"memory", "leveldb"}))
-      ->capture_default_str();
-  std::string log_level = "info";
-  app.add_option("--log-level", log_level,
-                 "the least severe log lines shown: trace, debug (adds an access log line per "
-                 "HTTP request), info, warn, error, critical or off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
-      ->capture_default_str();
   app.require_subcommand(0, 1);
   int exit_code = 0;
   ans::node::add_genesis_commands(app, exit_code);
+  ans::node::add_init_command(app, exit_code);
+  ans::node::add_config_command(app, flags, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return ans::cli::usage_error(app, e);
   }
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(spdlog::level::from_str(flags.log_level.value_or("info")));
   if (dev) {
     if (!app.get_subcommands().empty()) {
       std::fprintf(stderr, "ansd: --dev takes no subcommand\n");
       return ans::cli::kUsageExit;
     }
-    dev_options.state_in_memory = state_layout == "memory";
+    dev_options.data_dir = flags.data_dir.value_or(dev_options.data_dir);
+    dev_options.grpc_listen = flags.grpc_listen.value_or(dev_options.grpc_listen);
+    dev_options.http_listen = flags.http_listen.value_or(dev_options.http_listen);
+    dev_options.admin_listen = flags.admin_listen.value_or(dev_options.admin_listen);
+    dev_options.state_in_memory = flags.state_layout.value_or("memory") == "memory";
     return ans::node::run_dev_node(dev_options);
   }
   if (app.get_subcommands().empty()) {
