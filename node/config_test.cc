@@ -46,15 +46,23 @@ class ConfigTest : public ::testing::Test {
   const std::string file_ = dir_.sub("config.toml");
 };
 
-// Every key the writer knows, as "table.key", in order.
-std::vector<std::string> all_keys() {
-  std::vector<std::string> keys;
+// Every key the writer knows, as "table.key", with its default as TOML, in order.
+std::vector<std::pair<std::string, std::string>> defaults_by_key() {
+  std::vector<std::pair<std::string, std::string>> keys;
   std::istringstream lines(config_to_toml(NodeConfig{}, false));
   std::string table;
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("[")) table = line.substr(1, line.size() - 2);
-    if (size_t eq = line.find(" = "); eq != std::string::npos) keys.push_back(table + "." + line.substr(0, eq));
+    if (size_t eq = line.find(" = "); eq != std::string::npos) {
+      keys.emplace_back(table + "." + line.substr(0, eq), line.substr(eq + 3));
+    }
   }
+  return keys;
+}
+
+std::vector<std::string> all_keys() {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : defaults_by_key()) keys.push_back(key);
   return keys;
 }
 
@@ -275,6 +283,17 @@ TEST_F(ConfigTest, WrittenConfigsReadBackTheSame) {
   const std::string json = config_to_json(config);
   EXPECT_NE(json.find("\"peers\": [\n      \"a.example.org:9773\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"per_sender\": 20000"), std::string::npos) << json;
+}
+
+// docs/operator.md's table has a row for every key, with its default.
+TEST(ConfigDocs, TheOperatorGuideListsEveryKeyWithItsDefault) {
+  std::ifstream in(std::string(ANS_SOURCE_DIR) + "/docs/operator.md");
+  ASSERT_TRUE(in);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& [key, value] : defaults_by_key()) {
+    const std::string row = "| `" + key + "` | `" + value + "`";
+    EXPECT_NE(doc.find(row), std::string::npos) << "docs/operator.md has no row " << row;
+  }
 }
 
 TEST(NodeFlags, PeersAreCommaSeparatedOrRepeated) {
