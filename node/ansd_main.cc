@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
   ans::node::add_node_flags(app, flags);
   CLI::Option* dev_flag =
       app.add_flag("--dev", dev, "run a single-node development chain from the embedded dev genesis");
-  // The dev chain has its own genesis and key, no peers and no config file.
-  for (const char* other : {"--config", "--genesis", "--p2p-listen", "--peers", "--sp-key"}) {
+  // The dev chain has its own genesis and key, and no config file.
+  for (const char* other : {"--config", "--genesis", "--sp-key"}) {
     dev_flag->excludes(other);
   }
   app.add_option("--run-for-ms", dev_options.run_for_ms,
