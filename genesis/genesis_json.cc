@@ -17,6 +17,7 @@
 #include "ledger/identity/entity_type.h"
 #include "ledger/names/name_syntax.h"
 #include "ledger/rules/sp_data.h"
+#include "ledger/util/suggest.h"
 
 namespace ans {
 namespace {
@@ -58,37 +59,6 @@ std::string hex_byte(uint8_t b) {
   char out[5];
   std::snprintf(out, sizeof out, "0x%02x", b);
   return out;
-}
-
-// Levenshtein distance, for suggesting the key a typo meant. Keys are short.
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-// " (did you mean 'x'?)" when one known key is within 2 edits of `key`, else "".
-template <typename Names>
-std::string suggestion(std::string_view key, const Names& known) {
-  std::string_view best;
-  size_t best_distance = 3;
-  for (std::string_view k : known) {
-    size_t d = edit_distance(key, k);
-    if (d < best_distance) {
-      best = k;
-      best_distance = d;
-    }
-  }
-  return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
 }
 
 // ---- the params table: one row per ChainParams field, used by the reader and both writers,
@@ -227,7 +197,7 @@ Status check_object(const Json& v, const std::string& path,
         expected += k;
       }
       return fail(Errc::kInvalidArgument, field(path, item.key()),
-                  "unknown key" + suggestion(item.key(), known) + "; expected " + expected);
+                  "unknown key" + did_you_mean(item.key(), known) + "; expected " + expected);
     }
   }
   if (all_required) {
@@ -316,7 +286,7 @@ Result<ChainParams> read_params(const Json& v, const std::string& path) {
     for (const auto& f : kParamFields) names.emplace_back(f.name);
     if (std::find(names.begin(), names.end(), item.key()) == names.end()) {
       return fail(Errc::kInvalidArgument, field(path, item.key()),
-                  "unknown parameter" + suggestion(item.key(), names) +
+                  "unknown parameter" + did_you_mean(item.key(), names) +
                       "; docs/genesis.md lists them");
     }
   }

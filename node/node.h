@@ -32,6 +32,7 @@ struct NodeOptions {
   // by run_node.
   p2p::HostOptions p2p;
   size_t mempool_capacity = 20'000;
+  size_t mempool_per_sender = 64;
   uint64_t run_for_ms = 0;  // 0: until a signal
   std::string mode = "node";  // for the first log line: "--dev", "validator", "observer"
 };
