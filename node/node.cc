@@ -97,6 +97,24 @@ rpc::NetworkReadings readings_of(const p2p::HostStats& s) {
   r.syncing = s.syncing;
   r.sync_target = s.sync_target;
   r.synced_blocks = s.synced_blocks;
+  for (const auto& p : s.peers) {
+    v1::PeerInfo& out = r.peers.emplace_back();
+    out.set_node_key(p.node_key);
+    out.set_address(p.address);
+    out.set_outbound(p.outbound);
+    out.set_agent(p.agent);
+    out.set_head_height(p.head_height);
+    out.set_final_height(p.final_height);
+    out.set_score(p.score);
+    out.set_bytes_in(p.bytes_in);
+    out.set_bytes_out(p.bytes_out);
+  }
+  for (const auto& b : s.bans) {
+    v1::BanInfo& out = r.bans.emplace_back();
+    out.set_node_key(b.node_key);
+    out.set_remaining_s(b.remaining_s);
+    out.set_reason(b.reason);
+  }
   return r;
 }
 

@@ -1302,7 +1302,15 @@ void Host::Impl::publish_stats() {
     s.peers.push_back(std::move(info));
   }
   const auto now = Clock::now();
-  for (const auto& [key, ban] : key_bans_) s.banned += ban.until > now ? 1 : 0;
+  for (const auto& [key, ban] : key_bans_) {
+    if (ban.until <= now) continue;
+    ++s.banned;
+    if (s.bans.size() < 100) {
+      s.bans.push_back(BanInfo{to_hex(key),
+                               static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(ban.until - now).count()),
+                               ban.reason});
+    }
+  }
   s.bans_total = bans_total_;
   s.frames_in = frames_in_;
   s.frames_out = frames_out_;

@@ -66,6 +66,12 @@ struct PeerInfo {
   uint64_t bytes_out = 0;
 };
 
+struct BanInfo {
+  std::string node_key;  // hex
+  uint64_t remaining_s = 0;
+  std::string reason;
+};
+
 struct HostStats {
   uint32_t inbound = 0;
   uint32_t outbound = 0;
@@ -83,6 +89,7 @@ struct HostStats {
   uint64_t synced_blocks = 0;      // delivered by range sync since start
   double sync_blocks_per_s = 0;
   std::vector<PeerInfo> peers;
+  std::vector<BanInfo> bans;  // in force, at most 100 of them
 };
 
 class Host final : public consensus::Network {

@@ -56,6 +56,11 @@ grpc::Status AdminServiceImpl::GetStatus(grpc::ServerContext*, const v1::GetStat
   return answer(c_, "AdminService/GetStatus", response, [&] { return c_.api.get_status(*request); });
 }
 
+grpc::Status AdminServiceImpl::ListPeers(grpc::ServerContext*, const v1::ListPeersRequest* request,
+                                         v1::ListPeersResponse* response) {
+  return answer(c_, "AdminService/ListPeers", response, [&] { return c_.api.list_peers(*request); });
+}
+
 grpc::Status EchoServiceImpl::Echo(grpc::ServerContext*, const v1::EchoMessage* request,
                                    v1::EchoMessage* response) {
   return answer(c_, "EchoService/Echo", response, [&] { return Result<v1::EchoMessage>(*request); });

@@ -117,6 +117,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   explicit AdminServiceImpl(ServiceContext& c) : c_(c) {}
   grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
+  grpc::Status ListPeers(grpc::ServerContext*, const v1::ListPeersRequest* request,
+                         v1::ListPeersResponse* response) override;
 
  private:
   ServiceContext& c_;

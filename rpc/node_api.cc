@@ -669,6 +669,17 @@ Result<std::optional<v1::BlockInfo>> NodeApi::next_final_block(uint64_t height, 
   }
 }
 
+Result<v1::ListPeersResponse> NodeApi::list_peers(const v1::ListPeersRequest&) const {
+  if (!context_.network) return Status(Errc::kUnavailable, "this node has no P2P network");
+  NetworkReadings n = context_.network();
+  v1::ListPeersResponse out;
+  for (auto& p : n.peers) *out.add_peers() = std::move(p);
+  for (auto& b : n.bans) *out.add_bans() = std::move(b);
+  out.set_syncing(n.syncing);
+  out.set_sync_target(n.sync_target);
+  return out;
+}
+
 Result<v1::GetStatusResponse> NodeApi::get_status(const v1::GetStatusRequest&) const {
   auto st = context_.board->status();
   v1::GetStatusResponse out;

@@ -80,6 +80,8 @@ struct NetworkReadings {
   bool syncing = false;
   uint64_t sync_target = 0;
   uint64_t synced_blocks = 0;
+  std::vector<v1::PeerInfo> peers;
+  std::vector<v1::BanInfo> bans;
 };
 
 // Why a transaction this node held or was given never made it into a block.
@@ -192,6 +194,8 @@ class NodeApi {
       uint64_t height, bool include_raw, std::chrono::steady_clock::time_point deadline) const;
 
   Result<v1::GetStatusResponse> get_status(const v1::GetStatusRequest& request) const;
+  // Errors: kUnavailable (the node has no P2P network).
+  Result<v1::ListPeersResponse> list_peers(const v1::ListPeersRequest& request) const;
 
   // DIMP's `ans` command (docs/api.md, "DIMP shapes"): `names` is one string of names
   // separated by spaces; the answer is the command's response as JSON text.
