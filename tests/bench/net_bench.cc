@@ -268,7 +268,7 @@ int load(const Args& a) {
   const auto warmup = std::chrono::seconds(5);
   const auto end = t0 + warmup + std::chrono::duration<double>(seconds);
   std::atomic<uint64_t> submitted{0}, refused{0};
-  const unsigned threads_n = 8;
+  const unsigned threads_n = static_cast<unsigned>(std::stoul(a.get("threads", "48")));
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < threads_n; ++t) {
     threads.emplace_back([&, t] {
