@@ -7,6 +7,7 @@
 # The layers, lowest first:
 #   primitives (util, crypto, names, token, identity, wire) <- proof <- store <- state
 #   <- rules <- chain <- genesis <- consensus <- rpc <- node
+# p2p (the network: it carries the engine's messages) sits on consensus, beside rpc.
 # light (the light client's checks: quorum certificates, proof bundles) sits on the primitives
 # and proof alone, beside the store; consensus and everything above it may include it.
 # wallet (the `ans` CLI's library) sits on the rules and genesis, beside consensus and rpc,
@@ -40,8 +41,9 @@ declare -A allowed=(
   [consensus]="$ledger_all light genesis"
   [consensus/testing]="$ledger_all ledger/testing light genesis consensus"
   [rpc]="$ledger_all light genesis consensus"
+  [p2p]="$ledger_all light genesis consensus"
   [wallet]="$primitives ledger/proof ledger/store ledger/state ledger/rules light genesis"
-  [node]="$ledger_all light genesis consensus rpc wallet"
+  [node]="$ledger_all light genesis consensus rpc p2p wallet"
 )
 # Test code: may include anything.
 is_test_code() {
