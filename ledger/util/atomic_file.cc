@@ -1,4 +1,4 @@
-#include "wallet/atomic_file.h"
+#include "ledger/util/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace ans::wallet {
+namespace ans {
 namespace {
 
 Status io_error(const std::string& path, const char* what) {
@@ -115,4 +115,4 @@ Status make_private_dir(const std::string& dir) {
   return Status::ok();
 }
 
-}  // namespace ans::wallet
+}  // namespace ans
