@@ -129,7 +129,7 @@ Engine::Engine(Ledger& ledger, ConsensusStore& store, Network& network, Randomne
       clock_(genesis_time_ms, ledger.params().block_interval_ms),
       options_(std::move(options)),
       observer_(observer),
-      mempool_(options_.mempool_capacity) {
+      mempool_(options_.mempool) {
   if (options_.qc_wait_ms == 0) options_.qc_wait_ms = ledger.params().block_interval_ms / 2;
 }
 
@@ -223,6 +223,7 @@ Status Engine::load(const v1::ActiveSetState& genesis_sets) {
     }
   }
   final_ = ledger_tip_;
+  mempool_tip_ = ledger_tip_;
   while (final_->height > ledger_.final_height()) final_ = final_->parent;
   // QCs noted while loading may point past the ledger's final block: apply them now.
   BlockNode* qc_block = newest_qc_;
@@ -352,10 +353,9 @@ void Engine::after_accept(BlockNode& node, int from) {
   } else {
     network_.relay(from, Message::of(node.block));
   }
-  for (const auto& stx : node.block->transactions()) mempool_.remove(transaction_id(stx.tx()));
-
   const v1::BlockHeader& header = node.block->header().header();
   if (header.has_qc()) note_qc(*node.justify, header.qc());
+  recheck_mempool(node);
   maybe_vote(node);
 
   auto early = early_votes_.find(node.hash);
@@ -780,14 +780,83 @@ Verdict Engine::on_evidence(const v1::Evidence& evidence) {
 }
 
 Verdict Engine::on_transaction(int from, const v1::SignedTransaction& tx) {
-  auto added = mempool_.add(ledger_.chain_id(), tx, &sender_keys_);
-  if (!added) {
-    if (added.status().code() == Errc::kResourceExhausted) return Verdict::not_yet(added.status());
-    return Verdict::invalid(added.status());
+  Admission admission = admit(tx);
+  switch (admission.kind()) {
+    case Admission::Kind::kAdded:
+      network_.relay(from, Message::of(tx));
+      return Verdict::accepted();
+    case Admission::Kind::kKnown: return Verdict::ignored();
+    case Admission::Kind::kRefused: break;
   }
-  if (!*added) return Verdict::ignored();
-  network_.relay(from, Message::of(tx));
-  return Verdict::accepted();
+  // Whose fault the refusal is. A full pool or sender, or a gap, may take the transaction
+  // later. Only what every node refuses whatever its head is the peer's: a malformed
+  // transaction, a bad signature, a fee below the chain's minimum. What depends on the head
+  // (a nonce or balance just used by a block, an expiry just passed, a name just taken, a
+  // replacement that lost to another) may be a race between gossip and blocks.
+  switch (admission.limit()) {
+    case PoolLimit::kNonceGap:
+    case PoolLimit::kSenderFull:
+    case PoolLimit::kPoolFull: return Verdict::not_yet(admission.error());
+    case PoolLimit::kUnderpriced: return Verdict::ignored();
+    case PoolLimit::kNone: break;
+  }
+  switch (admission.rule().code()) {
+    case TxError::kMalformed:
+    case TxError::kBadSignature:
+    case TxError::kFeeTooLow: return Verdict::invalid(admission.error());
+    case TxError::kStorage: return Verdict::node_fault(admission.error());
+    default: return Verdict::ignored();
+  }
+}
+
+Admission Engine::admit(const v1::SignedTransaction& tx) {
+  // Checked against the head: after a block off it (a fork) moved the ledger there, the
+  // ledger goes back first.
+  BlockNode* head_block = tree_->find(head().hash);
+  if (ledger_tip_ != head_block) {
+    if (Status st = switch_ledger(*head_block); !st) {
+      fault(Status(st.code(), "cannot move the ledger to the head: " + st.message()));
+      return Admission::refused(TxStatus(TxError::kStorage, st.to_string()), st);
+    }
+  }
+  Admission admission = mempool_.add(head_state(), tx, &sender_keys_);
+  report(admission.pushed_out());
+  return admission;
+}
+
+HeadState Engine::head_state() const {
+  // The next block is at the next height, in the slot after the head's or the current one,
+  // whichever is later (a real block may come later still: time only adds to a commitment's
+  // age or ends a jail).
+  BlockContext next;
+  next.height = ledger_tip_->height + 1;
+  next.slot = ledger_tip_->slot + 1;
+  if (auto now = clock_.slot_at(now_ms_)) next.slot = std::max(next.slot, *now);
+  next.time_ms = clock_.slot_start_ms(next.slot);
+  next.final_height = ledger_.final_height();
+  return HeadState{ApplyEnv{ledger_.params(), ledger_.chain_id()}, ledger_.db(), next};
+}
+
+void Engine::recheck_mempool(const BlockNode& block) {
+  if (&head() != &block) {
+    // A block the head does not follow (a fork): its transactions leave, but the pool is
+    // checked only against the head, next time a block takes the ledger back to it.
+    for (const auto& stx : block.block->transactions()) mempool_.remove(transaction_id(stx.tx()));
+    return;
+  }
+  const HeadState head = head_state();
+  std::vector<Dropped> dropped = mempool_.after_block(head, *block.block);
+  if (block.parent != mempool_tip_) {
+    std::vector<Dropped> more = mempool_.recheck(head);
+    dropped.insert(dropped.end(), more.begin(), more.end());
+  }
+  mempool_tip_ = &block;
+  report(dropped);
+}
+
+void Engine::report(const std::vector<Dropped>& dropped) {
+  if (observer_ == nullptr) return;
+  for (const Dropped& d : dropped) observer_->on_dropped(d.tx_id, d.why);
 }
 
 v1::SignedTransaction Engine::evidence_transaction(const v1::Evidence& evidence, uint64_t nonce,
@@ -844,9 +913,9 @@ std::optional<uint64_t> Engine::next_wakeup_ms() const {
 }
 
 Result<bool> Engine::submit(const v1::SignedTransaction& tx) {
-  auto added = mempool_.add(ledger_.chain_id(), tx, &sender_keys_);
-  if (added && *added) network_.broadcast(Message::of(tx));
-  return added;
+  Admission admission = admit(tx);
+  if (admission.is_added()) network_.broadcast(Message::of(tx));
+  return admission.result();
 }
 
 const BlockNode& Engine::justify_for(const BlockNode& parent) const {
@@ -895,24 +964,30 @@ Engine::Selection Engine::select_transactions(BlockNode& parent, uint64_t slot) 
       }
     }
   }
-  for (Candidate& c : mempool_.candidates(options_.max_block_transactions)) {
-    if (!within_budget()) break;
+  std::vector<Dropped> dropped;
+  mempool_.visit_in_block_order([&](const Candidate& c) {
+    if (!within_budget()) return Mempool::Take::kStop;
     // The mempool verified the signature and derived the sender on the way in.
     TxStatus st = apply_transaction(env, context, block_state, c.tx, c.checked);
     if (st) {
-      keep(std::move(c.tx), std::move(c.checked));
-      continue;
+      keep(c.tx, c.checked);
+      return Mempool::Take::kIncluded;
     }
     // Our store failed: the transaction may be fine; produce() sees the failure.
-    if (st.code() == TxError::kStorage || !ledger_.db().status()) break;
-    // A nonce ahead of the account's may become valid; anything else will not.
-    bool later = st.code() == TxError::kBadNonce &&
-                 c.tx.tx().nonce() > state.account(c.checked.sender).nonce();
-    if (!later) {
-      mempool_.remove(c.checked.tx_id);
-      if (observer_ != nullptr) observer_->on_dropped(c.checked.tx_id, st);
+    if (st.code() == TxError::kStorage || !ledger_.db().status()) return Mempool::Take::kStop;
+    if (st.code() == TxError::kBadNonce) {
+      // Ahead of the account's, it waits for the ones before it. Behind it (an Evidence
+      // transaction of this block took the nonce) it can never apply, but the next may.
+      if (c.tx.tx().nonce() > state.account(c.checked.sender).nonce()) return Mempool::Take::kSenderDone;
+      dropped.push_back({c.checked.tx_id, std::move(st)});
+      return Mempool::Take::kSkipped;
     }
-  }
+    // Anything else will not apply after what this block holds; the sender's later ones wait.
+    dropped.push_back({c.checked.tx_id, std::move(st)});
+    return Mempool::Take::kSenderDone;
+  });
+  for (const Dropped& d : dropped) mempool_.remove(d.tx_id);
+  report(dropped);
   return chosen;
 }
 

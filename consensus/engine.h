@@ -88,8 +88,10 @@ class EngineObserver {
   // A block met the finality rule but does not extend this node's final block. It is never
   // followed (a final block is never reverted); it means more than f producers are faulty.
   virtual void on_conflicting_final(const BlockNode& block, uint64_t now_ms) = 0;
-  // A transaction left the mempool without a block: choosing a block's transactions found
-  // that it can never apply (why: the ledger's reason). RPC reports it as rejected.
+  // A transaction left the mempool without a block (why: the ledger's reason): it can no
+  // longer apply after a block (its nonce used by another transaction, its balance spent, its
+  // expiry passed), a rule refused it when a block was chosen, or a higher fee replaced or
+  // evicted it (kFeeTooLow). RPC reports it as rejected.
   virtual void on_dropped(const Hash256& tx_id, const TxStatus& why) {
     (void)tx_id;
     (void)why;
@@ -111,7 +113,7 @@ struct EngineOptions {
   size_t max_block_transactions = 5000;
   uint64_t production_budget_us = 200'000;
   std::function<uint64_t()> monotonic_us;
-  size_t mempool_capacity = 20'000;
+  MempoolOptions mempool;
   size_t max_early_vote_blocks = 256; // blocks whose votes arrived before them
   // Threads that check a block's signatures before it is applied (the calling thread is one
   // of them), for blocks of at least 64 transactions; smaller blocks are checked inline.
@@ -173,8 +175,8 @@ class Engine {
   // sender's fault. Bad input changes no state (beyond being counted).
   Verdict on_message(int from, const Message& message, uint64_t now_ms);
 
-  // A transaction from a local client (RPC): into the mempool, and broadcast if new.
-  // Errors: those of Mempool::add.
+  // A transaction from a local client (RPC): into the mempool, and broadcast if new. True
+  // when added, false when already held. Errors: the refusal (Admission::error()).
   Result<bool> submit(const v1::SignedTransaction& tx);
 
   // Set when this node's own storage or resources failed (a node fault): a read or write of
@@ -228,6 +230,18 @@ class Engine {
   Verdict on_vote(const v1::SignedBlockVote& vote);
   Verdict on_evidence(const v1::Evidence& evidence);
   Verdict on_transaction(int from, const v1::SignedTransaction& tx);
+  // The mempool's check of `tx` on the head (the ledger is moved back to it if a fork took it
+  // elsewhere); what it pushed out is reported.
+  Admission admit(const v1::SignedTransaction& tx);
+  // What a transaction is checked against: the ledger's head state and the block after it.
+  HeadState head_state() const;
+  // The mempool follows the head after `block` was committed: a block on the state it was
+  // last checked on takes out the block's transactions and checks its senders again; after
+  // any other move (a fork switch) every sender is checked. A block that is not the head only
+  // takes its transactions out.
+  void recheck_mempool(const BlockNode& block);
+  // Tells the observer of transactions that left the mempool.
+  void report(const std::vector<Dropped>& dropped);
   // Records a node fault (node_fault()), logged at error level.
   void fault(const Status& why);
   // Publishes the ledger's head (and so its final block) to options_.views, if set.
@@ -279,7 +293,8 @@ class Engine {
                                              uint64_t expiry_height);
   void produce(uint64_t slot);
   // The transactions a block for `slot` on `parent` gets: evidence first, then the mempool in
-  // arrival order, each kept only if it applies on top of the ones before; within budget.
+  // its block order (Mempool::visit_in_block_order), each kept only if it applies on top of
+  // the ones before; within budget.
   // Mempool transactions are applied with the verdict of their check on the way in: their
   // signatures are not verified again.
   Selection select_transactions(BlockNode& parent, uint64_t slot);
@@ -318,6 +333,7 @@ class Engine {
   std::map<std::pair<std::string, uint64_t>, v1::SignedBlockVote> votes_seen_;
   EvidencePool evidence_pool_;
   Mempool mempool_;
+  const BlockNode* mempool_tip_ = nullptr;  // the block the mempool was last checked after
   // Parsed sender keys, shared by the mempool's checks and the blocks' (check_transactions is
   // const: the cache changes no result).
   mutable PublicKeyCache sender_keys_{size_t{1} << 14};

@@ -4,6 +4,7 @@
 #include <leveldb/env.h>
 
 #include <atomic>
+#include <map>
 
 #include "genesis/genesis_json.h"
 #include "genesis/testnet.h"
@@ -39,6 +40,14 @@ struct FixedRandom : Randomness {
   FixedBytes<32> aux32() override { return FixedBytes<32>{}; }
 };
 
+// What left the mempool without a block, and why.
+struct Drops : EngineObserver {
+  std::map<Hash256, TxError> why;
+  void on_final(const BlockNode&, uint64_t) override {}
+  void on_conflicting_final(const BlockNode&, uint64_t) override {}
+  void on_dropped(const Hash256& tx_id, const TxStatus& st) override { why[tx_id] = st.code(); }
+};
+
 // One node of a 4-validator chain, on real LevelDB stores in a temp dir (the ledger in the
 // LevelDB layout, or in the memory layout with `memory_state`).
 class Node {
@@ -57,8 +66,17 @@ class Node {
     o.signing_key = keys_.validator;
     o.account_key = keys_.owner;
     o.views = views_.get();
-    engine_ = Engine::open(*ledger_, *store_, net, random, kGenesisMs, o).value();
+    if (customize) customize(o);
+    engine_ = Engine::open(*ledger_, *store_, net, random, kGenesisMs, o, observer).value();
   }
+  // A new engine on the same stores, as after a clean restart.
+  void reopen_engine() {
+    engine_.reset();
+    open_engine();
+  }
+  // Applied to the options of each engine opened from now on.
+  std::function<void(EngineOptions&)> customize;
+  EngineObserver* observer = nullptr;
   // From now on the engine publishes read views to views() (reopened to do so).
   void publish_views() {
     engine_.reset();
@@ -158,15 +176,28 @@ class EngineTest : public ::testing::Test {
   // A transfer of 1 unit from the producer's own account to itself: makes a second, different
   // valid block for the same slot.
   v1::SignedTransaction self_transfer(size_t node, uint64_t nonce = 0) {
-    PublicKey pub = keys_[node].owner.public_key();
+    const PrivateKey& owner = keys_[node].owner;
+    return pay(owner, EthAddress::from_public_key(owner.public_key()), nonce, Amount::from_units(1));
+  }
+  // A transfer of `amount` from `from` to `to` with `nonce`, paying `fee_times` the minimum fee.
+  v1::SignedTransaction pay(const PrivateKey& from, const EthAddress& to, uint64_t nonce, const Amount& amount,
+                            uint64_t fee_times = 1, uint64_t expiry_height = 10) {
     v1::Transaction tx;
-    tx.set_sender_key(to_field(pub.compressed()));
+    tx.set_sender_key(to_field(from.public_key().compressed()));
     tx.set_nonce(nonce);
-    tx.set_fee(to_field(genesis_.params.min_tx_fee.to_bytes()));
-    tx.set_expiry_height(10);
-    tx.mutable_transfer()->set_to(to_field(EthAddress::from_public_key(pub).bytes()));
-    tx.mutable_transfer()->set_amount(to_field(Amount::from_units(1).to_bytes()));
-    return sign_transaction(keys_[node].owner, chain_id_, tx);
+    tx.set_fee(to_field(fee(fee_times).to_bytes()));
+    tx.set_expiry_height(expiry_height);
+    tx.mutable_transfer()->set_to(to_field(to.bytes()));
+    tx.mutable_transfer()->set_amount(to_field(amount.to_bytes()));
+    return sign_transaction(from, chain_id_, tx);
+  }
+  Amount fee(uint64_t times) const { return genesis_.params.min_tx_fee.checked_mul(times).value(); }
+  static Hash256 id_of(const v1::SignedTransaction& tx) { return transaction_id(tx.tx()); }
+  // The ids of a block's transactions, in block order.
+  static std::vector<Hash256> ids_in(const v1::Block& block) {
+    std::vector<Hash256> out;
+    for (const auto& tx : block.transactions()) out.push_back(id_of(tx));
+    return out;
   }
   // `block` with transaction `i`'s signature spoiled, its tx root and header signature made
   // good again by its producer: only that transaction is wrong.
@@ -555,16 +586,19 @@ TEST_F(EngineTest, AProducerTakesTransactionsFromTheMempool) {
   ASSERT_TRUE(producer.engine().submit(tx).value());
   EXPECT_EQ(producer.net.count(Message::Kind::kTransaction), 1u) << "gossiped";
   EXPECT_FALSE(producer.engine().submit(tx).value()) << "known: not gossiped again";
-  v1::SignedTransaction stale = self_transfer(sender);
+  v1::SignedTransaction stale = self_transfer(sender, 1);
   stale.mutable_tx()->set_expiry_height(0);  // expired: can never be included
   stale = sign_transaction(keys_[sender].owner, chain_id_, stale.tx());
-  ASSERT_TRUE(producer.engine().submit(stale).value());
+  auto refused = producer.engine().submit(stale);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.status().code(), Errc::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message().rfind("expired: ", 0), 0u) << refused.status().message();
   producer.engine().on_tick(at(1));
   ASSERT_EQ(producer.engine().stats().blocks_produced, 1u);
   const BlockNode& head = producer.engine().head();
   ASSERT_EQ(head.block->transactions_size(), 1);
   EXPECT_EQ(transaction_id(head.block->transactions(0).tx()), transaction_id(tx.tx()));
-  EXPECT_EQ(producer.engine().mempool().size(), 0u) << "included and expired ones leave the pool";
+  EXPECT_EQ(producer.engine().mempool().size(), 0u) << "included ones leave the pool";
 }
 
 // A producer applies its mempool's transactions with the verdicts of their check on the way
@@ -573,9 +607,10 @@ TEST_F(EngineTest, AProducerTakesTransactionsFromTheMempool) {
 TEST_F(EngineTest, AProducerChecksItsMempoolTransactionsOnlyOnTheWayIn) {
   Node& producer = producer_of(1);
   Node& voter = voter_other_than(producer);
-  const size_t sender = index_of(voter);
-  for (uint64_t n = 0; n < 100; ++n) {
-    ASSERT_TRUE(producer.engine().submit(self_transfer(sender, n)).value());
+  for (uint64_t n = 0; n < 25; ++n) {
+    for (size_t sender = 0; sender < 4; ++sender) {
+      ASSERT_TRUE(producer.engine().submit(self_transfer(sender, n)).value());
+    }
   }
   producer.engine().on_tick(at(1));
   ASSERT_EQ(producer.engine().stats().blocks_produced, 1u);
@@ -605,9 +640,10 @@ TEST_F(EngineTest, AValidatorTakesTheVerdictsOfItsMempool) {
   Node& holder = *voters[0];
   Node& stranger = *voters[1];
   Node& tampered = *voters[2];
-  const size_t sender = index_of(producer);
   std::vector<v1::SignedTransaction> txs;
-  for (uint64_t n = 0; n < 80; ++n) txs.push_back(self_transfer(sender, n));
+  for (uint64_t n = 0; n < 20; ++n) {
+    for (size_t sender = 0; sender < 4; ++sender) txs.push_back(self_transfer(sender, n));
+  }
   for (const auto& tx : txs) {
     ASSERT_TRUE(holder.engine().submit(tx).value());
     ASSERT_TRUE(tampered.engine().submit(tx).value());
@@ -634,6 +670,223 @@ TEST_F(EngineTest, AValidatorTakesTheVerdictsOfItsMempool) {
   EXPECT_EQ(tampered.engine().stats().transactions_checked, 1u);
   tampered.engine().on_message(0, block_message(good), at(1) + 10);
   EXPECT_EQ(tampered.engine().head().height, 1u);
+}
+
+// A peer's transaction is its fault only when no node could ever take it (malformed, a bad
+// signature, a fee under the chain's minimum). A nonce a block has just used, a replacement
+// that lost, are gossip racing blocks; a full sender or a gap may be taken later.
+TEST_F(EngineTest, ARefusedTransactionFromAPeerIsItsFaultOnlyWhenNoNodeCouldTakeIt) {
+  Node& producer = producer_of(1);
+  Node& node = voter_other_than(producer);
+  node.customize = [](EngineOptions& o) { o.mempool.per_sender_cap = 2; };
+  node.reopen_engine();
+  using K = Verdict::Kind;
+  uint64_t now = at(1) + 10;
+  auto from_peer = [&](const v1::SignedTransaction& tx) {
+    return node.engine().on_message(0, Message::of(tx), now).kind();
+  };
+  const size_t sender = index_of(producer);
+  const PrivateKey& owner = keys_[sender].owner;
+  const EthAddress self = EthAddress::from_public_key(owner.public_key());
+
+  EXPECT_EQ(from_peer(self_transfer(sender, 0)), K::kAccepted);
+  ASSERT_EQ(node.net.relayed.size(), 1u) << "relayed once admitted";
+  EXPECT_EQ(from_peer(self_transfer(sender, 0)), K::kIgnored) << "known";
+  EXPECT_EQ(from_peer(pay(owner, self, 0, Amount::from_units(2))), K::kIgnored) << "no fee bump";
+  v1::SignedTransaction bad = self_transfer(sender, 1);
+  bad.set_signature(self_transfer(sender, 2).signature());
+  EXPECT_EQ(from_peer(bad), K::kInvalid);
+  v1::SignedTransaction cheap = self_transfer(sender, 1);
+  cheap.mutable_tx()->set_fee(to_field(Amount::from_units(1).to_bytes()));
+  EXPECT_EQ(from_peer(sign_transaction(owner, chain_id_, cheap.tx())), K::kInvalid) << "under the minimum";
+  EXPECT_EQ(from_peer(self_transfer(sender, 18)), K::kNotYet) << "17 past the next expected nonce";
+  EXPECT_EQ(from_peer(self_transfer(sender, 1)), K::kAccepted);
+  EXPECT_EQ(from_peer(self_transfer(sender, 2)), K::kNotYet) << "the sender's cap";
+
+  // Another sender's transaction that a block has just included, relayed by a peer that had
+  // not seen the block yet.
+  const v1::SignedTransaction included = self_transfer(index_of(node), 0);
+  const v1::Block block = producer.engine().build_block(chain_id_, 1, {included}).value();
+  ASSERT_EQ(node.engine().on_message(0, block_message(block), now).kind(), K::kAccepted);
+  now += 10;
+  EXPECT_EQ(from_peer(included), K::kIgnored);
+  EXPECT_EQ(node.net.relayed.size(), 3u) << "the two transactions admitted and the block";
+  EXPECT_EQ(node.engine().mempool().size(), 2u);
+}
+
+// One funded account cannot take the pool from the others: it stops at its cap, however
+// much it pays, and the others still get in and into the block.
+TEST_F(EngineTest, ASpammerCannotCrowdOutOtherSenders) {
+  Node& producer = producer_of(1);
+  producer.customize = [](EngineOptions& o) { o.mempool.capacity = 70; };
+  producer.reopen_engine();
+  Engine& engine = producer.engine();
+  const size_t spammer = (index_of(producer) + 1) % 4;
+  std::vector<Hash256> others;
+  auto others_send = [&](uint64_t nonce) {
+    for (size_t s = 0; s < 4; ++s) {
+      if (s == spammer) continue;
+      const v1::SignedTransaction tx = self_transfer(s, nonce);
+      ASSERT_TRUE(engine.submit(tx).value());
+      others.push_back(id_of(tx));
+    }
+  };
+  others_send(0);
+  const PrivateKey& spam_key = keys_[spammer].owner;
+  const EthAddress spam_to = EthAddress::from_public_key(spam_key.public_key());
+  size_t taken = 0;
+  for (uint64_t n = 0; n < 80; ++n) {  // past 80 its nonces would be refused as a gap
+    auto added = engine.submit(pay(spam_key, spam_to, n, Amount::from_units(1), 10));
+    if (added) {
+      ++taken;
+    } else {
+      EXPECT_EQ(added.status().code(), Errc::kResourceExhausted) << added.status().to_string();
+    }
+  }
+  EXPECT_EQ(taken, engine.mempool().options().per_sender_cap);
+  others_send(1);
+  EXPECT_EQ(engine.mempool().size(), 70u);
+  for (const Hash256& id : others) EXPECT_TRUE(engine.mempool().contains(id));
+
+  engine.on_tick(at(1));
+  ASSERT_EQ(engine.head().height, 1u);
+  const std::vector<Hash256> in_block = ids_in(*engine.head().block);
+  EXPECT_EQ(in_block.size(), 70u);
+  for (const Hash256& id : others) {
+    EXPECT_NE(std::find(in_block.begin(), in_block.end(), id), in_block.end());
+  }
+}
+
+// A block takes the higher fees first when it cannot take everything.
+TEST_F(EngineTest, ABlockTakesTheHigherFeesFirst) {
+  Node& producer = producer_of(1);
+  producer.customize = [](EngineOptions& o) { o.max_block_transactions = 2; };
+  producer.reopen_engine();
+  std::vector<v1::SignedTransaction> txs;
+  const uint64_t fees[] = {1, 3, 2};
+  for (size_t s = 0; s < 3; ++s) {
+    const PrivateKey& owner = keys_[s].owner;
+    txs.push_back(pay(owner, EthAddress::from_public_key(owner.public_key()), 0, Amount::from_units(1), fees[s]));
+    ASSERT_TRUE(producer.engine().submit(txs.back()).value());
+  }
+  producer.engine().on_tick(at(1));
+  ASSERT_EQ(producer.engine().head().height, 1u);
+  EXPECT_EQ(ids_in(*producer.engine().head().block), (std::vector<Hash256>{id_of(txs[1]), id_of(txs[2])}));
+  EXPECT_EQ(producer.engine().mempool().ids(), std::vector<Hash256>{id_of(txs[0])});
+}
+
+// A transaction behind a nonce gap waits in the pool, out of blocks, until the gap is filled.
+TEST_F(EngineTest, ANonceGapWaitsUntilItIsFilled) {
+  Node& producer = producer_of(1);
+  ASSERT_EQ(&producer_of(5), &producer);
+  const size_t sender = (index_of(producer) + 1) % 4;
+  const v1::SignedTransaction first = self_transfer(sender, 0), second = self_transfer(sender, 1);
+  ASSERT_TRUE(producer.engine().submit(second).value());
+  producer.engine().on_tick(at(1));
+  ASSERT_EQ(producer.engine().head().height, 1u);
+  EXPECT_EQ(producer.engine().head().block->transactions_size(), 0);
+  EXPECT_TRUE(producer.engine().mempool().contains(id_of(second)));
+
+  ASSERT_TRUE(producer.engine().submit(first).value());
+  producer.engine().on_tick(at(5) + genesis_.params.block_interval_ms / 2);  // no QC on block 1 comes
+  ASSERT_EQ(producer.engine().head().height, 2u);
+  EXPECT_EQ(ids_in(*producer.engine().head().block), (std::vector<Hash256>{id_of(first), id_of(second)}));
+  EXPECT_EQ(producer.engine().mempool().size(), 0u);
+}
+
+// A higher fee for the same sender and nonce replaces the pending transaction (whose drop is
+// reported); the block carries the replacement.
+TEST_F(EngineTest, AHigherFeeReplacesAPendingTransaction) {
+  Node& producer = producer_of(1);
+  Drops drops;
+  producer.observer = &drops;
+  producer.reopen_engine();
+  const PrivateKey& owner = keys_[(index_of(producer) + 1) % 4].owner;
+  const EthAddress self = EthAddress::from_public_key(owner.public_key());
+  const v1::SignedTransaction first = pay(owner, self, 0, Amount::from_units(1), 10);
+  ASSERT_TRUE(producer.engine().submit(first).value());
+  auto cheaper = producer.engine().submit(pay(owner, self, 0, Amount::from_units(2), 10));
+  ASSERT_FALSE(cheaper);
+  EXPECT_EQ(cheaper.status().code(), Errc::kFailedPrecondition);
+  EXPECT_EQ(cheaper.status().message().rfind("replacement underpriced: ", 0), 0u) << cheaper.status().message();
+  const v1::SignedTransaction better = pay(owner, self, 0, Amount::from_units(3), 11);
+  ASSERT_TRUE(producer.engine().submit(better).value());
+  EXPECT_EQ(producer.net.count(Message::Kind::kTransaction), 2u) << "the replacement is gossiped";
+  EXPECT_EQ(drops.why, (std::map<Hash256, TxError>{{id_of(first), TxError::kFeeTooLow}}));
+  producer.engine().on_tick(at(1));
+  ASSERT_EQ(producer.engine().head().height, 1u);
+  EXPECT_EQ(ids_in(*producer.engine().head().block), std::vector<Hash256>{id_of(better)});
+}
+
+// After each block the pool is checked against the new head: a transaction whose balance an
+// earlier one of its sender spent, and one the new height expired, are dropped and reported.
+TEST_F(EngineTest, TheMempoolIsCheckedAgainAfterEachBlock) {
+  Node& first_producer = producer_of(1);
+  Node& second_producer = producer_of(2);
+  Node* found = nullptr;
+  for (auto& n : nodes_) {
+    if (n.get() != &first_producer && n.get() != &second_producer) found = n.get();
+  }
+  Node& node = *found;
+  Drops drops;
+  node.observer = &drops;
+  node.reopen_engine();
+  const PrivateKey fresh = key("fresh account");
+  const EthAddress fresh_account = EthAddress::from_public_key(fresh.public_key());
+  const EthAddress elsewhere = EthAddress::from_public_key(keys_[0].owner.public_key());
+
+  const v1::SignedTransaction funding = pay(keys_[index_of(first_producer)].owner, fresh_account, 0, fee(20));
+  const v1::Block block1 = first_producer.engine().build_block(chain_id_, 1, {funding}).value();
+  ASSERT_EQ(node.engine().on_message(0, block_message(block1), at(1) + 10).kind(), Verdict::Kind::kAccepted);
+  ASSERT_EQ(second_producer.engine().on_message(0, block_message(block1), at(1) + 10).kind(),
+            Verdict::Kind::kAccepted);
+
+  // The node holds the fresh account's nonce 1 (its nonce 0 went elsewhere) and a
+  // transaction that expires at height 2.
+  const v1::SignedTransaction later = pay(fresh, elsewhere, 1, fee(5));
+  ASSERT_TRUE(node.engine().submit(later).value());
+  const PrivateKey& owner = keys_[index_of(node)].owner;
+  const v1::SignedTransaction expiring =
+      pay(owner, EthAddress::from_public_key(owner.public_key()), 0, Amount::from_units(1), 1, 2);
+  ASSERT_TRUE(node.engine().submit(expiring).value());
+
+  // Block 2 spends nearly all of the fresh account with its nonce 0, and leaves the other out.
+  const v1::Block block2 = second_producer.engine()
+                               .build_block(block_hash(block1.header().header()), 2,
+                                            {pay(fresh, elsewhere, 0, fee(18))})
+                               .value();
+  ASSERT_EQ(node.engine().on_message(0, block_message(block2), at(2) + 10).kind(), Verdict::Kind::kAccepted);
+  EXPECT_EQ(drops.why, (std::map<Hash256, TxError>{{id_of(later), TxError::kInsufficientFunds},
+                                                    {id_of(expiring), TxError::kExpired}}));
+  EXPECT_EQ(node.engine().mempool().size(), 0u);
+}
+
+// A block the head does not follow takes its transactions out of the pool, but the pool is
+// checked against the head alone: a transaction whose nonce only that fork used stays.
+TEST_F(EngineTest, AForkOffTheHeadLeavesThePoolAsTheHeadHasIt) {
+  Node& first_producer = producer_of(1);
+  Node& second_producer = producer_of(2);
+  Node* found = nullptr;
+  for (auto& n : nodes_) {
+    if (n.get() != &first_producer && n.get() != &second_producer) found = n.get();
+  }
+  Node& node = *found;
+  const size_t sender = index_of(node);
+  const v1::SignedTransaction pending = self_transfer(sender, 0), forked = self_transfer(sender, 1);
+  const v1::SignedTransaction elsewhere = pay(keys_[sender].owner, EthAddress::from_public_key(keys_[0].owner.public_key()),
+                                              0, Amount::from_units(9));
+  ASSERT_TRUE(node.engine().submit(pending).value());
+  ASSERT_TRUE(node.engine().submit(forked).value());
+  const v1::Block head = first_producer.engine().build_block(chain_id_, 1, {}).value();
+  ASSERT_EQ(node.engine().on_message(0, block_message(head), at(1) + 10).kind(), Verdict::Kind::kAccepted);
+  // Height 1 in a later slot: fork choice keeps the first (the lower slot).
+  const v1::Block fork = second_producer.engine().build_block(chain_id_, 2, {elsewhere, forked}).value();
+  ASSERT_EQ(node.engine().on_message(0, block_message(fork), at(2) + 10).kind(), Verdict::Kind::kAccepted);
+  ASSERT_EQ(node.engine().head().hash, block_hash(head.header().header()));
+  EXPECT_EQ(node.engine().mempool().ids(), std::vector<Hash256>{id_of(pending)})
+      << "the fork's own transaction left; the one whose nonce only the fork used stayed";
+  // A new transaction is checked against the head, not the fork the ledger applied last.
+  EXPECT_TRUE(node.engine().submit(self_transfer(sender, 1)).value());
 }
 
 // A node catching up gets a block before its parent. When the parent comes, the child's

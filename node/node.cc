@@ -190,7 +190,8 @@ int run_node(NodeOptions options) {
   }
   eo.account_key = options.account_key;
   eo.views = &views;
-  eo.mempool_capacity = options.mempool_capacity;
+  eo.mempool.capacity = options.mempool_capacity;
+  eo.mempool.per_sender_cap = options.mempool_per_sender;
   eo.monotonic_us = [] {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::steady_clock::now().time_since_epoch())

@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   eo.sp_id = g.sps[0].sp_id;
   eo.signing_key = sp_key;
   eo.max_block_transactions = block;
-  eo.mempool_capacity = block;
+  eo.mempool.capacity = block;
   if (budget) {
     eo.monotonic_us = [] {
       return static_cast<uint64_t>(
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
     observers[i].ledger = std::move(l).value();
     observers[i].store = std::move(st).value();
     EngineOptions oo;
-    oo.mempool_capacity = block;
+    oo.mempool.capacity = block;
     auto oe = Engine::open(*observers[i].ledger, *observers[i].store, network, random, g.genesis_time_ms, oo);
     if (!oe) {
       std::fprintf(stderr, "observer engine: %s\n", oe.status().to_string().c_str());
