@@ -1,12 +1,15 @@
 #include "consensus/engine.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "consensus/mempool_file.h"
 #include "ledger/state/keys.h"
 #include "ledger/state/ledger_state.h"
+#include "ledger/util/atomic_file.h"
 
 namespace ans::consensus {
 namespace {
@@ -164,6 +167,7 @@ Result<std::unique_ptr<Engine>> Engine::open(Ledger& ledger, ConsensusStore& sto
     ANS_RETURN_IF_ERROR(store.put_block(genesis_hash, StoredBlock{v1::Block(), genesis_sets}));
   }
   ANS_RETURN_IF_ERROR(engine->load(genesis_sets));
+  engine->load_mempool();
   return engine;
 }
 
@@ -857,6 +861,52 @@ void Engine::recheck_mempool(const BlockNode& block) {
 void Engine::report(const std::vector<Dropped>& dropped) {
   if (observer_ == nullptr) return;
   for (const Dropped& d : dropped) observer_->on_dropped(d.tx_id, d.why);
+}
+
+Status Engine::save_mempool() const {
+  if (options_.mempool_path.empty()) return Status::ok();
+  const std::filesystem::path path(options_.mempool_path);
+  const std::string dir = path.has_parent_path() ? path.parent_path().string() : ".";
+  const std::vector<v1::SignedTransaction> txs = mempool_.transactions();
+  ANS_RETURN_IF_ERROR(write_file_atomically(dir, path.filename().string(),
+                                            encode_mempool_file(ledger_.chain_id(), txs), Overwrite::kYes));
+  spdlog::info("saved {} pending transactions to {}", txs.size(), options_.mempool_path);
+  return Status::ok();
+}
+
+void Engine::load_mempool() {
+  if (options_.mempool_path.empty()) return;
+  auto file = read_small_file(options_.mempool_path, max_mempool_file_bytes(options_.mempool.capacity));
+  if (!file) {
+    if (file.status().code() != Errc::kNotFound) {
+      spdlog::warn("cannot read the saved mempool: {}; starting with an empty one", file.status().to_string());
+    }
+    return;
+  }
+  auto txs = decode_mempool_file(ledger_.chain_id(), *file);
+  if (!txs) {
+    spdlog::warn("{}: {}; ignored, starting with an empty mempool", options_.mempool_path,
+                 txs.status().to_string());
+    return;
+  }
+  // Each is checked again on the head state, as if it had just arrived; those that no longer
+  // apply (included, expired, spent) are dropped. They are not broadcast again.
+  size_t taken = 0;
+  std::optional<Status> first_refusal;
+  for (const v1::SignedTransaction& tx : *txs) {
+    Admission admission = admit(tx);
+    if (admission.is_added()) {
+      ++taken;
+    } else if (admission.kind() == Admission::Kind::kRefused) {
+      spdlog::debug("saved transaction {} not taken back: {}", short_hex(transaction_id(tx.tx())),
+                    admission.error().to_string());
+      if (!first_refusal) first_refusal = admission.error();
+    }
+  }
+  spdlog::info("took back {} of {} saved pending transactions from {}{}", taken, txs->size(),
+               options_.mempool_path,
+               first_refusal ? "; the others no longer apply (first: " + first_refusal->to_string() + ")"
+                             : std::string());
 }
 
 v1::SignedTransaction Engine::evidence_transaction(const v1::Evidence& evidence, uint64_t nonce,

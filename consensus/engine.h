@@ -114,6 +114,9 @@ struct EngineOptions {
   uint64_t production_budget_us = 200'000;
   std::function<uint64_t()> monotonic_us;
   MempoolOptions mempool;
+  // Where save_mempool() keeps the pending transactions for the next open(), which takes
+  // them back; empty: nowhere (they are lost at a restart).
+  std::string mempool_path;
   size_t max_early_vote_blocks = 256; // blocks whose votes arrived before them
   // Threads that check a block's signatures before it is applied (the calling thread is one
   // of them), for blocks of at least 64 transactions; smaller blocks are checked inline.
@@ -179,6 +182,13 @@ class Engine {
   // when added, false when already held. Errors: the refusal (Admission::error()).
   Result<bool> submit(const v1::SignedTransaction& tx);
 
+  // Writes the mempool's transactions to EngineOptions::mempool_path, atomically (a
+  // temporary file, synced, renamed over the old one, the directory synced), for the next
+  // open() to take back, each checked again on the head state then. For a clean shutdown;
+  // nothing is saved meanwhile. OK and nothing written when the path is empty.
+  // Errors: kIoError.
+  Status save_mempool() const;
+
   // Set when this node's own storage or resources failed (a node fault): a read or write of
   // its stores failed, or they hold damaged data. Meanwhile the engine neither votes nor
   // produces; a block it applies and commits afterwards (the stores work again) clears it.
@@ -240,6 +250,9 @@ class Engine {
   // any other move (a fork switch) every sender is checked. A block that is not the head only
   // takes its transactions out.
   void recheck_mempool(const BlockNode& block);
+  // Takes back the transactions save_mempool() wrote, if any (open()); a damaged file is
+  // logged and ignored.
+  void load_mempool();
   // Tells the observer of transactions that left the mempool.
   void report(const std::vector<Dropped>& dropped);
   // Records a node fault (node_fault()), logged at error level.

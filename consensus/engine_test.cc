@@ -4,6 +4,7 @@
 #include <leveldb/env.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 
 #include "genesis/genesis_json.h"
@@ -887,6 +888,52 @@ TEST_F(EngineTest, AForkOffTheHeadLeavesThePoolAsTheHeadHasIt) {
       << "the fork's own transaction left; the one whose nonce only the fork used stayed";
   // A new transaction is checked against the head, not the fork the ledger applied last.
   EXPECT_TRUE(node.engine().submit(self_transfer(sender, 1)).value());
+}
+
+// Pending transactions survive a clean restart: saved, then taken back by the next engine on
+// the same stores, each checked again on the head (one whose nonce a block used meanwhile is
+// not). A damaged file is ignored.
+TEST_F(EngineTest, PendingTransactionsSurviveARestart) {
+  Node& producer = producer_of(1);
+  Node& node = voter_other_than(producer);
+  const std::string path = dir_.sub("mempool.saved");
+  node.customize = [&](EngineOptions& o) { o.mempool_path = path; };
+  node.reopen_engine();
+  EXPECT_EQ(node.engine().mempool().size(), 0u) << "no file yet";
+  const size_t a = index_of(producer), b = index_of(node), c = (a + 1) % 4 == b ? (b + 1) % 4 : (a + 1) % 4;
+  const std::vector<v1::SignedTransaction> back = {self_transfer(a, 0), self_transfer(a, 2), self_transfer(b, 0)};
+  for (const auto& tx : back) ASSERT_TRUE(node.engine().submit(tx).value());
+  const v1::SignedTransaction overtaken = self_transfer(c, 0);
+  ASSERT_TRUE(node.engine().submit(overtaken).value());
+  ASSERT_TRUE(node.engine().save_mempool());
+
+  const PrivateKey& c_owner = keys_[c].owner;
+  const v1::Block block = producer.engine()
+                              .build_block(chain_id_, 1, {pay(c_owner, EthAddress::from_public_key(c_owner.public_key()),
+                                                              0, Amount::from_units(7))})
+                              .value();
+  ASSERT_EQ(node.engine().on_message(0, block_message(block), at(1) + 10).kind(), Verdict::Kind::kAccepted);
+  node.reopen_engine();
+  std::vector<Hash256> want;
+  for (const auto& tx : back) want.push_back(id_of(tx));
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(node.engine().mempool().ids(), want) << "all but the one whose nonce the block used";
+  EXPECT_EQ(node.net.count(Message::Kind::kTransaction), back.size() + 1) << "taken back, not sent again";
+
+  std::string file;
+  {
+    std::ifstream in(path, std::ios::binary);
+    file.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(file.size(), 100u);
+  file[file.size() / 2] = static_cast<char>(file[file.size() / 2] ^ 0x01);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << file;
+  }
+  node.reopen_engine();
+  EXPECT_EQ(node.engine().mempool().size(), 0u) << "a damaged file is ignored";
+  EXPECT_EQ(node.engine().head().hash, block_hash(block.header().header())) << "and nothing else is";
 }
 
 // A node catching up gets a block before its parent. When the parent comes, the child's

@@ -439,6 +439,15 @@ std::vector<Hash256> Mempool::ids() const {
   return out;
 }
 
+std::vector<v1::SignedTransaction> Mempool::transactions() const {
+  std::vector<v1::SignedTransaction> out;
+  out.reserve(by_id_.size());
+  for (const auto& [key, sender] : senders_) {
+    for (const auto& [nonce, id] : sender.by_nonce) out.push_back(by_id_.at(id).candidate.tx);
+  }
+  return out;
+}
+
 const VerifiedSender* Mempool::find(const Hash256& tx_id) const {
   auto it = by_id_.find(tx_id);
   return it == by_id_.end() ? nullptr : &it->second.candidate.checked;

@@ -148,6 +148,8 @@ class Mempool final : public KnownVerdicts {
   size_t size() const { return by_id_.size(); }
   // The ids of the transactions held, in id order.
   std::vector<Hash256> ids() const;
+  // Every transaction held, each sender's in nonce order (as they would be admitted again).
+  std::vector<v1::SignedTransaction> transactions() const;
   const MempoolOptions& options() const { return options_; }
   const VerifiedSender* find(const Hash256& tx_id) const override;
 

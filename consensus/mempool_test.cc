@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "consensus/mempool_file.h"
 #include "ledger/testing/test_chain.h"
 
 namespace ans::consensus {
@@ -282,6 +283,28 @@ TEST_F(MempoolTest, RecheckLooksAtEverySender) {
   EXPECT_EQ(dropped[0].tx_id, id(alice0));
   EXPECT_EQ(dropped[0].why.code(), TxError::kBadNonce);
   EXPECT_EQ(pool_.ids(), std::vector<Hash256>{id(bob0)});
+}
+
+TEST_F(MempoolTest, ItsFileComesBackWholeOrNotAtAll) {
+  const std::vector<v1::SignedTransaction> txs = {transfer("alice", 0), transfer("alice", 1), transfer("bob", 3)};
+  const std::string file = encode_mempool_file(chain_.chain_id(), txs);
+  auto back = decode_mempool_file(chain_.chain_id(), file);
+  ASSERT_TRUE(back) << back.status().to_string();
+  ASSERT_EQ(back->size(), txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) EXPECT_EQ((*back)[i].SerializeAsString(), txs[i].SerializeAsString());
+  EXPECT_TRUE(decode_mempool_file(chain_.chain_id(), encode_mempool_file(chain_.chain_id(), {}))->empty());
+  EXPECT_LE(file.size(), max_mempool_file_bytes(txs.size()));
+
+  for (size_t at : {size_t{0}, size_t{20}, file.size() / 2, file.size() - 1}) {
+    std::string flipped = file;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x40);
+    EXPECT_EQ(decode_mempool_file(chain_.chain_id(), flipped).status().code(), Errc::kCorruption) << at;
+  }
+  for (size_t keep : {size_t{0}, size_t{10}, file.size() - 40, file.size() - 1}) {
+    EXPECT_EQ(decode_mempool_file(chain_.chain_id(), file.substr(0, keep)).status().code(), Errc::kCorruption)
+        << keep;
+  }
+  EXPECT_EQ(decode_mempool_file(sha256(as_bytes("another chain")), file).status().code(), Errc::kInvalidArgument);
 }
 
 }  // namespace
