@@ -166,9 +166,9 @@ class EngineTest : public ::testing::Test {
     throw std::logic_error("no producer");
   }
   void expect_a_swapped_state_refused(Node& voter);
-  Node& voter_other_than(const Node& producer) {
+  Node& voter_other_than(const Node& producer, const Node* nor = nullptr) {
     for (auto& n : nodes_) {
-      if (n.get() != &producer) return *n;
+      if (n.get() != &producer && n.get() != nor) return *n;
     }
     throw std::logic_error("no voter");
   }
@@ -824,11 +824,7 @@ TEST_F(EngineTest, AHigherFeeReplacesAPendingTransaction) {
 TEST_F(EngineTest, TheMempoolIsCheckedAgainAfterEachBlock) {
   Node& first_producer = producer_of(1);
   Node& second_producer = producer_of(2);
-  Node* found = nullptr;
-  for (auto& n : nodes_) {
-    if (n.get() != &first_producer && n.get() != &second_producer) found = n.get();
-  }
-  Node& node = *found;
+  Node& node = voter_other_than(first_producer, &second_producer);
   Drops drops;
   node.observer = &drops;
   node.reopen_engine();
@@ -867,11 +863,7 @@ TEST_F(EngineTest, TheMempoolIsCheckedAgainAfterEachBlock) {
 TEST_F(EngineTest, AForkOffTheHeadLeavesThePoolAsTheHeadHasIt) {
   Node& first_producer = producer_of(1);
   Node& second_producer = producer_of(2);
-  Node* found = nullptr;
-  for (auto& n : nodes_) {
-    if (n.get() != &first_producer && n.get() != &second_producer) found = n.get();
-  }
-  Node& node = *found;
+  Node& node = voter_other_than(first_producer, &second_producer);
   const size_t sender = index_of(node);
   const v1::SignedTransaction pending = self_transfer(sender, 0), forked = self_transfer(sender, 1);
   const v1::SignedTransaction elsewhere = pay(keys_[sender].owner, EthAddress::from_public_key(keys_[0].owner.public_key()),
