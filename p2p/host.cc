@@ -515,13 +515,14 @@ class Peer : public std::enable_shared_from_this<Peer> {
       co_await handshake();
       deadline.cancel();
       if (closed_) co_return;
+      // Before admit(): send() drops what is queued before this, and admit() queues the
+      // peer's first chain status and request for addresses; a refusal is said in a goodbye.
+      authenticated_ = true;
       if (Status st = host_.admit(self); !st) {
-        authenticated_ = true;  // so that close() says goodbye with the reason
         asio::co_spawn(host_.io(), [self] { return self->writer(); }, asio::detached);
         close(st.message());
         co_return;
       }
-      authenticated_ = true;
       last_received_ = Clock::now();
       asio::co_spawn(host_.io(), [self] { return self->writer(); }, asio::detached);
       keepalive_loop();

@@ -125,6 +125,20 @@ TEST(HostTest, InvalidMessagesGetAPeerBannedAndKeptOut) {
   EXPECT_EQ(a.host->stats().bans_total, 1u);
 }
 
+// The chain status each side sends once the handshake is done: a peer knows the other's
+// heights at once, not only after the other's chain next moves.
+TEST(HostTest, PeersLearnEachOthersStatusOnConnecting) {
+  Node b(chain_a());
+  b.host->set_local_status(5, 3, sha256(as_bytes(std::string("block 3"))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // b's broadcast found no peer
+  Node a(chain_a(), {b.address()});
+  ASSERT_TRUE(eventually([&] {
+    auto peers = a.host->stats().peers;
+    return peers.size() == 1 && peers[0].final_height == 3;
+  }));
+  EXPECT_EQ(a.host->stats().peers[0].head_height, 5u);
+}
+
 TEST(HostTest, ConfiguredPeersComeBackAfterARestart) {
   auto a = std::make_unique<Node>(chain_a());
   const std::string address = a->address();
