@@ -1382,7 +1382,17 @@ void Host::Impl::on_final_blocks(const std::shared_ptr<Peer>& peer, const v1::p2
   sync_out_.erase(out);
   peer->sync_requests -= std::min<size_t>(peer->sync_requests, 1);
   if (answer.blocks_size() == 0) {
-    sync_retry_.insert(request.from);  // it does not have them (yet): another peer may
+    sync_retry_.insert(request.from);  // another peer may have them
+    // Only a peer whose status called request.from final was asked, and a node indexes its
+    // final blocks before its status names them (the engine's observer runs before the chain
+    // thread sets the status). So no blocks is a claim it cannot back: it stops steering
+    // sync, and pays, or it could hold this node in sync (where gossiped blocks and votes
+    // are dropped) for as long as it stays connected.
+    if (request.from <= peer->final_height) {
+      peer->final_height = request.from - 1;
+      misbehaved(peer, kScoreBadSync,
+                 "no final blocks from height " + std::to_string(request.from) + ", which its status called final");
+    }
     return;
   }
   if (static_cast<uint32_t>(answer.blocks_size()) > request.count) {

@@ -139,6 +139,22 @@ TEST(HostTest, PeersLearnEachOthersStatusOnConnecting) {
   EXPECT_EQ(a.host->stats().peers[0].head_height, 5u);
 }
 
+// A peer whose status claims final blocks far ahead, and answers range sync with none of them
+// (its store is empty), must not keep the node in sync mode, where gossiped blocks and votes
+// are dropped: each empty answer for heights it called final costs it, and renewing the
+// claim gets it banned.
+TEST(HostTest, APeerThatClaimsFinalBlocksItDoesNotServeIsBanned) {
+  Node a(chain_a());
+  Node liar(chain_a(), {a.address()});
+  ASSERT_TRUE(eventually([&] { return a.peers() == 1; }));
+  for (uint64_t claim = 1000; a.host->stats().bans_total == 0 && claim < 1100; ++claim) {
+    liar.host->set_local_status(claim, claim, sha256(as_bytes(std::string("no such block"))));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_EQ(a.host->stats().bans_total, 1u);
+  EXPECT_TRUE(eventually([&] { return !a.host->stats().syncing && a.peers() == 0; }));
+}
+
 TEST(HostTest, ConfiguredPeersComeBackAfterARestart) {
   auto a = std::make_unique<Node>(chain_a());
   const std::string address = a->address();
