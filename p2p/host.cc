@@ -41,6 +41,8 @@ constexpr size_t kSyncInFlight = 8;             // requests out at once
 constexpr size_t kSyncPerPeer = 3;              // of them to one peer
 constexpr auto kSyncRequestTimeout = std::chrono::seconds(10);
 constexpr auto kSyncStall = std::chrono::seconds(10);
+// How long the final height of a peer that left a sync request unanswered is not followed.
+constexpr auto kSyncDoubt = std::chrono::seconds(60);
 constexpr auto kSyncLogEvery = std::chrono::seconds(5);
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr auto kStatusEvery = std::chrono::milliseconds(200);
@@ -426,6 +428,9 @@ class Peer : public std::enable_shared_from_this<Peer> {
   bool asked_for_peers = false;
   uint64_t bytes_in = 0, bytes_out = 0;
   size_t sync_requests = 0;
+  // Until then, its final height neither starts nor steers range sync: it left a request
+  // unanswered, so its status may claim blocks it does not have.
+  Clock::time_point sync_doubted_until{};
 
  private:
   awaitable<std::string> read_frame(uint32_t max, std::array<uint8_t, kFrameHeaderBytes>& header) {
@@ -1279,7 +1284,9 @@ void Host::Impl::sync_step() {
     final_hash = local_final_hash_;
   }
   uint64_t target = 0;
-  for (const auto& [id, p] : peers_) target = std::max(target, p->final_height);
+  for (const auto& [id, p] : peers_) {
+    if (p->sync_doubted_until <= now) target = std::max(target, p->final_height);
+  }
   sync_target_ = target;
   auto restart_from_final = [&] {
     next_request_ = next_deliver_ = final_height + 1;
@@ -1314,18 +1321,14 @@ void Host::Impl::sync_step() {
     sync_progress_final_ = final_height;
     sync_last_progress_ = now;
   }
-  // Gossip (or the chain) got ahead of what sync delivered, or what it delivered did not
-  // take: start again from the final block.
-  if (next_deliver_ <= final_height || now - sync_last_progress_ > kSyncStall) {
-    if (now - sync_last_progress_ > kSyncStall) {
-      spdlog::info("sync: no progress for {} s at final {}; asking again", kSyncStall.count(), final_height);
-    }
-    restart_from_final();
-  }
+  // Before a restart forgets them: requests left unanswered cost their peer, and its final
+  // height is doubted for a while. A peer that announces final blocks it never serves could
+  // otherwise hold this node in sync, where gossiped blocks and votes are dropped.
   for (auto it = sync_out_.begin(); it != sync_out_.end();) {
     if (now - it->second.sent > kSyncRequestTimeout) {
       if (auto p = peer_by_id(it->second.peer)) {
         p->sync_requests -= std::min<size_t>(p->sync_requests, 1);
+        p->sync_doubted_until = now + kSyncDoubt;
         misbehaved(p, kScoreSlowSync, "left a sync request unanswered");
       }
       sync_retry_.insert(it->first);
@@ -1333,6 +1336,14 @@ void Host::Impl::sync_step() {
     } else {
       ++it;
     }
+  }
+  // Gossip (or the chain) got ahead of what sync delivered, or what it delivered did not
+  // take: start again from the final block.
+  if (next_deliver_ <= final_height || now - sync_last_progress_ > kSyncStall) {
+    if (now - sync_last_progress_ > kSyncStall) {
+      spdlog::info("sync: no progress for {} s at final {}; asking again", kSyncStall.count(), final_height);
+    }
+    restart_from_final();
   }
   // Ask: the batches to retry first, then new ones, within the window past the final block.
   while (sync_out_.size() < kSyncInFlight) {
@@ -1347,7 +1358,7 @@ void Host::Impl::sync_step() {
     const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(kSyncBatch, target - from + 1));
     std::shared_ptr<Peer> best;
     for (const auto& [id, p] : peers_) {
-      if (p->final_height < from || p->sync_requests >= kSyncPerPeer) continue;
+      if (p->final_height < from || p->sync_requests >= kSyncPerPeer || p->sync_doubted_until > now) continue;
       if (!best || p->sync_requests < best->sync_requests) best = p;
     }
     if (!best) break;
