@@ -404,6 +404,8 @@ class Peer : public std::enable_shared_from_this<Peer> {
   }
 
   bool authenticated() const { return authenticated_; }
+  // Closed, or its goodbye on the way: nothing more it sent is taken or scored.
+  bool leaving() const { return closed_ || closing_; }
   bool outbound() const { return outbound_; }
   bool seed() const { return seed_; }
   int id() const { return id_; }
@@ -533,6 +535,9 @@ class Peer : public std::enable_shared_from_this<Peer> {
       keepalive_loop();
       while (!closed_) {
         std::string plain = co_await read_sealed();
+        // Closing (banned, say) while the read waited: the writer ends the connection once
+        // the goodbye is out; until then what arrives is dropped, not judged.
+        if (leaving()) continue;
         last_received_ = Clock::now();
         const auto now = Clock::now();
         if (!msg_bucket_.take(1, now) || !byte_bucket_.take(static_cast<double>(plain.size()), now)) {
@@ -888,6 +893,9 @@ void Host::Impl::on_closed(const std::shared_ptr<Peer>& peer, const std::string&
 }
 
 void Host::Impl::misbehaved(const std::shared_ptr<Peer>& peer, uint32_t score, const std::string& reason) {
+  // Verdicts on what it sent before still come back from the chain thread: a peer banned
+  // (or leaving) already is not banned again.
+  if (peer->leaving()) return;
   const auto now = Clock::now();
   // Scores fade: halved each minute, so only a sustained or grave fault reaches a ban.
   while (now - peer->score_decayed >= kScoreHalfLife) {

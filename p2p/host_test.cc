@@ -125,6 +125,21 @@ TEST(HostTest, InvalidMessagesGetAPeerBannedAndKeptOut) {
   EXPECT_EQ(a.host->stats().bans_total, 1u);
 }
 
+// Verdicts on a peer's messages arrive from the chain thread in a burst: the ones after its
+// ban find it closing, and neither score nor ban it again.
+TEST(HostTest, APeerIsBannedOnceWhateverComesAfter) {
+  Node a(chain_a());
+  Node b(chain_a(), {a.address()});
+  ASSERT_TRUE(eventually([&] { return a.peers() == 1; }));
+  b.host->broadcast(Message::of(a_transfer(0)));
+  ASSERT_TRUE(eventually([&] { return a.drain() == 1; }));
+  const Verdict bad = Verdict::invalid(Status(Errc::kBadSignature, "test"));
+  for (int i = 0; i < 20; ++i) a.host->report(a.got[0].peer, bad, Message::Kind::kTransaction);
+  ASSERT_TRUE(eventually([&] { return a.peers() == 0; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(a.host->stats().bans_total, 1u);
+}
+
 // The chain status each side sends once the handshake is done: a peer knows the other's
 // heights at once, not only after the other's chain next moves.
 TEST(HostTest, PeersLearnEachOthersStatusOnConnecting) {
