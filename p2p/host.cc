@@ -41,6 +41,8 @@ constexpr size_t kSyncInFlight = 8;             // requests out at once
 constexpr size_t kSyncPerPeer = 3;              // of them to one peer
 constexpr auto kSyncRequestTimeout = std::chrono::seconds(10);
 constexpr auto kSyncStall = std::chrono::seconds(10);
+// How long the final height of a peer that left a sync request unanswered is not followed.
+constexpr auto kSyncDoubt = std::chrono::seconds(60);
 constexpr auto kSyncLogEvery = std::chrono::seconds(5);
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr auto kStatusEvery = std::chrono::milliseconds(200);
@@ -426,6 +428,8 @@ class Peer : public std::enable_shared_from_this<Peer> {
   }
 
   bool authenticated() const { return authenticated_; }
+  // Closed, or its goodbye on the way: nothing more it sent is taken or scored.
+  bool leaving() const { return closed_ || closing_; }
   bool outbound() const { return outbound_; }
   bool seed() const { return seed_; }
   int id() const { return id_; }
@@ -450,6 +454,9 @@ class Peer : public std::enable_shared_from_this<Peer> {
   bool asked_for_peers = false;
   uint64_t bytes_in = 0, bytes_out = 0;
   size_t sync_requests = 0;
+  // Until then, its final height neither starts nor steers range sync: it left a request
+  // unanswered, so its status may claim blocks it does not have.
+  Clock::time_point sync_doubted_until{};
 
  private:
   awaitable<std::string> read_frame(uint32_t max, std::array<uint8_t, kFrameHeaderBytes>& header) {
@@ -539,18 +546,22 @@ class Peer : public std::enable_shared_from_this<Peer> {
       co_await handshake();
       deadline.cancel();
       if (closed_) co_return;
+      // Before admit(): send() drops what is queued before this, and admit() queues the
+      // peer's first chain status and request for addresses; a refusal is said in a goodbye.
+      authenticated_ = true;
       if (Status st = host_.admit(self); !st) {
-        authenticated_ = true;  // so that close() says goodbye with the reason
         asio::co_spawn(host_.io(), [self] { return self->writer(); }, asio::detached);
         close(st.message());
         co_return;
       }
-      authenticated_ = true;
       last_received_ = Clock::now();
       asio::co_spawn(host_.io(), [self] { return self->writer(); }, asio::detached);
       keepalive_loop();
       while (!closed_) {
         std::string plain = co_await read_sealed();
+        // Closing (banned, say) while the read waited: the writer ends the connection once
+        // the goodbye is out; until then what arrives is dropped, not judged.
+        if (leaving()) continue;
         last_received_ = Clock::now();
         const auto now = Clock::now();
         if (!msg_bucket_.take(1, now) || !byte_bucket_.take(static_cast<double>(plain.size()), now)) {
@@ -909,6 +920,9 @@ void Host::Impl::on_closed(const std::shared_ptr<Peer>& peer, const std::string&
 }
 
 void Host::Impl::misbehaved(const std::shared_ptr<Peer>& peer, uint32_t score, const std::string& reason) {
+  // Verdicts on what it sent before still come back from the chain thread: a peer banned
+  // (or leaving) already is not banned again.
+  if (peer->leaving()) return;
   const auto now = Clock::now();
   // Scores fade: halved each minute, so only a sustained or grave fault reaches a ban.
   while (now - peer->score_decayed >= kScoreHalfLife) {
@@ -1340,7 +1354,9 @@ void Host::Impl::sync_step() {
     final_hash = local_final_hash_;
   }
   uint64_t target = 0;
-  for (const auto& [id, p] : peers_) target = std::max(target, p->final_height);
+  for (const auto& [id, p] : peers_) {
+    if (p->sync_doubted_until <= now) target = std::max(target, p->final_height);
+  }
   sync_target_ = target;
   auto restart_from_final = [&] {
     next_request_ = next_deliver_ = final_height + 1;
@@ -1375,18 +1391,14 @@ void Host::Impl::sync_step() {
     sync_progress_final_ = final_height;
     sync_last_progress_ = now;
   }
-  // Gossip (or the chain) got ahead of what sync delivered, or what it delivered did not
-  // take: start again from the final block.
-  if (next_deliver_ <= final_height || now - sync_last_progress_ > kSyncStall) {
-    if (now - sync_last_progress_ > kSyncStall) {
-      spdlog::info("sync: no progress for {} s at final {}; asking again", kSyncStall.count(), final_height);
-    }
-    restart_from_final();
-  }
+  // Before a restart forgets them: requests left unanswered cost their peer, and its final
+  // height is doubted for a while. A peer that announces final blocks it never serves could
+  // otherwise hold this node in sync, where gossiped blocks and votes are dropped.
   for (auto it = sync_out_.begin(); it != sync_out_.end();) {
     if (now - it->second.sent > kSyncRequestTimeout) {
       if (auto p = peer_by_id(it->second.peer)) {
         p->sync_requests -= std::min<size_t>(p->sync_requests, 1);
+        p->sync_doubted_until = now + kSyncDoubt;
         misbehaved(p, kScoreSlowSync, "left a sync request unanswered");
       }
       sync_retry_.insert(it->first);
@@ -1394,6 +1406,14 @@ void Host::Impl::sync_step() {
     } else {
       ++it;
     }
+  }
+  // Gossip (or the chain) got ahead of what sync delivered, or what it delivered did not
+  // take: start again from the final block.
+  if (next_deliver_ <= final_height || now - sync_last_progress_ > kSyncStall) {
+    if (now - sync_last_progress_ > kSyncStall) {
+      spdlog::info("sync: no progress for {} s at final {}; asking again", kSyncStall.count(), final_height);
+    }
+    restart_from_final();
   }
   // Ask: the batches to retry first, then new ones, within the window past the final block.
   while (sync_out_.size() < kSyncInFlight) {
@@ -1408,7 +1428,7 @@ void Host::Impl::sync_step() {
     const uint32_t count = static_cast<uint32_t>(std::min<uint64_t>(kSyncBatch, target - from + 1));
     std::shared_ptr<Peer> best;
     for (const auto& [id, p] : peers_) {
-      if (p->final_height < from || p->sync_requests >= kSyncPerPeer) continue;
+      if (p->final_height < from || p->sync_requests >= kSyncPerPeer || p->sync_doubted_until > now) continue;
       if (!best || p->sync_requests < best->sync_requests) best = p;
     }
     if (!best) break;
@@ -1443,7 +1463,17 @@ void Host::Impl::on_final_blocks(const std::shared_ptr<Peer>& peer, const v1::p2
   sync_out_.erase(out);
   peer->sync_requests -= std::min<size_t>(peer->sync_requests, 1);
   if (answer.blocks_size() == 0) {
-    sync_retry_.insert(request.from);  // it does not have them (yet): another peer may
+    sync_retry_.insert(request.from);  // another peer may have them
+    // Only a peer whose status called request.from final was asked, and a node indexes its
+    // final blocks before its status names them (the engine's observer runs before the chain
+    // thread sets the status). So no blocks is a claim it cannot back: it stops steering
+    // sync, and pays, or it could hold this node in sync (where gossiped blocks and votes
+    // are dropped) for as long as it stays connected.
+    if (request.from <= peer->final_height) {
+      peer->final_height = request.from - 1;
+      misbehaved(peer, kScoreBadSync,
+                 "no final blocks from height " + std::to_string(request.from) + ", which its status called final");
+    }
     return;
   }
   if (static_cast<uint32_t>(answer.blocks_size()) > request.count) {

@@ -125,6 +125,51 @@ TEST(HostTest, InvalidMessagesGetAPeerBannedAndKeptOut) {
   EXPECT_EQ(a.host->stats().bans_total, 1u);
 }
 
+// Verdicts on a peer's messages arrive from the chain thread in a burst: the ones after its
+// ban find it closing, and neither score nor ban it again.
+TEST(HostTest, APeerIsBannedOnceWhateverComesAfter) {
+  Node a(chain_a());
+  Node b(chain_a(), {a.address()});
+  ASSERT_TRUE(eventually([&] { return a.peers() == 1; }));
+  b.host->broadcast(Message::of(a_transfer(0)));
+  ASSERT_TRUE(eventually([&] { return a.drain() == 1; }));
+  const Verdict bad = Verdict::invalid(Status(Errc::kBadSignature, "test"));
+  for (int i = 0; i < 20; ++i) a.host->report(a.got[0].peer, bad, Message::Kind::kTransaction);
+  ASSERT_TRUE(eventually([&] { return a.peers() == 0; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(a.host->stats().bans_total, 1u);
+}
+
+// The chain status each side sends once the handshake is done: a peer knows the other's
+// heights at once, not only after the other's chain next moves.
+TEST(HostTest, PeersLearnEachOthersStatusOnConnecting) {
+  Node b(chain_a());
+  b.host->set_local_status(5, 3, sha256(as_bytes(std::string("block 3"))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // b's broadcast found no peer
+  Node a(chain_a(), {b.address()});
+  ASSERT_TRUE(eventually([&] {
+    auto peers = a.host->stats().peers;
+    return peers.size() == 1 && peers[0].final_height == 3;
+  }));
+  EXPECT_EQ(a.host->stats().peers[0].head_height, 5u);
+}
+
+// A peer whose status claims final blocks far ahead, and answers range sync with none of them
+// (its store is empty), must not keep the node in sync mode, where gossiped blocks and votes
+// are dropped: each empty answer for heights it called final costs it, and renewing the
+// claim gets it banned.
+TEST(HostTest, APeerThatClaimsFinalBlocksItDoesNotServeIsBanned) {
+  Node a(chain_a());
+  Node liar(chain_a(), {a.address()});
+  ASSERT_TRUE(eventually([&] { return a.peers() == 1; }));
+  for (uint64_t claim = 1000; a.host->stats().bans_total == 0 && claim < 1100; ++claim) {
+    liar.host->set_local_status(claim, claim, sha256(as_bytes(std::string("no such block"))));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_EQ(a.host->stats().bans_total, 1u);
+  EXPECT_TRUE(eventually([&] { return !a.host->stats().syncing && a.peers() == 0; }));
+}
+
 TEST(HostTest, ConfiguredPeersComeBackAfterARestart) {
   auto a = std::make_unique<Node>(chain_a());
   const std::string address = a->address();
