@@ -192,6 +192,8 @@ int run_node(NodeOptions options) {
   eo.views = &views;
   eo.mempool.capacity = options.mempool_capacity;
   eo.mempool.per_sender_cap = options.mempool_per_sender;
+  // Pending transactions are written here at a clean stop and taken back at the next start.
+  eo.mempool_path = options.data_dir + "/mempool.bin";
   eo.monotonic_us = [] {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::steady_clock::now().time_since_epoch())
@@ -323,6 +325,13 @@ int run_node(NodeOptions options) {
   board.close();
   servers = Servers{};
   host->stop();  // no more messages to or from the engine
+  if (exit_code == 0) {
+    if (Status st = engine->save_mempool(); !st) {
+      spdlog::warn("could not save the mempool ({}); its transactions are lost", st.to_string());
+    } else if (engine->mempool().size() > 0) {
+      spdlog::info("saved {} pending transactions for the next start", engine->mempool().size());
+    }
+  }
   spdlog::info("stopping: head {} final {}", (*ledger)->head_height(), (*ledger)->final_height());
   engine.reset();  // before the stores it uses
   host.reset();
