@@ -264,6 +264,7 @@ class Host::Impl {
   void ask_for_peers();
   void broadcast_status();
   void sync_step();
+  void unanswered(const std::shared_ptr<Peer>& peer, Clock::time_point now);
   void on_final_blocks(const std::shared_ptr<Peer>& peer, const v1::p2p::FinalBlocks& blocks);
   void serve_final_blocks(const std::shared_ptr<Peer>& peer, const v1::p2p::GetFinalBlocks& request);
   void serve_block(const std::shared_ptr<Peer>& peer, const v1::p2p::GetBlock& request);
@@ -327,6 +328,9 @@ class Host::Impl {
   std::map<uint64_t, std::pair<int, std::vector<std::shared_ptr<const v1::Block>>>> sync_ready_;
   std::set<uint64_t> sync_retry_;   // batch starts to ask for again
   std::map<uint64_t, SyncRequest> sync_out_;  // by from-height
+  // Requests a restart gave up on: their answers are dropped, but a peer that sends none
+  // in time is still doubted, or a restart every kSyncStall would forgive a silent peer.
+  std::multimap<uint64_t, SyncRequest> sync_abandoned_;
   uint64_t synced_blocks_ = 0;
   uint64_t sync_started_final_ = 0;
   Clock::time_point sync_started_{}, sync_last_log_{}, sync_last_progress_{};
@@ -1343,8 +1347,21 @@ void Host::Impl::publish_stats() {
 
 // ---------------------------------------------------------------- range sync
 
+// A sync request the peer left unanswered costs it, and its final height is doubted for a
+// while: a peer that announces final blocks it never serves could otherwise hold this node
+// in sync, where gossiped blocks and votes are dropped.
+void Host::Impl::unanswered(const std::shared_ptr<Peer>& peer, Clock::time_point now) {
+  peer->sync_doubted_until = now + kSyncDoubt;
+  misbehaved(peer, kScoreSlowSync, "left a sync request unanswered");
+}
+
 void Host::Impl::sync_step() {
   const auto now = Clock::now();
+  std::erase_if(sync_abandoned_, [&](const auto& entry) {
+    if (now - entry.second.sent <= kSyncRequestTimeout) return false;
+    if (auto p = peer_by_id(entry.second.peer)) unanswered(p, now);
+    return true;
+  });
   uint64_t head, final_height;
   Hash256 final_hash;
   {
@@ -1363,7 +1380,9 @@ void Host::Impl::sync_step() {
     last_delivered_hash_ = final_hash;
     sync_ready_.clear();
     sync_retry_.clear();
-    sync_out_.clear();  // late answers are then unasked for, and dropped
+    // Late answers are then unasked for, and dropped.
+    for (const auto& [from, r] : sync_out_) sync_abandoned_.emplace(from, r);
+    sync_out_.clear();
     for (auto& [id, p] : peers_) p->sync_requests = 0;
     sync_last_progress_ = now;
     sync_progress_final_ = final_height;
@@ -1391,17 +1410,27 @@ void Host::Impl::sync_step() {
     sync_progress_final_ = final_height;
     sync_last_progress_ = now;
   }
-  // Before a restart forgets them: requests left unanswered cost their peer, and its final
-  // height is doubted for a while. A peer that announces final blocks it never serves could
-  // otherwise hold this node in sync, where gossiped blocks and votes are dropped.
+  // Before a restart abandons them: requests left unanswered are counted (unanswered()).
   for (auto it = sync_out_.begin(); it != sync_out_.end();) {
     if (now - it->second.sent > kSyncRequestTimeout) {
       if (auto p = peer_by_id(it->second.peer)) {
         p->sync_requests -= std::min<size_t>(p->sync_requests, 1);
-        p->sync_doubted_until = now + kSyncDoubt;
-        misbehaved(p, kScoreSlowSync, "left a sync request unanswered");
+        unanswered(p, now);
       }
       sync_retry_.insert(it->first);
+      it = sync_out_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // What is out to a doubted peer holds sync no longer: it is asked of others, and still
+  // counts against the peer if it never answers.
+  for (auto it = sync_out_.begin(); it != sync_out_.end();) {
+    auto p = peer_by_id(it->second.peer);
+    if (p && p->sync_doubted_until > now) {
+      p->sync_requests -= std::min<size_t>(p->sync_requests, 1);
+      sync_retry_.insert(it->first);
+      sync_abandoned_.emplace(it->first, it->second);
       it = sync_out_.erase(it);
     } else {
       ++it;
@@ -1458,7 +1487,17 @@ void Host::Impl::sync_step() {
 
 void Host::Impl::on_final_blocks(const std::shared_ptr<Peer>& peer, const v1::p2p::FinalBlocks& answer) {
   auto out = sync_out_.find(answer.from_height());
-  if (out == sync_out_.end() || out->second.peer != peer->id()) return;  // unasked for, or too late
+  if (out == sync_out_.end() || out->second.peer != peer->id()) {
+    // Unasked for, or too late; still, an answer to an abandoned request is an answer.
+    auto [lo, hi] = sync_abandoned_.equal_range(answer.from_height());
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second.peer == peer->id()) {
+        sync_abandoned_.erase(it);
+        break;
+      }
+    }
+    return;
+  }
   const SyncRequest request = out->second;
   sync_out_.erase(out);
   peer->sync_requests -= std::min<size_t>(peer->sync_requests, 1);
