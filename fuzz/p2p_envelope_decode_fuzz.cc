@@ -9,13 +9,12 @@
 // message of the protocol's own.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "fuzz/fuzz_check.h"
+#include "fuzz/fuzz_seeds.h"
 #include "ledger/state/ledger_state.h"
 #include "ledger/wire/codec.h"
 #include "p2p/wire.h"
@@ -23,11 +22,6 @@
 namespace {
 
 using ans::v1::p2p::Envelope;
-
-void write_seed(const std::string& path, const Envelope& e) {
-  std::ofstream out(path, std::ios::binary);
-  out << e.SerializeAsString();
-}
 
 ans::v1::SignedBlockVote seed_vote(const ans::PrivateKey& key, const ans::ChainId& chain, char block) {
   ans::v1::SignedBlockVote vote;
@@ -96,12 +90,12 @@ std::vector<std::pair<std::string, Envelope>> seeds() {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* dir = std::getenv("ANS_FUZZ_WRITE_SEEDS");
+  const char* dir = fuzz_seed_dir();
   if (dir == nullptr) return 0;
   for (const auto& [name, envelope] : seeds()) {
     // Genuine: each chain message decodes as what it is.
     FUZZ_CHECK(!ans::p2p::is_gossip(envelope) || ans::p2p::chain_message(envelope).is_ok());
-    write_seed(std::string(dir) + "/seed-" + name, envelope);
+    write_fuzz_seed(dir, name, envelope.SerializeAsString());
   }
   return 0;
 }

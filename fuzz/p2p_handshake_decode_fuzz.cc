@@ -7,11 +7,10 @@
 // seeds there: a Hello of the fixture's chain, one of another chain, and a Reject.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "fuzz/fuzz_check.h"
+#include "fuzz/fuzz_seeds.h"
 #include "p2p/handshake.h"
 #include "p2p/wire.h"
 
@@ -39,21 +38,16 @@ const Fixture& fixture() {
   return f;
 }
 
-void write_seed(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* dir = std::getenv("ANS_FUZZ_WRITE_SEEDS");
+  const char* dir = fuzz_seed_dir();
   if (dir == nullptr) return 0;
-  write_seed(std::string(dir) + "/seed-hello", ans::p2p::begin_handshake(identity("ans p2p fuzz chain")).hello_bytes);
-  write_seed(std::string(dir) + "/seed-hello-other-chain", ans::p2p::begin_handshake(identity("another")).hello_bytes);
+  write_fuzz_seed(dir, "hello", ans::p2p::begin_handshake(identity("ans p2p fuzz chain")).hello_bytes);
+  write_fuzz_seed(dir, "hello-other-chain", ans::p2p::begin_handshake(identity("another")).hello_bytes);
   ans::v1::p2p::Handshake reject;
   reject.mutable_reject()->set_reason("chain id 0011223344556677 (another), this node's is ...");
-  write_seed(std::string(dir) + "/seed-reject", reject.SerializeAsString());
+  write_fuzz_seed(dir, "reject", reject.SerializeAsString());
   return 0;
 }
 

@@ -8,14 +8,15 @@
 //
 // With ANS_FUZZ_WRITE_SEEDS=DIR (scripts/fuzz.sh sets it), the target first writes genuine
 // first frames under the key there, as a connection would send them: an Auth and a Ping.
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 #include "fuzz/fuzz_check.h"
+#include "fuzz/fuzz_seeds.h"
 #include "p2p/secure_channel.h"
 #include "p2p/wire.h"
 
@@ -39,22 +40,17 @@ std::string first_frame(const ans::v1::p2p::Envelope& envelope) {
   return aad + send.seal(aad, plain);
 }
 
-void write_seed(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* dir = std::getenv("ANS_FUZZ_WRITE_SEEDS");
+  const char* dir = fuzz_seed_dir();
   if (dir == nullptr) return 0;
   ans::v1::p2p::Envelope auth;
   auth.mutable_auth()->set_signature(std::string(64, '\x07'));
-  write_seed(std::string(dir) + "/seed-auth", first_frame(auth));
+  write_fuzz_seed(dir, "auth", first_frame(auth));
   ans::v1::p2p::Envelope ping;
   ping.mutable_ping()->set_nonce(1);
-  write_seed(std::string(dir) + "/seed-ping", first_frame(ping));
+  write_fuzz_seed(dir, "ping", first_frame(ping));
   return 0;
 }
 
