@@ -70,6 +70,23 @@ v1::SignedTransaction a_transfer(uint64_t nonce) {
   });
 }
 
+// The id `a` reports `b` by, once b (which dials a) is connected and has gossiped a
+// transaction; -1, with a failure, when that does not happen.
+int gossiping_peer(Node& a, Node& b) {
+  if (!eventually([&] { return a.peers() == 1; })) {
+    ADD_FAILURE() << "b did not connect";
+    return -1;
+  }
+  b.host->broadcast(Message::of(a_transfer(0)));
+  if (!eventually([&] { return a.drain() == 1; })) {
+    ADD_FAILURE() << "b's transaction did not arrive";
+    return -1;
+  }
+  return a.got[0].peer;
+}
+
+const Verdict kInvalidVerdict = Verdict::invalid(Status(Errc::kBadSignature, "test"));
+
 TEST(HostTest, PeersConnectAndGossipOnceEach) {
   Node a(chain_a());
   Node b(chain_a(), {a.address()});
@@ -107,16 +124,13 @@ TEST(HostTest, AnotherChainIsRefused) {
 TEST(HostTest, InvalidMessagesGetAPeerBannedAndKeptOut) {
   Node a(chain_a());
   Node b(chain_a(), {a.address()});
-  ASSERT_TRUE(eventually([&] { return a.peers() == 1; }));
-  b.host->broadcast(Message::of(a_transfer(0)));
-  ASSERT_TRUE(eventually([&] { return a.drain() == 1; }));
-  const int from = a.got[0].peer;
-  const Verdict bad = Verdict::invalid(Status(Errc::kBadSignature, "test"));
+  const int from = gossiping_peer(a, b);
+  ASSERT_GE(from, 0);
   a.host->report(from, Verdict::ignored(), Message::Kind::kTransaction);  // blames nobody
   a.host->report(from, Verdict::node_fault(Status(Errc::kIoError, "disk")), Message::Kind::kBlock);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(a.peers(), 1u);
-  for (int i = 0; i < 5; ++i) a.host->report(from, bad, Message::Kind::kTransaction);
+  for (int i = 0; i < 5; ++i) a.host->report(from, kInvalidVerdict, Message::Kind::kTransaction);
   ASSERT_TRUE(eventually([&] { return a.host->stats().banned == 1; }));
   ASSERT_TRUE(eventually([&] { return a.peers() == 0 && b.peers() == 0; }));
   // b redials; a refuses it for the length of the ban.
@@ -130,11 +144,9 @@ TEST(HostTest, InvalidMessagesGetAPeerBannedAndKeptOut) {
 TEST(HostTest, APeerIsBannedOnceWhateverComesAfter) {
   Node a(chain_a());
   Node b(chain_a(), {a.address()});
-  ASSERT_TRUE(eventually([&] { return a.peers() == 1; }));
-  b.host->broadcast(Message::of(a_transfer(0)));
-  ASSERT_TRUE(eventually([&] { return a.drain() == 1; }));
-  const Verdict bad = Verdict::invalid(Status(Errc::kBadSignature, "test"));
-  for (int i = 0; i < 20; ++i) a.host->report(a.got[0].peer, bad, Message::Kind::kTransaction);
+  const int from = gossiping_peer(a, b);
+  ASSERT_GE(from, 0);
+  for (int i = 0; i < 20; ++i) a.host->report(from, kInvalidVerdict, Message::Kind::kTransaction);
   ASSERT_TRUE(eventually([&] { return a.peers() == 0; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(a.host->stats().bans_total, 1u);

@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS=(id_parse address_decode amount_parse tx_decode block_decode proof_decode genesis_load tree_pages consensus_input state_journal bundle_verify key_file_decode)
+TARGETS=(id_parse address_decode amount_parse tx_decode block_decode proof_decode genesis_load tree_pages consensus_input state_journal bundle_verify key_file_decode
+         p2p_handshake_decode p2p_envelope_decode p2p_sealed_open)
 declare -A PROTO_TYPE=([tx_decode]=ans.v1.SignedTransaction [block_decode]=ans.v1.Block)
 
 usage() { echo "usage: scripts/fuzz.sh TARGET SECONDS | --smoke SECONDS | --list" >&2; exit 2; }
@@ -16,9 +17,10 @@ usage() { echo "usage: scripts/fuzz.sh TARGET SECONDS | --smoke SECONDS | --list
 prepare_corpus() {
   local t="$1" corpus="build-fuzz/corpus/$1"
   mkdir -p "$corpus" build-fuzz/findings
-  if [ "$t" = consensus_input ] || [ "$t" = state_journal ] || [ "$t" = bundle_verify ]; then
+  if [ "$t" = consensus_input ] || [ "$t" = state_journal ] || [ "$t" = bundle_verify ] || [[ "$t" == p2p_* ]]; then
     # Genuine inputs from the target's own fixture: blocks, votes and evidence signed by its
-    # validator; a genesis snapshot and a journal record; proof bundles signed by its set.
+    # validator; a genesis snapshot and a journal record; proof bundles signed by its set;
+    # hellos of its chain, envelopes of every kind, frames sealed under its key.
     ANS_FUZZ_WRITE_SEEDS="$corpus" "build-fuzz/fuzz/fuzz_$t" -runs=0 >/dev/null 2>&1 || true
   fi
   for seed in fuzz/seeds/"$t"/*; do
