@@ -55,10 +55,13 @@ std::string key_file_text(const PrivateKey& key) { return to_hex(key.secret()) +
 
 }  // namespace
 
-GenesisConfig testnet_genesis(const std::vector<TestnetNodeKeys>& nodes, uint64_t genesis_time_ms) {
+GenesisConfig testnet_genesis(const std::vector<TestnetNodeKeys>& nodes, uint64_t genesis_time_ms,
+                              const TestnetTiming& timing) {
   GenesisConfig c;
   c.chain_name = "ans-testnet";
   c.genesis_time_ms = genesis_time_ms;
+  c.params.block_interval_ms = timing.block_interval_ms;
+  c.params.epoch_length_blocks = timing.epoch_length_blocks;
   const ChainParams& p = c.params;
 
   c.reward_pool = Amount::from_dimt(kTenYearRewardPoolDimt);
@@ -92,13 +95,22 @@ GenesisConfig testnet_genesis(const std::vector<TestnetNodeKeys>& nodes, uint64_
   return c;
 }
 
-Status make_testnet(int sps, const std::string& out_dir, uint64_t genesis_time_ms) {
+Status make_testnet(int sps, const std::string& out_dir, uint64_t genesis_time_ms,
+                    const TestnetTiming& timing) {
   if (sps < 1 || sps > kMaxTestnetSps) {
     return Status(Errc::kInvalidArgument, "a testnet has 1 to " + std::to_string(kMaxTestnetSps) +
                                               " SPs, got " + std::to_string(sps));
   }
   if (genesis_time_ms == 0) {
     return Status(Errc::kInvalidArgument, "genesis_time_ms must be a Unix time in ms, not 0");
+  }
+  if (timing.block_interval_ms == 0 || timing.block_interval_ms > kMaxTestnetBlockIntervalMs) {
+    return Status(Errc::kInvalidArgument, "the block interval must be 1 to " +
+                                              std::to_string(kMaxTestnetBlockIntervalMs) +
+                                              " ms, got " + std::to_string(timing.block_interval_ms));
+  }
+  if (timing.epoch_length_blocks == 0) {
+    return Status(Errc::kInvalidArgument, "an epoch must be at least 1 block long");
   }
   const fs::path root(out_dir);
   const fs::path genesis_path = root / "genesis.json";
@@ -125,7 +137,7 @@ Status make_testnet(int sps, const std::string& out_dir, uint64_t genesis_time_m
   for (int i = 0; i < sps; ++i) {
     nodes.push_back({PrivateKey::generate(), PrivateKey::generate()});
   }
-  GenesisConfig config = testnet_genesis(nodes, genesis_time_ms);
+  GenesisConfig config = testnet_genesis(nodes, genesis_time_ms, timing);
   // Defends the generator itself: what it writes must load.
   if (Status st = validate_genesis(config); !st) {
     return Status(st.code(), "generated testnet genesis is invalid: " + st.message());

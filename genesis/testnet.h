@@ -16,6 +16,17 @@ namespace ans {
 // default rewards, 1,024,000 DIMT/day x 365 x 10.
 inline constexpr uint64_t kTenYearRewardPoolDimt = 1'024'000ULL * 365 * 10;
 
+// The slot and epoch lengths of a testnet: the spec's by default; short ones make a local
+// network quick to watch and to test.
+struct TestnetTiming {
+  uint64_t block_interval_ms = ChainParams{}.block_interval_ms;
+  uint64_t epoch_length_blocks = ChainParams{}.epoch_length_blocks;
+};
+
+// The longest block interval make_testnet accepts: a minute, far below what would let a
+// commitment (commit_max_age_s, a day) expire before it is commit_min_blocks old.
+inline constexpr uint64_t kMaxTestnetBlockIntervalMs = 60'000;
+
 struct TestnetNodeKeys {
   PrivateKey validator;  // signs the node's blocks and votes (the SP's signing key)
   PrivateKey owner;      // the SP owner account; the SP's ISP-type ID is derived from it
@@ -28,9 +39,11 @@ struct TestnetNodeKeys {
 //   self stake  params.min_self_stake (5,000,000 DIMT).
 // The reward pool holds kTenYearRewardPoolDimt; the rest of the 10B supply is split evenly
 // between the owner accounts (node 0 takes the indivisible remainder). Reserved names are the
-// shipped list, with founder -> moky@anywhere. Spec default params.
+// shipped list, with founder -> moky@anywhere. Spec default params, except the block
+// interval and epoch length, which come from `timing`.
 // REQUIRES: 1 <= nodes.size() <= 1024.
-GenesisConfig testnet_genesis(const std::vector<TestnetNodeKeys>& nodes, uint64_t genesis_time_ms);
+GenesisConfig testnet_genesis(const std::vector<TestnetNodeKeys>& nodes, uint64_t genesis_time_ms,
+                              const TestnetTiming& timing = {});
 
 // Makes `sps` fresh key pairs and writes, for each node i in 0..sps-1,
 //   out_dir/node<i>/validator.key and out_dir/node<i>/owner.key
@@ -38,8 +51,10 @@ GenesisConfig testnet_genesis(const std::vector<TestnetNodeKeys>& nodes, uint64_
 //   out_dir/genesis.json (testnet_genesis, chain "ans-testnet").
 // out_dir and the node directories are created as needed. Nothing is overwritten: if
 // genesis.json or any key file exists, nothing is written.
-// Errors: kInvalidArgument (sps outside 1..1024, genesis_time_ms 0, or a file that already
-// exists), kIoError (a directory or file could not be made).
-Status make_testnet(int sps, const std::string& out_dir, uint64_t genesis_time_ms);
+// Errors: kInvalidArgument (sps outside 1..1024, genesis_time_ms 0, a timing of 0 or a block
+// interval over kMaxTestnetBlockIntervalMs, or a file that already exists), kIoError (a
+// directory or file could not be made).
+Status make_testnet(int sps, const std::string& out_dir, uint64_t genesis_time_ms,
+                    const TestnetTiming& timing = {});
 
 }  // namespace ans

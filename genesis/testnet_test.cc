@@ -124,6 +124,32 @@ TEST(Testnet, RejectsBadArguments) {
   EXPECT_FALSE(fs::exists(dir.path()));
 }
 
+TEST(Testnet, TimingSetsOnlyTheIntervalAndEpoch) {
+  TempDir dir;
+  ASSERT_TRUE(make_testnet(2, dir.path().string(), kTime, {.block_interval_ms = 250, .epoch_length_blocks = 40})
+                  .is_ok());
+  auto loaded = load_genesis_file((dir.path() / "genesis.json").string());
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  ChainParams expected;
+  expected.block_interval_ms = 250;
+  expected.epoch_length_blocks = 40;
+  EXPECT_EQ(loaded->params, expected);
+}
+
+TEST(Testnet, RejectsBadTiming) {
+  TempDir dir;
+  for (TestnetTiming timing : {TestnetTiming{.block_interval_ms = 0},
+                               TestnetTiming{.block_interval_ms = kMaxTestnetBlockIntervalMs + 1},
+                               TestnetTiming{.epoch_length_blocks = 0}}) {
+    EXPECT_EQ(make_testnet(1, dir.path().string(), kTime, timing).code(), Errc::kInvalidArgument);
+  }
+  EXPECT_FALSE(fs::exists(dir.path()));
+  // The longest interval still lets a commitment mature before it expires.
+  ASSERT_TRUE(make_testnet(1, dir.path().string(), kTime,
+                           {.block_interval_ms = kMaxTestnetBlockIntervalMs, .epoch_length_blocks = 1})
+                  .is_ok());
+}
+
 TEST(Testnet, GenesisIsValidFromOneToMaxSps) {
   for (size_t n : {size_t{1}, size_t{7}, size_t{1024}}) {
     SCOPED_TRACE(n);

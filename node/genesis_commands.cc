@@ -20,6 +20,7 @@ struct TestnetOptions {
   int sps = 0;
   std::string out_dir;
   uint64_t genesis_time_ms = 0;  // 0: now
+  TestnetTiming timing;
 };
 
 int fail(const Status& st) {
@@ -46,7 +47,7 @@ uint64_t now_ms() {
 
 int run_testnet(const TestnetOptions& o) {
   uint64_t time_ms = o.genesis_time_ms != 0 ? o.genesis_time_ms : now_ms();
-  if (Status st = make_testnet(o.sps, o.out_dir, time_ms); !st) return fail(st);
+  if (Status st = make_testnet(o.sps, o.out_dir, time_ms, o.timing); !st) return fail(st);
   std::string genesis_path = o.out_dir + "/genesis.json";
   auto config = load_genesis_file(genesis_path);
   if (!config) return fail(config.status());
@@ -114,6 +115,14 @@ void add_genesis_commands(CLI::App& app, int& exit_code) {
   testnet->add_option("--genesis-time-ms", testnet_opts->genesis_time_ms,
                       "Unix time of slot 0 in ms, at most 9999-12-31T23:59:59.999Z (default: now)")
       ->check(cli::whole_number(1, kLatestGenesisTimeMs));
+  testnet->add_option("--block-interval-ms", testnet_opts->timing.block_interval_ms,
+                      "slot length in ms, 1 to 60000")
+      ->check(cli::whole_number(1, kMaxTestnetBlockIntervalMs))
+      ->capture_default_str();
+  testnet->add_option("--epoch-blocks", testnet_opts->timing.epoch_length_blocks,
+                      "epoch length in blocks")
+      ->check(cli::whole_number(1, UINT64_MAX))
+      ->capture_default_str();
   testnet->callback([testnet_opts, &exit_code] { exit_code = run_testnet(*testnet_opts); });
 
   auto check_path = std::make_shared<std::string>();

@@ -79,6 +79,8 @@ expect_usage "from 0 to 18446744073709551615" --dev --run-for-ms -1
 expect_usage "from 1 to 253402300799999" genesis testnet --sps 1 --out "$dir/t" \
   --genesis-time-ms 18446744073709551616
 expect_usage "from 1 to 1024" genesis testnet --sps 0 --out "$dir/t"
+expect_usage "from 1 to 60000" genesis testnet --sps 1 --out "$dir/t" --block-interval-ms 60001
+expect_usage "from 1 to 18446744073709551615" genesis testnet --sps 1 --out "$dir/t" --epoch-blocks 0
 expect_usage "unknown command 'bogus'" bogus
 expect_usage "unknown command 'bogus' for 'genesis'" genesis bogus
 set +e
