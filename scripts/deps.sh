@@ -17,6 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   python3-grpcio python3-cryptography python3-grpc-tools  # the RPC tests' client outside C++ (tests/rpc)
+  curl                                # scripts/testnet.sh reads each node's /metrics
   # well-kept helpers named by the style guide
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   # the explorer's browser test (ctest http_explorer_browser; playwright-core comes from npm)
