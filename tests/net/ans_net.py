@@ -141,18 +141,9 @@ class Node:
         self.proc.wait()
 
     def stop(self):
-        """SIGTERM, and the exit code (0 for a clean stop; None if it was not running)."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return "killed after 60 s"
-        return self.proc.returncode
+        """SIGTERM, and the exit code (0 for a clean stop, -9 if it had to be killed; None if
+        it never ran)."""
+        return None if self.proc is None else ans_node.stop_process(self.proc)
 
     # ---- reading it
     def log_text(self, whole=False):
@@ -250,18 +241,24 @@ class Network:
         ans_node.wait_for(reached, timeout_s, "final height %d on %s" % (height, ", ".join(n.name for n in nodes)),
                           self)
 
-    def differing_final_blocks(self, nodes, first, last):
-        """The heights in first..last whose final block is not the same (hash and state root)
-        on every node, with what each has there."""
+    def check_same_final_chain(self, checker, nodes=None):
+        """Checks that every final block, 1 up to the lowest final height of `nodes` (default
+        all), is the same (hash and state root) on each of them; returns that height."""
+        nodes = nodes or self.nodes
+        common = min(n.final_height() for n in nodes)
         differing = []
-        for height in range(first, last + 1):
+        for height in range(1, common + 1):
             seen = []
             for node in nodes:
                 b = node.block(height)
                 seen.append((b["hash"], b["stateRoot"], b["final"]) if b else None)
             if len(set(seen)) != 1 or seen[0] is None or not seen[0][2]:
                 differing.append((height, seen))
-        return differing
+        names = ", ".join(n.name for n in nodes)
+        checker.check(not differing, "final blocks 1..%d are the same on %s; differing: %r" %
+                      (common, names, differing[:3]))
+        log("final blocks 1..%d are the same on %s" % (common, names))
+        return common
 
     def dump_logs(self, lines=40):
         for node in self.nodes:

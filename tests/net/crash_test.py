@@ -58,10 +58,7 @@ try:
     log("%s caught up to final height %d" % (victim.name, target))
     net.wait_final(target + 3, timeout_s=60)  # and finalizes with the others again
 
-    common = min(n.final_height() for n in net.nodes)
-    differing = net.differing_final_blocks(net.nodes, 1, common)
-    c.check(not differing, "final blocks 1..%d are the same on all four; differing: %r" % (common, differing[:3]))
-    log("final blocks 1..%d are the same on all four" % common)
+    net.check_same_final_chain(c)
 finally:
     net.stop_cleanly(c)
 c.finish()

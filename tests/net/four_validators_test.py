@@ -62,10 +62,7 @@ try:
     log("heights agree: %r" % heights)
 
     # ---- every final block, 1 up to the lowest final height, is the same on all four
-    common = min(node.final_height() for node in net.nodes)
-    differing = net.differing_final_blocks(net.nodes, 1, common)
-    c.check(not differing, "final blocks 1..%d are the same on all four; differing: %r" % (common, differing[:3]))
-    log("final blocks 1..%d are the same on all four" % common)
+    net.check_same_final_chain(c)
 finally:
     net.stop_cleanly(c)
 c.finish()

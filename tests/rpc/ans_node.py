@@ -92,15 +92,21 @@ class Node:
 
     def stop(self):
         """SIGTERM, and the exit code (0 for a clean stop)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return -9
-        return self.proc.returncode
+        return stop_process(self.proc)
+
+
+def stop_process(proc, timeout_s=60):
+    """SIGTERM to a running ansd, and its exit code; -9 when it had to be killed after
+    timeout_s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return -9
+    return proc.returncode
 
 
 def txgen(args, *words):
