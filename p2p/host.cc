@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include <boost/asio.hpp>
+#include <google/protobuf/unknown_field_set.h>
 #include <spdlog/spdlog.h>
 
 #include "ledger/wire/codec.h"
@@ -1584,6 +1585,18 @@ void Host::Impl::on_final_blocks(const std::shared_ptr<Peer>& peer, const v1::p2
 Host::Host(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Host::~Host() { stop(); }
 
+namespace {
+// Protobuf's shared empty UnknownFieldSet (decode_envelope reads it) and spdlog's registry
+// are made on first use behind function-local statics inside uninstrumented libraries. Made
+// here, on the caller's thread before the network thread starts, their first use is ordered
+// before every network thread's: ThreadSanitizer cannot see the guards inside the libraries
+// and would otherwise report two hosts' first concurrent uses as a race.
+void make_library_singletons() {
+  (void)google::protobuf::UnknownFieldSet::default_instance();
+  (void)spdlog::default_logger_raw();
+}
+}  // namespace
+
 Result<std::unique_ptr<Host>> Host::start(HostOptions options, const consensus::ConsensusStore& store,
                                           std::function<void()> wake_chain) {
   for (const auto* list : {&options.peers, &options.seeds}) {
@@ -1591,6 +1604,7 @@ Result<std::unique_ptr<Host>> Host::start(HostOptions options, const consensus::
       if (auto a = parse_address(text); !a) return Status(Errc::kInvalidArgument, "peer " + a.status().message());
     }
   }
+  make_library_singletons();
   auto impl = std::make_unique<Impl>(std::move(options), store, std::move(wake_chain));
   if (Status st = impl->bind(); !st) return st;
   std::unique_ptr<Host> host(new Host(std::move(impl)));
